@@ -1,0 +1,64 @@
+"""Kafka plumbing: the broker, topic creation and publishing envelopes with trace context."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.topics import TopicSpec
+
+logger = logging.getLogger(__name__)
+
+
+def build_broker(bootstrap: str, tracer_provider: TracerProvider, client_id: str) -> KafkaBroker:
+    """One broker (one producer, shared consumers) per process, traced with W3C headers."""
+    return KafkaBroker(
+        bootstrap,
+        client_id=client_id,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        # Wait for the broker's acknowledgement: an outbox entry is removed only after it.
+        acks="all",
+        enable_idempotence=True,
+        logger=logging.getLogger(f"faststream.{client_id}"),
+        # "Received" / "Processed" for every record: debug detail, not an operator's log.
+        log_level=logging.DEBUG,
+    )
+
+
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
+    """Create the topics a service uses, with explicit partition counts (no auto-creation)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="topic-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = {spec.name: spec for spec in specs if spec.name not in existing}
+        if not missing:
+            return
+        try:
+            await admin.create_topics(
+                [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=1) for s in missing.values()]
+            )
+        except TopicAlreadyExistsError:
+            pass  # another instance created it first
+        logger.info("created topics", extra={"topics": sorted(missing)})
+    finally:
+        await admin.close()
+
+
+async def publish_envelope(
+    broker: KafkaBroker, topic: str, envelope: EventEnvelope, headers: dict[str, str] | None = None
+) -> None:
+    """Publish one envelope keyed by its factory (or organisation) id and wait for the ack."""
+    await broker.publish(
+        envelope.model_dump_json().encode(),
+        topic,
+        key=envelope.key.encode(),
+        headers={"content-type": "application/json", "event-type": envelope.type, **(headers or {})},
+        correlation_id=envelope.correlation_id or str(envelope.event_id),
+    )

@@ -1,0 +1,158 @@
+"""The process around a service: Mongo, Kafka, relay, consumer, tokens, FastAPI app.
+
+A service's ``bootstrap.py`` builds a ``ServiceRuntime``, registers its
+handlers and routes, and ``create_app`` turns it into one ASGI process whose
+lifespan also runs the FastStream subscribers and the outbox relay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared_audits.auth import TokenVerifier
+from shared_audits.consumer import DeadLetters, EventConsumer, ProcessedEvents, subscribe
+from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked
+from shared_audits.contracts.topics import ACCESS, TopicSpec
+from shared_audits.http import add_health_routes, install_problem_handlers
+from shared_audits.kafka import build_broker, ensure_topics
+from shared_audits.links import MongoLinkProjection
+from shared_audits.logging import configure_logging
+from shared_audits.mongo import build_mongo_client, ping
+from shared_audits.outbox import OutboxRelay
+from shared_audits.settings import ServiceSettings
+from shared_audits.store import A, MongoAggregateStore
+
+logger = logging.getLogger(__name__)
+
+StartupHook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    tracer_provider: TracerProvider
+    mongo: AsyncMongoClient
+    database: AsyncDatabase
+    broker: KafkaBroker
+    relay: OutboxRelay
+    consumer: EventConsumer
+    links: MongoLinkProjection
+    token_verifier: TokenVerifier
+    produced_topics: list[TopicSpec] = field(default_factory=list)
+    consumed_topics: list[TopicSpec] = field(default_factory=list)
+    startup_hooks: list[StartupHook] = field(default_factory=list)
+    readiness_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+
+    def store(self, collection_name: str, model: type[A]) -> MongoAggregateStore[A]:
+        """An aggregate store whose outbox the relay publishes."""
+        collection = self.database[collection_name]
+        self.relay.watch(collection)
+        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify)
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    produced_topics: list[TopicSpec],
+    consumed_topics: list[TopicSpec],
+    span_processors: list[SpanProcessor] | None = None,
+) -> ServiceRuntime:
+    """Build the real adapters of one service process (nothing connects until start)."""
+    from shared_audits.telemetry import build_tracer_provider
+
+    configure_logging(settings.service_name, settings.log_level)
+    tracer_provider = build_tracer_provider(
+        settings.service_name, settings.otel_exporter_otlp_endpoint, span_processors
+    )
+    mongo = build_mongo_client(settings)
+    database = mongo[settings.database_name]
+    broker = build_broker(settings.kafka_bootstrap, tracer_provider, settings.service_name)
+    relay = OutboxRelay(broker, [], settings.outbox_sweep_seconds)
+    consumer = EventConsumer(
+        ProcessedEvents(database["processed_events"]), DeadLetters(broker, settings.service_name)
+    )
+    links = MongoLinkProjection(database["member_factory_links"])
+    runtime = ServiceRuntime(
+        settings=settings,
+        tracer_provider=tracer_provider,
+        mongo=mongo,
+        database=database,
+        broker=broker,
+        relay=relay,
+        consumer=consumer,
+        links=links,
+        token_verifier=TokenVerifier(settings.jwks_url, settings.token_issuer, settings.token_audience),
+        produced_topics=produced_topics,
+        consumed_topics=list(consumed_topics),
+    )
+    if ACCESS not in runtime.consumed_topics:
+        runtime.consumed_topics.append(ACCESS)
+    consumer.on(FactoryLinked, links.apply_linked)
+    consumer.on(FactoryUnlinked, links.apply_unlinked)
+    runtime.startup_hooks.append(links.ensure_indexes)
+    runtime.readiness_checks["database"] = lambda: ping(database)
+    runtime.readiness_checks["kafka"] = _kafka_check(broker)
+    return runtime
+
+
+def _kafka_check(broker: KafkaBroker) -> Callable[[], Awaitable[None]]:
+    async def check() -> None:
+        if not await broker.ping(timeout=2.0):
+            raise ConnectionError("kafka did not answer")
+
+    return check
+
+
+def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: list[APIRouter]) -> FastAPI:
+    """One ASGI app serving the service's routes under its gateway prefix, plus health."""
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await ensure_topics(
+            settings.kafka_bootstrap,
+            [*runtime.produced_topics, *runtime.consumed_topics, runtime.consumer.dead_letter_topic],
+        )
+        for hook in runtime.startup_hooks:
+            await hook()
+        if runtime.consumer.handled_types:
+            subscribe(runtime.broker, runtime.consumer, runtime.consumed_topics, group_id=settings.service_name)
+        await runtime.broker.start()
+        runtime.relay.start()
+        logger.info("service started", extra={"prefix": prefix})
+        try:
+            yield
+        finally:
+            await runtime.relay.stop()
+            await runtime.broker.stop()
+            await runtime.token_verifier.aclose()
+            await runtime.mongo.close()
+            runtime.tracer_provider.shutdown()
+
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.token_verifier = runtime.token_verifier
+    install_problem_handlers(app)
+    add_health_routes(app, runtime.readiness_checks)
+    for router in routers:
+        app.include_router(router, prefix=prefix)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz"
+    )
+    return app

@@ -1,0 +1,52 @@
+"""Settings every service reads from its environment, with safe local defaults.
+
+Outside development the defaults that only suit a laptop are refused, so a
+production deployment cannot start with a well-known secret.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT = "development"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: str = DEVELOPMENT
+    service_name: str = "service"
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    mongo_url: str = "mongodb://127.0.0.1:27018/"
+    mongo_database: str = ""
+    mongo_timeout_ms: int = 3000
+
+    jwks_url: str = "http://127.0.0.1:8105/access/.well-known/jwks.json"
+    token_issuer: str = "shared-audits-access-control"
+    token_audience: str = "shared-audits"
+
+    otel_exporter_otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+
+    # How often the outbox relay sweeps for events a crash may have left behind.
+    outbox_sweep_seconds: float = 1.0
+
+    @property
+    def database_name(self) -> str:
+        return self.mongo_database or self.service_name.replace("-", "_")
+
+    def unsafe_development_values(self) -> list[str]:
+        """Names of settings still holding a development-only value."""
+        return []
+
+    @model_validator(mode="after")
+    def _refuse_development_values_outside_development(self) -> ServiceSettings:
+        if self.environment != DEVELOPMENT:
+            unsafe = self.unsafe_development_values()
+            if unsafe:
+                raise ValueError(
+                    f"development defaults are not allowed in {self.environment}: {', '.join(unsafe)}"
+                )
+        return self

@@ -1,0 +1,110 @@
+"""Aggregate stores: each save writes the state and its pending events in one document update."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from shared_audits.aggregate import Aggregate
+from shared_audits.contracts.envelope import EventPayload
+from shared_audits.document_locks import DOCUMENT_LOCKS
+from shared_audits.errors import ConflictError
+from shared_audits.outbox import OUTBOX_FIELD, outbox_entries
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class MongoAggregateStore(Generic[A]):
+    def __init__(
+        self,
+        collection: AsyncCollection,
+        model: type[A],
+        producer: str,
+        on_events_written: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.collection = collection
+        self._model = model
+        self._producer = producer
+        self._on_events_written = on_events_written
+
+    def _load(self, document: dict[str, Any]) -> A:
+        document = dict(document)
+        document.pop(OUTBOX_FIELD, None)
+        document["id"] = document.pop("_id")
+        return self._model.model_validate(document)
+
+    async def get(self, aggregate_id: str) -> A | None:
+        document = await self.collection.find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 0})
+        return self._load(document) if document else None
+
+    async def find(self, limit: int = 500, **equals: Any) -> list[A]:
+        cursor = self.collection.find(equals, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
+        return [self._load(document) async for document in cursor]
+
+    async def add(self, aggregate: A) -> None:
+        """Insert a new aggregate; a second insert of the same id is a conflict."""
+        events = aggregate.take_recorded()
+        document = {"_id": aggregate.id, **aggregate.state(), "version": 1,
+                    OUTBOX_FIELD: outbox_entries(events, producer=self._producer)}
+        try:
+            await self.collection.insert_one(document)
+        except DuplicateKeyError as error:
+            raise ConflictError(f"{aggregate.id} already exists") from error
+        aggregate.version = 1
+        self._after_write(events)
+
+    async def save(self, aggregate: A) -> None:
+        """Update an aggregate read at ``aggregate.version``; a concurrent change is a conflict."""
+        events = aggregate.take_recorded()
+        update: dict[str, Any] = {"$set": aggregate.state(), "$inc": {"version": 1}}
+        if events:
+            update["$push"] = {OUTBOX_FIELD: {"$each": outbox_entries(events, producer=self._producer)}}
+        async with DOCUMENT_LOCKS.hold(self.collection.full_name, aggregate.id):
+            result = await self.collection.update_one({"_id": aggregate.id, "version": aggregate.version}, update)
+        if result.matched_count != 1:
+            raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
+        aggregate.version += 1
+        self._after_write(events)
+
+    def _after_write(self, events: list[EventPayload]) -> None:
+        if events:
+            self._on_events_written()
+
+
+class InMemoryAggregateStore(Generic[A]):
+    """The same contract for unit tests; ``published`` collects what would reach Kafka."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, A] = {}
+        self.published: list[EventPayload] = []
+
+    async def get(self, aggregate_id: str) -> A | None:
+        item = self._items.get(aggregate_id)
+        return copy.deepcopy(item) if item else None
+
+    async def find(self, limit: int = 500, **equals: Any) -> list[A]:
+        found = [
+            copy.deepcopy(item)
+            for _, item in sorted(self._items.items())
+            if all(item.state().get(field) == value for field, value in equals.items())
+        ]
+        return found[:limit]
+
+    async def add(self, aggregate: A) -> None:
+        if aggregate.id in self._items:
+            raise ConflictError(f"{aggregate.id} already exists")
+        self.published.extend(aggregate.take_recorded())
+        aggregate.version = 1
+        self._items[aggregate.id] = copy.deepcopy(aggregate)
+
+    async def save(self, aggregate: A) -> None:
+        stored = self._items.get(aggregate.id)
+        if stored is None or stored.version != aggregate.version:
+            raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
+        self.published.extend(aggregate.take_recorded())
+        aggregate.version += 1
+        self._items[aggregate.id] = copy.deepcopy(aggregate)

@@ -1,0 +1,125 @@
+"""The idempotent consumer: handled once, poison parked with a reason, passing failures retried."""
+
+import json
+import uuid
+
+import pytest
+
+from shared_audits.consumer import DeliveredRecord, EventConsumer
+from shared_audits.contracts import wrap
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import FactoryRegistered
+from shared_audits.contracts.topics import dead_letter_topic
+from shared_audits.errors import InvalidEventError
+
+RECORD = DeliveredRecord(topic="ics.registry.v1", partition=0, offset=7, key="f-1")
+
+
+class FakeProcessed:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    async def seen(self, event_id: str) -> bool:
+        return event_id in self.ids
+
+    async def record(self, envelope: EventEnvelope) -> None:
+        self.ids.add(str(envelope.event_id))
+
+
+class FakeDeadLetters:
+    topic = dead_letter_topic("test")
+
+    def __init__(self) -> None:
+        self.parked: list[tuple[bytes, str]] = []
+
+    async def park(self, raw: bytes, record: DeliveredRecord, reason: str) -> None:
+        self.parked.append((raw, reason))
+
+
+def registered_event() -> bytes:
+    payload = FactoryRegistered(factory_id="f-1", name="Site", country="BD")
+    return wrap(payload, producer="factory-registry").model_dump_json().encode()
+
+
+@pytest.fixture
+def consumer_parts():
+    handled: list[FactoryRegistered] = []
+    processed, dead_letters = FakeProcessed(), FakeDeadLetters()
+    consumer = EventConsumer(processed, dead_letters)
+
+    async def handler(event, envelope):
+        handled.append(event)
+
+    consumer.on(FactoryRegistered, handler)
+    return consumer, handled, processed, dead_letters
+
+
+async def test_an_event_delivered_twice_is_handled_once(consumer_parts) -> None:
+    consumer, handled, _, dead_letters = consumer_parts
+    raw = registered_event()
+    await consumer.handle(raw, RECORD)
+    await consumer.handle(raw, RECORD)
+    assert len(handled) == 1
+    assert dead_letters.parked == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason_start"),
+    [
+        (b"not json at all", "invalid envelope"),
+        (json.dumps({"event_id": str(uuid.uuid4())}).encode(), "invalid envelope"),
+    ],
+)
+async def test_garbage_goes_to_the_dead_letter_topic_with_the_reason(consumer_parts, raw, reason_start) -> None:
+    consumer, handled, _, dead_letters = consumer_parts
+    await consumer.handle(raw, RECORD)
+    assert handled == []
+    assert dead_letters.parked[0][0] == raw
+    assert dead_letters.parked[0][1].startswith(reason_start)
+
+
+async def test_an_unknown_version_and_a_bad_payload_are_parked(consumer_parts) -> None:
+    consumer, handled, _, dead_letters = consumer_parts
+    envelope = json.loads(registered_event())
+    await consumer.handle(json.dumps({**envelope, "version": 99}).encode(), RECORD)
+    envelope["payload"]["country"] = "Bangladesh"
+    envelope["event_id"] = str(uuid.uuid4())
+    await consumer.handle(json.dumps(envelope).encode(), RECORD)
+    reasons = [reason for _, reason in dead_letters.parked]
+    assert reasons[0] == "unknown event FactoryRegistered v99"
+    assert reasons[1].startswith("invalid FactoryRegistered payload: country")
+    assert handled == []
+
+
+async def test_an_event_the_handler_refuses_is_parked_and_marked(consumer_parts) -> None:
+    consumer, _, processed, dead_letters = consumer_parts
+
+    async def refuse(event, envelope):
+        raise InvalidEventError("site unknown here")
+
+    consumer.on(FactoryRegistered, refuse)
+    await consumer.handle(registered_event(), RECORD)
+    assert dead_letters.parked[0][1] == "FactoryRegistered refused: site unknown here"
+    assert processed.ids == set()
+
+
+async def test_a_passing_failure_propagates_so_the_record_is_redelivered(consumer_parts, monkeypatch) -> None:
+    consumer, _, processed, dead_letters = consumer_parts
+    monkeypatch.setattr("shared_audits.consumer.RETRY_PAUSE_SECONDS", 0)
+
+    async def database_away(event, envelope):
+        raise ConnectionError("database away")
+
+    consumer.on(FactoryRegistered, database_away)
+    with pytest.raises(ConnectionError):
+        await consumer.handle(registered_event(), RECORD)
+    assert processed.ids == set() and dead_letters.parked == []
+
+
+async def test_events_nobody_here_listens_to_are_acknowledged_silently(consumer_parts) -> None:
+    consumer, handled, processed, dead_letters = consumer_parts
+    from shared_audits.contracts.events import FactoryProfileSubmitted
+
+    other = wrap(FactoryProfileSubmitted(factory_id="f-1", profile_version=1, workforce_total=3), producer="x")
+    await consumer.handle(other.model_dump_json().encode(), RECORD)
+    assert handled == [] and processed.ids == set() and dead_letters.parked == []
