@@ -1,0 +1,110 @@
+"""Organisations and member-factory links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shared_audits.aggregate import Aggregate
+from shared_audits.contracts.enums import LinkRelationship, OrganisationKind
+from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked, OrganisationRegistered
+from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError
+
+
+class Organisation(Aggregate):
+    name: str
+    kind: OrganisationKind
+    factory_id: str | None = None
+    client_id: str
+    client_secret_hash: str
+    registered_at: datetime
+
+    @classmethod
+    def register(
+        cls,
+        organisation_id: str,
+        name: str,
+        kind: OrganisationKind,
+        factory_id: str | None,
+        client_id: str,
+        client_secret_hash: str,
+        now: datetime,
+    ) -> Organisation:
+        if kind is OrganisationKind.FACTORY and not factory_id:
+            raise InvalidRequestError("a factory organisation names its registered site (factory_id)")
+        if kind is not OrganisationKind.FACTORY and factory_id:
+            raise InvalidRequestError("only a factory organisation is tied to a site")
+        organisation = cls(
+            id=organisation_id,
+            name=name,
+            kind=kind,
+            factory_id=factory_id,
+            client_id=client_id,
+            client_secret_hash=client_secret_hash,
+            registered_at=now,
+        )
+        organisation.record(
+            OrganisationRegistered(organisation_id=organisation_id, name=name, kind=kind, factory_id=factory_id)
+        )
+        return organisation
+
+    def roles(self) -> list[str]:
+        return ["operator"] if self.kind is OrganisationKind.OPERATOR else ["admin"]
+
+
+class LinkChange(BaseModel):
+    linked: bool
+    relationship: LinkRelationship | None
+    at: datetime
+
+
+class MemberFactoryLink(Aggregate):
+    """A member's declared relationship with one site; the history is kept."""
+
+    member_id: str
+    factory_id: str
+    relationship: LinkRelationship
+    active: bool
+    history: list[LinkChange]
+
+    @staticmethod
+    def id_for(member_id: str, factory_id: str) -> str:
+        return f"{member_id}:{factory_id}"
+
+    @classmethod
+    def create(
+        cls, member_id: str, factory_id: str, relationship: LinkRelationship, now: datetime
+    ) -> MemberFactoryLink:
+        link = cls(
+            id=cls.id_for(member_id, factory_id),
+            member_id=member_id,
+            factory_id=factory_id,
+            relationship=relationship,
+            active=True,
+            history=[LinkChange(linked=True, relationship=relationship, at=now)],
+        )
+        link._record_linked(now)
+        return link
+
+    def relink(self, relationship: LinkRelationship, now: datetime) -> None:
+        if self.active and self.relationship == relationship:
+            raise ConflictError("this factory is already linked with that relationship")
+        self.active = True
+        self.relationship = relationship
+        self.history = [*self.history, LinkChange(linked=True, relationship=relationship, at=now)]
+        self._record_linked(now)
+
+    def unlink(self, now: datetime) -> None:
+        if not self.active:
+            raise NotFoundError("no link to this factory")
+        self.active = False
+        self.history = [*self.history, LinkChange(linked=False, relationship=None, at=now)]
+        self.record(FactoryUnlinked(member_id=self.member_id, factory_id=self.factory_id, unlinked_at=now))
+
+    def _record_linked(self, now: datetime) -> None:
+        self.record(
+            FactoryLinked(
+                member_id=self.member_id, factory_id=self.factory_id, relationship=self.relationship, linked_at=now
+            )
+        )

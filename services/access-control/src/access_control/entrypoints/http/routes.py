@@ -1,0 +1,93 @@
+"""HTTP routes: translate requests into handler calls, nothing more."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.entrypoints.http.schemas import (
+    LinkFactory,
+    LinkOut,
+    OrganisationOut,
+    RegisteredOrganisationOut,
+    RegisterOrganisation,
+    TokenOut,
+)
+from access_control.service_layer.handlers import AccessControl
+from shared_audits.http import CurrentPrincipal
+
+router = APIRouter()
+
+
+def _handlers(request: Request) -> AccessControl:
+    return request.app.state.access_control
+
+
+Handlers = Annotated[AccessControl, Depends(_handlers)]
+
+
+def _organisation_out(organisation: Organisation) -> dict:
+    return {
+        "organisation_id": organisation.id,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        "factory_id": organisation.factory_id,
+        "client_id": organisation.client_id,
+    }
+
+
+def _link_out(link: MemberFactoryLink) -> LinkOut:
+    return LinkOut(
+        member_id=link.member_id,
+        factory_id=link.factory_id,
+        relationship=link.relationship,
+        active=link.active,
+        since=link.history[-1].at,
+    )
+
+
+@router.get("/.well-known/jwks.json", tags=["tokens"])
+async def jwks(request: Request) -> dict:
+    return await request.app.state.signing_keys.jwks()
+
+
+@router.post("/token", response_model=TokenOut, tags=["tokens"])
+async def token(
+    handlers: Handlers,
+    grant_type: Annotated[str, Form(pattern="^client_credentials$")],
+    client_id: Annotated[str, Form(min_length=1, max_length=100)],
+    client_secret: Annotated[str, Form(min_length=1, max_length=200)],
+) -> TokenOut:
+    """OAuth 2.0 client credentials grant: a short-lived, signed access token."""
+    issued = await handlers.issue_token(client_id, client_secret)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post("/organisations", response_model=RegisteredOrganisationOut, status_code=201, tags=["organisations"])
+async def register_organisation(
+    body: RegisterOrganisation, caller: CurrentPrincipal, handlers: Handlers
+) -> RegisteredOrganisationOut:
+    registered = await handlers.register_organisation(caller, body.name, body.kind, body.factory_id)
+    return RegisteredOrganisationOut(
+        **_organisation_out(registered.organisation), client_secret=registered.client_secret
+    )
+
+
+@router.get("/organisations/me", response_model=OrganisationOut, tags=["organisations"])
+async def my_organisation(caller: CurrentPrincipal, handlers: Handlers) -> OrganisationOut:
+    return OrganisationOut(**_organisation_out(await handlers.organisation_of(caller)))
+
+
+@router.post("/links", response_model=LinkOut, status_code=201, tags=["links"])
+async def link_factory(body: LinkFactory, caller: CurrentPrincipal, handlers: Handlers) -> LinkOut:
+    return _link_out(await handlers.link_factory(caller, body.factory_id, body.relationship))
+
+
+@router.delete("/links/{factory_id}", response_model=LinkOut, tags=["links"])
+async def unlink_factory(factory_id: str, caller: CurrentPrincipal, handlers: Handlers) -> LinkOut:
+    return _link_out(await handlers.unlink_factory(caller, factory_id))
+
+
+@router.get("/links", response_model=list[LinkOut], tags=["links"])
+async def my_links(caller: CurrentPrincipal, handlers: Handlers) -> list[LinkOut]:
+    return [_link_out(link) for link in await handlers.links_of(caller)]

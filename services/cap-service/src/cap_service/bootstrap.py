@@ -1,0 +1,36 @@
+"""Composition root of cap-service."""
+
+from fastapi import FastAPI
+
+from cap_service.adapters.rules import load_deadline_rules
+from cap_service.config import Settings
+from cap_service.domain.model import Cap
+from cap_service.entrypoints.http.routes import router
+from cap_service.service_layer.handlers import CapHandlers
+from shared_audits.contracts import topics
+from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
+from shared_audits.runtime import build_runtime, create_app
+
+PREFIX = "/caps"
+
+
+def build_app(settings: Settings | None = None, span_processors: list | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = build_runtime(
+        settings,
+        produced_topics=[topics.CAP],
+        consumed_topics=[topics.AUDIT, topics.EVIDENCE],
+        span_processors=span_processors,
+    )
+    caps = runtime.store("caps", Cap)
+    handlers = CapHandlers(caps=caps, links=runtime.links, deadline_rules=load_deadline_rules())
+    runtime.consumer.on(AuditReportPublished, handlers.open_cap)
+    runtime.consumer.on(EvidenceStored, handlers.record_evidence)
+
+    async def prepare() -> None:
+        await caps.collection.create_index([("factory_id", 1)])
+
+    runtime.startup_hooks.append(prepare)
+    app = create_app(runtime, title="cap-service", prefix=PREFIX, routers=[router])
+    app.state.cap_handlers = handlers
+    return app

@@ -1,0 +1,48 @@
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared_audits.contracts.enums import CapDecision, CapItemStatus, FindingSeverity
+
+
+class DecideItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: CapDecision
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class DecisionOut(BaseModel):
+    decision: CapDecision
+    member_id: str
+    decided_by: str
+    comment: str | None
+    decided_at: datetime
+
+
+class CapItemOut(BaseModel):
+    item_id: str
+    finding_id: str
+    severity: FindingSeverity
+    description: str
+    recommended_action: str
+    deadline: date
+    status: CapItemStatus
+    evidence_ids: list[str]
+    decisions: list[DecisionOut]
+
+
+class ProgressOut(BaseModel):
+    items_closed: int
+    items_total: int
+
+
+class CapOut(BaseModel):
+    cap_id: str
+    audit_id: str
+    factory_id: str
+    status: str
+    rule_set_version: str
+    opened_at: datetime
+    progress: ProgressOut
+    items: list[CapItemOut]

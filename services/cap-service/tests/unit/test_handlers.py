@@ -1,0 +1,127 @@
+"""cap-service's use cases over in-memory fakes."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cap_service.adapters.rules import load_deadline_rules
+from cap_service.domain.model import Cap
+from cap_service.service_layer.handlers import CapHandlers
+from shared_audits.contracts import wrap
+from shared_audits.contracts.events import (
+    AuditReportPublished,
+    CapClosed,
+    CapItemAccepted,
+    CapItemEvidenceSubmitted,
+    CapItemRejected,
+    CapOpened,
+    EvidenceStored,
+)
+from shared_audits.errors import ConflictError, InvalidEventError, InvalidRequestError, NotFoundError
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import factory_account, member
+
+REPORT = AuditReportPublished(
+    audit_id="a-1",
+    factory_id="f-1",
+    audit_type="initial",
+    compliance_percentage=60,
+    letter="C",
+    rule_set_version="2026.1",
+    published_at=datetime(2026, 3, 1, tzinfo=UTC),
+    findings=[
+        {"finding_id": "n-1", "chapter": "9", "severity": "critical", "description": "Exit locked", "recommended_action": "Unlock"},
+        {"finding_id": "n-2", "chapter": "7", "severity": "minor", "description": "Overtime log", "recommended_action": "Keep log"},
+    ],
+)
+
+
+def stored(cap: Cap, item_index: int, evidence_id: str) -> EvidenceStored:
+    return EvidenceStored(
+        evidence_id=evidence_id, factory_id="f-1", cap_id=cap.id, item_id=cap.items[item_index].item_id,
+        filename="e.pdf", content_type="application/pdf", size_bytes=10, sha256="0" * 64,
+    )
+
+
+@pytest.fixture
+def caps() -> CapHandlers:
+    return CapHandlers(
+        caps=InMemoryAggregateStore(),
+        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
+        deadline_rules=load_deadline_rules(),
+    )
+
+
+async def open_cap(caps: CapHandlers) -> Cap:
+    await caps.open_cap(REPORT, wrap(REPORT, producer="audit-service"))
+    return await caps.caps.get(Cap.id_for_audit("a-1"))
+
+
+async def test_a_report_opens_one_cap_with_deadlines_by_severity_however_often_it_arrives(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.open_cap(REPORT, wrap(REPORT, producer="audit-service"))
+    assert [type(e) for e in caps.caps.published] == [CapOpened]
+    assert [item.deadline for item in cap.items] == [date(2026, 3, 31), date(2026, 5, 30)]
+    assert cap.rule_set_version == "2026.1"
+
+
+async def test_member_b_sees_progress_validated_by_member_a(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", "Verified")
+    seen_by_b = await caps.cap_for(member("m-b"), cap.id)
+    assert seen_by_b.items[0].status == "accepted"
+    assert seen_by_b.items[0].decisions[0].member_id == "m-a"
+    assert seen_by_b.progress().model_dump() == {"items_closed": 1, "items_total": 2}
+    accepted = caps.caps.published[-1]
+    assert isinstance(accepted, CapItemAccepted) and accepted.progress.items_closed == 1
+
+
+async def test_rejection_needs_a_comment_and_resubmission_reopens_the_decision(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    item_id = cap.items[1].item_id
+    await caps.record_evidence(stored(cap, 1, "e-1"), None)
+    with pytest.raises(InvalidRequestError):
+        await caps.decide(member("m-a"), cap.id, item_id, "reject", None)
+    await caps.decide(member("m-a"), cap.id, item_id, "reject", "Log is unsigned")
+    with pytest.raises(ConflictError):
+        await caps.decide(member("m-b"), cap.id, item_id, "accept", None)
+    await caps.record_evidence(stored(cap, 1, "e-2"), None)
+    await caps.decide(member("m-b"), cap.id, item_id, "accept", None)
+    item = (await caps.cap_for(member("m-a"), cap.id)).items[1]
+    assert [d.decision for d in item.decisions] == ["reject", "accept"]
+    assert item.evidence_ids == ["e-1", "e-2"]
+    assert CapItemRejected in [type(e) for e in caps.caps.published]
+
+
+async def test_the_cap_closes_when_every_item_is_accepted(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    for index in (0, 1):
+        await caps.record_evidence(stored(cap, index, f"e-{index}"), None)
+        await caps.decide(member("m-a"), cap.id, cap.items[index].item_id, "accept", None)
+    assert (await caps.caps.get(cap.id)).status == "closed"
+    assert isinstance(caps.caps.published[-1], CapClosed)
+
+
+async def test_the_same_evidence_twice_is_recorded_once(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    assert [type(e) for e in caps.caps.published].count(CapItemEvidenceSubmitted) == 1
+
+
+async def test_evidence_for_an_unknown_cap_is_refused_as_an_event(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    with pytest.raises(InvalidEventError):
+        await caps.record_evidence(stored(cap, 0, "e-1").model_copy(update={"cap_id": "nope"}), None)
+
+
+async def test_unlinked_members_and_other_factories_see_no_cap(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    for caller in (member("m-c"), factory_account("f-2")):
+        with pytest.raises(NotFoundError):
+            await caps.cap_for(caller, cap.id)
+        with pytest.raises(NotFoundError):
+            await caps.decide(caller, cap.id, cap.items[0].item_id, "accept", None)
+    assert (await caps.cap_for(factory_account("f-1"), cap.id)).id == cap.id

@@ -1,0 +1,37 @@
+"""CAP items known from cap-service's CapOpened events: which factory each belongs to."""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import CapOpened
+
+
+class MongoCapItems:
+    def __init__(self, collection: AsyncCollection) -> None:
+        self._collection = collection
+
+    async def factory_of(self, cap_id: str, item_id: str) -> str | None:
+        document = await self._collection.find_one({"_id": f"{cap_id}:{item_id}"}, {"factory_id": 1})
+        return document["factory_id"] if document else None
+
+    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
+        for item in event.items:
+            await self._collection.update_one(
+                {"_id": f"{event.cap_id}:{item.item_id}"},
+                {"$set": {"cap_id": event.cap_id, "item_id": item.item_id, "factory_id": event.factory_id}},
+                upsert=True,
+            )
+
+
+class InMemoryCapItems:
+    def __init__(self, items: dict[tuple[str, str], str] | None = None) -> None:
+        self.items = dict(items or {})
+
+    async def factory_of(self, cap_id: str, item_id: str) -> str | None:
+        return self.items.get((cap_id, item_id))
+
+    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
+        for item in event.items:
+            self.items[(event.cap_id, item.item_id)] = event.factory_id

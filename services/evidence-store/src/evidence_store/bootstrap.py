@@ -1,0 +1,45 @@
+"""Composition root of evidence-store."""
+
+from fastapi import FastAPI
+
+from evidence_store.adapters.cap_items import MongoCapItems
+from evidence_store.adapters.object_store import EvidenceBucket
+from evidence_store.config import Settings
+from evidence_store.domain.model import Evidence
+from evidence_store.entrypoints.http.routes import router
+from evidence_store.service_layer.handlers import EvidenceHandlers
+from shared_audits.contracts import topics
+from shared_audits.contracts.events import CapOpened
+from shared_audits.runtime import build_runtime, create_app
+
+PREFIX = "/evidence"
+
+
+def build_app(settings: Settings | None = None, span_processors: list | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = build_runtime(
+        settings, produced_topics=[topics.EVIDENCE], consumed_topics=[topics.CAP], span_processors=span_processors
+    )
+    evidence = runtime.store("evidence", Evidence)
+    bucket = EvidenceBucket.from_settings(settings)
+    cap_items = MongoCapItems(runtime.database["cap_items"])
+    handlers = EvidenceHandlers(
+        evidence=evidence,
+        objects=bucket,
+        cap_items=cap_items,
+        links=runtime.links,
+        max_upload_bytes=settings.max_upload_bytes,
+        allowed_types=settings.allowed_types,
+        download_url_seconds=settings.download_url_seconds,
+    )
+    runtime.consumer.on(CapOpened, cap_items.apply_opened)
+    runtime.readiness_checks["bucket"] = bucket.check
+
+    async def prepare() -> None:
+        await bucket.ensure_bucket()
+        await evidence.collection.create_index([("cap_id", 1), ("item_id", 1)])
+
+    runtime.startup_hooks.append(prepare)
+    app = create_app(runtime, title="evidence-store", prefix=PREFIX, routers=[router])
+    app.state.evidence_handlers = handlers
+    return app

@@ -1,0 +1,65 @@
+"""HTTP routes of evidence-store."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+
+from evidence_store.domain.model import Evidence
+from evidence_store.entrypoints.http.schemas import DownloadOut, EvidenceOut
+from evidence_store.service_layer.handlers import EvidenceHandlers, FileTooLargeError
+from shared_audits.http import CurrentPrincipal
+
+router = APIRouter(tags=["evidence"])
+
+_CHUNK = 1024 * 1024
+
+
+def _handlers(request: Request) -> EvidenceHandlers:
+    return request.app.state.evidence_handlers
+
+
+Handlers = Annotated[EvidenceHandlers, Depends(_handlers)]
+
+
+def _out(evidence: Evidence) -> EvidenceOut:
+    return EvidenceOut(evidence_id=evidence.id, **evidence.model_dump(exclude={"id", "version", "object_key", "uploaded_by"}))
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    """Read the upload, refusing it as soon as it passes the limit."""
+    chunks, size = [], 0
+    while chunk := await upload.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise FileTooLargeError(f"the limit is {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/caps/{cap_id}/items/{item_id}/files", response_model=EvidenceOut, status_code=201)
+async def upload_evidence(
+    cap_id: str,
+    item_id: str,
+    file: Annotated[UploadFile, File(description="PDF, JPEG, PNG, DOCX or XLSX; checked by content")],
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+) -> EvidenceOut:
+    content = await _read_limited(file, handlers.max_upload_bytes)
+    return _out(await handlers.upload(caller, cap_id, item_id, file.filename or "evidence", content))
+
+
+@router.get("/caps/{cap_id}/items/{item_id}/files", response_model=list[EvidenceOut])
+async def evidence_of_item(cap_id: str, item_id: str, caller: CurrentPrincipal, handlers: Handlers) -> list[EvidenceOut]:
+    return [_out(evidence) for evidence in await handlers.evidence_of_item(caller, cap_id, item_id)]
+
+
+@router.get("/files/{evidence_id}", response_model=EvidenceOut)
+async def get_evidence(evidence_id: str, caller: CurrentPrincipal, handlers: Handlers) -> EvidenceOut:
+    return _out(await handlers.evidence_for(caller, evidence_id))
+
+
+@router.get("/files/{evidence_id}/download", response_model=DownloadOut)
+async def download_evidence(evidence_id: str, caller: CurrentPrincipal, handlers: Handlers) -> DownloadOut:
+    """A presigned URL that expires in minutes, handed only to callers who may see the factory."""
+    link = await handlers.download_link(caller, evidence_id)
+    return DownloadOut(url=link.url, expires_in=link.expires_in)

@@ -1,0 +1,5 @@
+from shared_audits.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "factory-registry"

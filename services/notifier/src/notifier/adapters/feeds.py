@@ -1,0 +1,23 @@
+"""Member feed topics on Kafka: one per member, created when it first links a factory."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.topics import member_feed_topic
+from shared_audits.kafka import ensure_topics, publish_envelope
+
+
+class KafkaMemberFeeds:
+    def __init__(self, broker: KafkaBroker, bootstrap: str) -> None:
+        self._broker = broker
+        self._bootstrap = bootstrap
+        self._known_topics: set[str] = set()
+
+    async def deliver(self, member_id: str, envelope: EventEnvelope) -> None:
+        topic = member_feed_topic(member_id)
+        if topic.name not in self._known_topics:
+            await ensure_topics(self._bootstrap, [topic])
+            self._known_topics.add(topic.name)
+        await publish_envelope(self._broker, topic.name, envelope)

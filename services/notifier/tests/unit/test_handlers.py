@@ -1,0 +1,85 @@
+"""notifier's fan-out over in-memory fakes: linked members only, late links caught up."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
+from notifier.service_layer.handlers import NotifierHandlers
+from shared_audits.contracts import wrap
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import CapClosed, FactoryLinked, FactoryUnlinked, OrganisationRegistered
+from shared_audits.errors import PermissionDeniedError
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.testing import factory_account, member
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+class FakeFeeds:
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str]] = []
+
+    async def deliver(self, member_id: str, envelope: EventEnvelope) -> None:
+        self.delivered.append((member_id, envelope.type))
+
+
+@pytest.fixture
+def notifier() -> NotifierHandlers:
+    return NotifierHandlers(
+        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-2")}),
+        feeds=FakeFeeds(),
+        inbox=InMemoryInbox(),
+        factory_log=InMemoryFactoryEventLog(),
+    )
+
+
+def envelope_at(event, moment: datetime) -> EventEnvelope:
+    return wrap(event, producer="test").model_copy(update={"occurred_at": moment})
+
+
+async def test_an_event_reaches_only_members_linked_to_its_factory(notifier: NotifierHandlers) -> None:
+    event = CapClosed(cap_id="c", factory_id="f-1", closed_at=NOW)
+    await notifier.fan_out(event, envelope_at(event, NOW))
+    assert notifier.feeds.delivered == [("m-a", "CapClosed")]
+
+
+async def test_redelivery_does_not_publish_twice(notifier: NotifierHandlers) -> None:
+    event = CapClosed(cap_id="c", factory_id="f-1", closed_at=NOW)
+    envelope = envelope_at(event, NOW)
+    await notifier.fan_out(event, envelope)
+    await notifier.fan_out(event, envelope)
+    assert notifier.feeds.delivered == [("m-a", "CapClosed")]
+
+
+async def test_a_link_handled_late_still_brings_what_happened_after_it(notifier: NotifierHandlers) -> None:
+    before = CapClosed(cap_id="c-old", factory_id="f-1", closed_at=NOW)
+    after = CapClosed(cap_id="c-new", factory_id="f-1", closed_at=NOW)
+    await notifier.fan_out(before, envelope_at(before, NOW - timedelta(days=1)))
+    await notifier.fan_out(after, envelope_at(after, NOW + timedelta(seconds=1)))
+    link = FactoryLinked(member_id="m-c", factory_id="f-1", relationship="supplier", linked_at=NOW)
+    notifier.links.links.add(("m-c", "f-1"))  # the projection handler runs first
+    await notifier.fan_out(link, envelope_at(link, NOW))
+    received_by_c = [e.payload.get("cap_id") for e in notifier.inbox.entries.values() if e.member_id == "m-c"]
+    assert sorted(filter(None, received_by_c)) == ["c-new"]
+
+
+async def test_the_unlinked_member_is_told_and_then_hears_nothing_more(notifier: NotifierHandlers) -> None:
+    unlinked = FactoryUnlinked(member_id="m-a", factory_id="f-1", unlinked_at=NOW)
+    notifier.links.links.discard(("m-a", "f-1"))
+    await notifier.fan_out(unlinked, envelope_at(unlinked, NOW))
+    later = CapClosed(cap_id="c", factory_id="f-1", closed_at=NOW)
+    await notifier.fan_out(later, envelope_at(later, NOW + timedelta(seconds=1)))
+    assert notifier.feeds.delivered == [("m-a", "FactoryUnlinked")]
+    assert await notifier.inbox_of(member("m-a"), 10) == []
+
+
+async def test_events_about_no_factory_reach_no_feed(notifier: NotifierHandlers) -> None:
+    event = OrganisationRegistered(organisation_id="o", name="Brand", kind="member")
+    await notifier.fan_out(event, envelope_at(event, NOW))
+    assert notifier.feeds.delivered == []
+
+
+async def test_the_inbox_is_for_members(notifier: NotifierHandlers) -> None:
+    with pytest.raises(PermissionDeniedError):
+        await notifier.inbox_of(factory_account("f-1"), 10)
