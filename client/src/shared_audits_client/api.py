@@ -1,0 +1,133 @@
+"""Calls to the platform's HTTP API through the gateway, one method per operation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+class ApiError(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        try:
+            self.problem = response.json()
+        except ValueError:
+            self.problem = {"detail": response.text}
+        super().__init__(f"{response.request.method} {response.request.url.path} -> {self.status}: {self.problem}")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    organisation_id: str
+    name: str
+    kind: str
+    client_id: str
+    client_secret: str
+    factory_id: str | None = None
+
+
+def eventually(attempt: Callable[[], T], timeout: float = 30.0, interval: float = 0.2) -> T:
+    """Retry ``attempt`` until it returns without raising; events take a moment to travel."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except (AssertionError, ApiError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(interval)
+
+
+class PlatformClient:
+    """One caller (an organisation's machine client) talking to the gateway."""
+
+    def __init__(self, gateway_url: str, token: str | None = None, timeout: float = 15.0) -> None:
+        self.gateway_url = gateway_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.gateway_url, timeout=timeout)
+        if token:
+            self._http.headers["Authorization"] = f"Bearer {token}"
+
+    def close(self) -> None:
+        self._http.close()
+
+    @classmethod
+    def login(cls, gateway_url: str, client_id: str, client_secret: str) -> PlatformClient:
+        anonymous = cls(gateway_url)
+        try:
+            token = anonymous.token(client_id, client_secret)
+        finally:
+            anonymous.close()
+        return cls(gateway_url, token)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise ApiError(response)
+        return response.json()
+
+    # access-control
+    def token(self, client_id: str, client_secret: str) -> str:
+        data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
+        return self._call("POST", "/access/token", data=data)["access_token"]
+
+    def register_organisation(self, name: str, kind: str, factory_id: str | None = None) -> Organisation:
+        body = {"name": name, "kind": kind, **({"factory_id": factory_id} if factory_id else {})}
+        return Organisation(**self._call("POST", "/access/organisations", json=body))
+
+    def link_factory(self, factory_id: str, relationship: str = "supplier") -> dict:
+        return self._call("POST", "/access/links", json={"factory_id": factory_id, "relationship": relationship})
+
+    def unlink_factory(self, factory_id: str) -> dict:
+        return self._call("DELETE", f"/access/links/{factory_id}")
+
+    # factory-registry
+    def register_factory(self, name: str, country: str, city: str | None = None, address: str | None = None) -> dict:
+        body = {"name": name, "country": country, "city": city, "address": address}
+        return self._call("POST", "/registry/factories", json=body)
+
+    def factory(self, factory_id: str) -> dict:
+        return self._call("GET", f"/registry/factories/{factory_id}")
+
+    def factories(self) -> list[dict]:
+        return self._call("GET", "/registry/factories")
+
+    # audit-service
+    def mandate_audit(self, factory_id: str, audit_company_id: str, **options: str) -> dict:
+        body = {"factory_id": factory_id, "audit_company_id": audit_company_id, **options}
+        return self._call("POST", "/audits/audits", json=body)
+
+    def submit_report(self, audit_id: str, compliance_percentage: float, findings: list[dict]) -> dict:
+        body = {"compliance_percentage": compliance_percentage, "findings": findings}
+        return self._call("POST", f"/audits/audits/{audit_id}/report", json=body)
+
+    def audit(self, audit_id: str) -> dict:
+        return self._call("GET", f"/audits/audits/{audit_id}")
+
+    # cap-service
+    def caps_of_factory(self, factory_id: str) -> list[dict]:
+        return self._call("GET", "/caps/caps", params={"factory_id": factory_id})
+
+    def cap(self, cap_id: str) -> dict:
+        return self._call("GET", f"/caps/caps/{cap_id}")
+
+    def decide(self, cap_id: str, item_id: str, decision: str, comment: str | None = None) -> dict:
+        body = {"decision": decision, "comment": comment}
+        return self._call("POST", f"/caps/caps/{cap_id}/items/{item_id}/decisions", json=body)
+
+    # evidence-store
+    def upload_evidence(self, cap_id: str, item_id: str, filename: str, content: bytes, content_type: str) -> dict:
+        files = {"file": (filename, content, content_type)}
+        return self._call("POST", f"/evidence/caps/{cap_id}/items/{item_id}/files", files=files)
+
+    def evidence_download(self, evidence_id: str) -> dict:
+        return self._call("GET", f"/evidence/files/{evidence_id}/download")
+
+    # notifier
+    def inbox(self, limit: int = 100) -> list[dict]:
+        return self._call("GET", "/notifier/inbox", params={"limit": limit})
