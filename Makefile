@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env unit integration test
+.PHONY: up seed down status logs python-env lint unit integration test
 
 up:
 	$(STACK) up
@@ -25,6 +25,9 @@ logs:
 python-env:
 	$(STACK) python-env
 
+lint: python-env
+	.venv/bin/ruff check shared services client tests deploy
+
 unit: python-env
 	$(VENV_PY) -m pytest shared/tests services -q
 
@@ -32,6 +35,6 @@ integration: python-env
 	$(STACK) up
 	$(VENV_PY) -m pytest tests/integration -q
 
-test: python-env
+test: lint
 	$(STACK) up
 	$(VENV_PY) -m pytest -q

@@ -1,18 +1,20 @@
 """The walking skeleton end to end, through the gateway, real Kafka, FerretDB and the S3 server."""
 
 import hashlib
+import secrets
 import urllib.request
 
 import pytest
 
 from shared_audits_client import ApiError, PlatformClient, eventually
-from shared_audits_client.feed import wait_for_feed_event
+from shared_audits_client.feed import wait_for_feed_record
 from shared_audits_client.story import SAMPLE_PDF, Cast, walk_skeleton
 from tests.integration.stack import Stack
 
 
 def test_member_b_sees_progress_validated_by_member_a(stack: Stack, cast: Cast) -> None:
-    run = walk_skeleton(cast)
+    trace_id = secrets.token_hex(16)
+    run = walk_skeleton(cast, traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01")
 
     # The report was rated by the platform from the percentage and the rule set.
     assert run.audit["status"] == "mandated"
@@ -40,14 +42,16 @@ def test_member_b_sees_progress_validated_by_member_a(stack: Stack, cast: Cast) 
 
     # ... and receives the event on its own member feed.
     member_b_id = cast.organisations["member_b"].organisation_id
-    accepted = wait_for_feed_event(
+    record = wait_for_feed_record(
         stack.kafka_bootstrap,
         member_b_id,
         lambda envelope: envelope["type"] == "CapItemAccepted" and envelope["payload"]["item_id"] == run.item_id,
     )
-    assert accepted is not None, "CapItemAccepted never reached member B's feed"
-    assert accepted["payload"]["progress"] == {"items_closed": 1, "items_total": 1}
-    assert accepted["key"] == cast.factory_id
+    assert record is not None, "CapItemAccepted never reached member B's feed"
+    assert record.envelope["payload"]["progress"] == {"items_closed": 1, "items_total": 1}
+    assert record.envelope["key"] == cast.factory_id
+    # One trace: the caller's HTTP request, cap-service, its outbox, Kafka, notifier, the feed.
+    assert record.headers["traceparent"].split("-")[1] == trace_id
 
     inbox_types = {entry["event_type"] for entry in cast.member_b.inbox()}
     assert {"FactoryLinked", "AuditReportPublished", "CapOpened", "CapItemAccepted"} <= inbox_types

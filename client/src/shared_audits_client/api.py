@@ -116,9 +116,13 @@ class PlatformClient:
     def cap(self, cap_id: str) -> dict:
         return self._call("GET", f"/caps/caps/{cap_id}")
 
-    def decide(self, cap_id: str, item_id: str, decision: str, comment: str | None = None) -> dict:
+    def decide(
+        self, cap_id: str, item_id: str, decision: str, comment: str | None = None, traceparent: str | None = None
+    ) -> dict:
+        """Accept or reject an item's evidence; ``traceparent`` joins the caller's own trace."""
         body = {"decision": decision, "comment": comment}
-        return self._call("POST", f"/caps/caps/{cap_id}/items/{item_id}/decisions", json=body)
+        headers = {"traceparent": traceparent} if traceparent else None
+        return self._call("POST", f"/caps/caps/{cap_id}/items/{item_id}/decisions", json=body, headers=headers)
 
     # evidence-store
     def upload_evidence(self, cap_id: str, item_id: str, filename: str, content: bytes, content_type: str) -> dict:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 
@@ -14,9 +15,15 @@ def feed_topic(member_id: str) -> str:
     return f"ics.feed.{member_id}.v1"
 
 
-async def _wait_for_event(
+@dataclass(frozen=True)
+class FeedRecord:
+    envelope: dict
+    headers: dict[str, str]
+
+
+async def _wait_for_record(
     bootstrap: str, member_id: str, matches: Callable[[dict], bool], timeout: float
-) -> dict | None:
+) -> FeedRecord | None:
     consumer = AIOKafkaConsumer(
         feed_topic(member_id),
         bootstrap_servers=bootstrap,
@@ -33,17 +40,18 @@ async def _wait_for_event(
                 for record in records:
                     envelope = json.loads(record.value)
                     if matches(envelope):
-                        return envelope
+                        headers = {key: value.decode() for key, value in record.headers or ()}
+                        return FeedRecord(envelope, headers)
         return None
     finally:
         await consumer.stop()
 
 
-def wait_for_feed_event(
+def wait_for_feed_record(
     bootstrap: str, member_id: str, matches: Callable[[dict], bool], timeout: float = 30.0
-) -> dict | None:
-    """The first envelope on the member's feed that ``matches``, or None after ``timeout``."""
-    return asyncio.run(_wait_for_event(bootstrap, member_id, matches, timeout))
+) -> FeedRecord | None:
+    """The first record on the member's feed whose envelope ``matches``, or None after ``timeout``."""
+    return asyncio.run(_wait_for_record(bootstrap, member_id, matches, timeout))
 
 
 def read_whole_feed(bootstrap: str, member_id: str, idle_seconds: float = 2.0) -> list[dict]:

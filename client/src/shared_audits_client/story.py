@@ -68,7 +68,7 @@ class SkeletonRun:
     cap_seen_by_b: dict
 
 
-def walk_skeleton(cast: Cast) -> SkeletonRun:
+def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     """Play the story once; each hop waits for the event it depends on."""
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
@@ -100,7 +100,9 @@ def walk_skeleton(cast: Cast) -> SkeletonRun:
         assert item["status"] == "evidence_submitted", item["status"]
 
     eventually(evidence_submitted)
-    decision = cast.member_a.decide(cap["cap_id"], item_id, "accept", "Inspection tags and log verified.")
+    decision = cast.member_a.decide(
+        cap["cap_id"], item_id, "accept", "Inspection tags and log verified.", traceparent=traceparent
+    )
     return SkeletonRun(
         audit=audit,
         cap=cap,

@@ -68,6 +68,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         logger.warning("database unavailable: %s", error)
         return problem(503, "Service unavailable", "the database is not reachable; try again shortly")
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        # A bug, not the caller's fault: logged with its trace, answered as a problem body.
+        logger.error("unhandled error", exc_info=error)
+        return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+
     @app.exception_handler(PyMongoError)
     async def _database_error(_: Request, error: PyMongoError) -> JSONResponse:
         logger.error("database error", exc_info=error)

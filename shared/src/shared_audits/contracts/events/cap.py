@@ -1,0 +1,104 @@
+"""Events published by cap-service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from shared_audits.contracts import topics
+from shared_audits.contracts.enums import (
+    CapItemStatus,
+    FindingSeverity,
+)
+from shared_audits.contracts.envelope import ContractModel, EventPayload
+
+Id = str  # identifiers are opaque strings (UUID4 text)
+
+
+class CapProgress(ContractModel):
+    items_closed: int = Field(ge=0)
+    items_total: int = Field(ge=0)
+
+
+class OpenedCapItem(ContractModel):
+    item_id: Id
+    finding_id: Id
+    severity: FindingSeverity
+    description: str
+    recommended_action: str
+    deadline: date
+
+
+class CapOpened(EventPayload):
+    TYPE = "CapOpened"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    audit_id: Id
+    factory_id: Id
+    items: list[OpenedCapItem]
+    rule_set_version: str
+
+
+class CapItemEvidenceSubmitted(EventPayload):
+    TYPE = "CapItemEvidenceSubmitted"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    evidence_id: Id
+
+
+class CapItemAccepted(EventPayload):
+    TYPE = "CapItemAccepted"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    member_id: Id
+    decided_by: str
+    comment: str | None = None
+    decided_at: datetime
+    progress: CapProgress
+
+
+class CapItemRejected(EventPayload):
+    TYPE = "CapItemRejected"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    member_id: Id
+    decided_by: str
+    comment: str
+    decided_at: datetime
+
+
+class CapItemOverdue(EventPayload):
+    TYPE = "CapItemOverdue"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    deadline: date
+    status: CapItemStatus
+
+
+class CapClosed(EventPayload):
+    TYPE = "CapClosed"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    factory_id: Id
+    closed_at: datetime
