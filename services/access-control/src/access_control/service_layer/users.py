@@ -73,7 +73,10 @@ class UserAccounts:
             self.hasher.verify_nothing(password)
             raise UnauthenticatedError(LOGIN_REFUSED)
         user: User = found[0]
-        if user.password_hash is None or not self.hasher.verify(user.password_hash, password):
+        if user.password_hash is None:  # invited, not yet accepted: as slow as any other refusal
+            self.hasher.verify_nothing(password)
+            raise UnauthenticatedError(LOGIN_REFUSED)
+        if not self.hasher.verify(user.password_hash, password):
             raise UnauthenticatedError(LOGIN_REFUSED)
         user.ensure_may_sign_in()
         now = self.clock()
