@@ -82,3 +82,19 @@ async def test_only_members_link_and_only_known_sites(access: AccessControl) -> 
         await access.link_factory(member("m-1"), "f-unknown", "supplier")
     with pytest.raises(NotFoundError):
         await access.unlink_factory(member("m-1"), "f-1")
+
+
+async def test_the_operators_first_client_is_made_once(access: AccessControl) -> None:
+    await access.ensure_operator("operator", "operator-secret")
+    await access.ensure_operator("operator", "another-secret")
+    (operator_org,) = await access.organisations.find(client_id="operator")
+    assert operator_org.kind == "operator" and operator_org.client_secret_hash == "hashed:operator-secret"
+    issued = await access.issue_token("operator", "operator-secret")
+    assert issued.expires_in == 60
+
+
+async def test_a_caller_reads_its_own_organisation(access: AccessControl) -> None:
+    brand = (await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)).organisation
+    assert (await access.organisation_of(member(brand.id))).id == brand.id
+    with pytest.raises(NotFoundError):
+        await access.organisation_of(member("m-deleted"))

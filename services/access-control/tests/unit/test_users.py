@@ -150,6 +150,8 @@ async def test_a_disabled_user_can_neither_log_in_nor_refresh(users: UserAccount
     with pytest.raises(NotFoundError):
         await users.disable(member("m-other"), user.id)
     await users.disable(member(brand_id), user.id)
+    (session,) = await users.sessions.find(user_id=user.id)
+    assert session.revoked_reason == "user disabled"
     with pytest.raises(UnauthenticatedError):
         await users.login("ana@brand.example", PASSWORD)
     with pytest.raises(UnauthenticatedError):
