@@ -71,7 +71,8 @@ class MongoSigningKeys:
         self._parsed: dict[str, SigningKey] = {}
 
     async def ensure_key(self, now: datetime) -> None:
-        """Make the first key on a new platform; later starts find it."""
+        """Make the first key on a new platform; later starts find it (and drop expired keys' private halves)."""
+        await self._retire_expired(now)
         if await self._collection.find_one({"retired": {"$ne": True}}, {"_id": 1}) is None:
             await self._insert(SigningKey.generate(), KeyLifecycle("", now, now))
 
