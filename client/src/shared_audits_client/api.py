@@ -30,6 +30,7 @@ class Organisation:
     client_id: str
     client_secret: str
     factory_id: str | None = None
+    accreditation: dict | None = None  # audit companies only
 
 
 def eventually(attempt: Callable[[], T], timeout: float = 30.0, interval: float = 0.2) -> T:

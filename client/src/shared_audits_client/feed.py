@@ -22,10 +22,10 @@ class FeedRecord:
 
 
 async def _wait_for_record(
-    bootstrap: str, member_id: str, matches: Callable[[dict], bool], timeout: float
+    bootstrap: str, topic: str, matches: Callable[[dict], bool], timeout: float
 ) -> FeedRecord | None:
     consumer = AIOKafkaConsumer(
-        feed_topic(member_id),
+        topic,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -51,7 +51,14 @@ def wait_for_feed_record(
     bootstrap: str, member_id: str, matches: Callable[[dict], bool], timeout: float = 30.0
 ) -> FeedRecord | None:
     """The first record on the member's feed whose envelope ``matches``, or None after ``timeout``."""
-    return asyncio.run(_wait_for_record(bootstrap, member_id, matches, timeout))
+    return asyncio.run(_wait_for_record(bootstrap, feed_topic(member_id), matches, timeout))
+
+
+def wait_for_topic_record(
+    bootstrap: str, topic: str, matches: Callable[[dict], bool], timeout: float = 30.0
+) -> FeedRecord | None:
+    """The first record on any platform topic whose envelope ``matches``, or None after ``timeout``."""
+    return asyncio.run(_wait_for_record(bootstrap, topic, matches, timeout))
 
 
 def read_whole_feed(bootstrap: str, member_id: str, idle_seconds: float = 2.0) -> list[dict]:

@@ -29,6 +29,8 @@ class Principal:
     organisation_kind: OrganisationKind
     roles: frozenset[str] = field(default_factory=frozenset)
     factory_id: str | None = None
+    # OAuth scopes of a machine client (``scope`` claim); empty for users and primary clients.
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_operator(self) -> bool:
@@ -55,6 +57,7 @@ def principal_from_claims(claims: dict) -> Principal:
             organisation_kind=OrganisationKind(claims["org_kind"]),
             roles=frozenset(claims.get("roles") or []),
             factory_id=claims.get("factory_id"),
+            scopes=frozenset(str(claims.get("scope") or "").split()),
         )
     except (KeyError, ValueError) as error:
         raise UnauthenticatedError("token lacks the platform's claims") from error

@@ -1,16 +1,28 @@
 """Composition root: the one place that builds access-control's real adapters."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from access_control.adapters.known_factories import MongoKnownFactories
+from access_control.adapters.rules import load_accreditation_rules
 from access_control.adapters.secrets import SecretHasher
 from access_control.adapters.signing_keys import MongoSigningKeys
 from access_control.config import Settings
+from access_control.domain.clients import ApiClient
+from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
 from access_control.domain.model import MemberFactoryLink, Organisation
-from access_control.entrypoints.http.routes import router
+from access_control.domain.sessions import RefreshSession
+from access_control.domain.users import User
+from access_control.entrypoints.http import ROUTERS
+from access_control.service_layer.clients import MachineClients
+from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.tokens import TokenIssuer
+from access_control.service_layer.users import UserAccounts
 from shared_audits.contracts import topics
-from shared_audits.contracts.events import FactoryRegistered
+from shared_audits.contracts.events import AuditMandated, FactoryRegistered
 from shared_audits.runtime import build_runtime, create_app
 
 PREFIX = "/access"
@@ -21,33 +33,64 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime = build_runtime(
         settings,
         produced_topics=[topics.ACCESS],
-        consumed_topics=[topics.REGISTRY],
+        consumed_topics=[topics.REGISTRY, topics.AUDIT],
         span_processors=span_processors,
     )
     organisations = runtime.store("organisations", Organisation)
     links = runtime.store("member_factory_links_source", MemberFactoryLink)
+    clients = runtime.store("api_clients", ApiClient)
+    users = runtime.store("users", User)
+    sessions = runtime.store("refresh_sessions", RefreshSession)
+    codes = runtime.store("code_of_conduct_versions", CodeOfConduct)
+    signatures = runtime.store("code_of_conduct_signatures", CodeOfConductSignature)
     known_factories = MongoKnownFactories(runtime.database["known_factories"])
     signing_keys = MongoSigningKeys(runtime.database["signing_keys"])
+    hasher = SecretHasher()
+    tokens = TokenIssuer(signing_keys, settings.token_issuer, settings.token_audience, settings.token_ttl_seconds)
+
     access_control = AccessControl(
         organisations=organisations,
         links=links,
+        clients=clients,
         known_factories=known_factories,
-        hasher=SecretHasher(),
-        signer=signing_keys.active,
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        token_ttl_seconds=settings.token_ttl_seconds,
+        hasher=hasher,
+        tokens=tokens,
+        accreditation_rules=load_accreditation_rules(settings.accreditation_rules),
+    )
+    user_accounts = UserAccounts(
+        users=users,
+        sessions=sessions,
+        organisations=organisations,
+        hasher=hasher,
+        tokens=tokens,
+        invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+    key_rotation = KeyRotation(
+        signing_keys,
+        activation_delay=timedelta(seconds=settings.signing_key_activation_delay_seconds),
+        token_lifetime=timedelta(seconds=settings.token_ttl_seconds + settings.token_leeway_seconds),
     )
     runtime.consumer.on(FactoryRegistered, known_factories.apply_registered)
+    runtime.consumer.on(AuditMandated, access_control.count_mandate)
 
     async def prepare() -> None:
         await organisations.collection.create_index("client_id", unique=True)
         await links.collection.create_index([("member_id", 1), ("active", 1)])
-        await signing_keys.ensure_active_key()
+        await clients.collection.create_index("organisation_id")
+        await users.collection.create_index("email", unique=True)
+        await users.collection.create_index("invitation_token_hash")
+        await users.collection.create_index("organisation_id")
+        await sessions.collection.create_index("user_id")
+        await signatures.collection.create_index("organisation_id")
+        await key_rotation.ensure_key()
         await access_control.ensure_operator(settings.operator_client_id, settings.operator_client_secret)
 
     runtime.startup_hooks.append(prepare)
-    app = create_app(runtime, title="access-control", prefix=PREFIX, routers=[router])
+    app = create_app(runtime, title="access-control", prefix=PREFIX, routers=ROUTERS)
     app.state.access_control = access_control
-    app.state.signing_keys = signing_keys
+    app.state.user_accounts = user_accounts
+    app.state.machine_clients = MachineClients(clients, hasher)
+    app.state.code_of_conduct = CodeOfConductHandlers(codes, signatures, organisations)
+    app.state.key_rotation = key_rotation
     return app

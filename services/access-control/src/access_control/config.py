@@ -6,6 +6,13 @@ DEVELOPMENT_OPERATOR_SECRET = "dev-operator-secret-change-me"
 class Settings(ServiceSettings):
     service_name: str = "access-control"
     token_ttl_seconds: int = 900
+    # Clock skew allowed between services when deciding that a superseded key's tokens have expired.
+    token_leeway_seconds: int = 60
+    # A rotated-in key is published this long before it signs: more than the verifiers' JWKS refetch pause (10 s).
+    signing_key_activation_delay_seconds: float = 12.0
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    invitation_ttl_seconds: int = 72 * 3600
+    accreditation_rules: str = "accreditation-2026.1.json"
     # The platform operator's first machine client, created at start if missing.
     operator_client_id: str = "operator"
     operator_client_secret: str = DEVELOPMENT_OPERATOR_SECRET

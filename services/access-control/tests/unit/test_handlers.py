@@ -1,50 +1,13 @@
-"""access-control's use cases over in-memory fakes."""
+"""access-control's organisations, client-credential tokens and links over in-memory fakes."""
 
-import jwt
 import pytest
 
-from access_control.adapters.known_factories import InMemoryKnownFactories
-from access_control.adapters.signing_keys import SigningKey
 from access_control.service_layer.handlers import AccessControl
 from shared_audits.auth import principal_from_claims
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked, OrganisationRegistered
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member, operator
-
-
-class PlainHasher:
-    """Stands in for argon2 so the tests stay fast; the real one is used in integration."""
-
-    @staticmethod
-    def new_secret() -> str:
-        return "secret-1"
-
-    def hash(self, secret: str) -> str:
-        return f"hashed:{secret}"
-
-    def verify(self, secret_hash: str, secret: str) -> bool:
-        return secret_hash == f"hashed:{secret}"
-
-
-@pytest.fixture
-def key() -> SigningKey:
-    return SigningKey.generate()
-
-
-@pytest.fixture
-def access(key: SigningKey) -> AccessControl:
-    return AccessControl(
-        organisations=InMemoryAggregateStore(),
-        links=InMemoryAggregateStore(),
-        known_factories=InMemoryKnownFactories({"f-1"}),
-        hasher=PlainHasher(),
-        signer=lambda: key,
-        issuer="test-issuer",
-        audience="test-audience",
-        token_ttl_seconds=60,
-    )
+from shared_audits.testing import audit_company, factory_account, member, operator
 
 
 async def test_only_the_operator_registers_organisations(access: AccessControl) -> None:
@@ -64,17 +27,16 @@ async def test_a_factory_organisation_names_a_registered_site(access: AccessCont
     assert registered.organisation.factory_id == "f-1"
 
 
-async def test_a_token_carries_the_organisation_and_verifies_with_the_public_key(
-    access: AccessControl, key: SigningKey
-) -> None:
+async def test_a_token_carries_the_organisation_and_verifies_with_the_public_key(access: AccessControl, decode) -> None:
     registered = await access.register_organisation(operator(), "Site", OrganisationKind.FACTORY, "f-1")
     issued = await access.issue_token(registered.organisation.client_id, "secret-1")
-    public = jwt.PyJWK(key.public_jwk())
-    claims = jwt.decode(issued.access_token, public.key, algorithms=["EdDSA"], audience="test-audience")
+    claims = await decode(issued.access_token)
     principal = principal_from_claims(claims)
     assert principal.organisation_id == registered.organisation.id
     assert principal.is_factory and principal.factory_id == "f-1"
+    assert principal.roles == {"admin"} and principal.scopes == frozenset()
     assert claims["exp"] - claims["iat"] == 60
+    assert claims["iss"] == "test-issuer" and claims["aud"] == "test-audience" and claims["sub_type"] == "client"
 
 
 async def test_a_wrong_secret_gets_no_token(access: AccessControl) -> None:
@@ -83,6 +45,16 @@ async def test_a_wrong_secret_gets_no_token(access: AccessControl) -> None:
         await access.issue_token(registered.organisation.client_id, "guess")
     with pytest.raises(UnauthenticatedError):
         await access.issue_token("client-unknown", "secret-1")
+
+
+async def test_an_organisation_sees_itself_and_the_operator_sees_all(access: AccessControl) -> None:
+    brand = (await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)).organisation
+    assert (await access.organisation(member(brand.id), brand.id)).name == "Brand"
+    assert (await access.organisation(operator(), brand.id)).name == "Brand"
+    with pytest.raises(NotFoundError):
+        await access.organisation(member("m-other"), brand.id)
+    with pytest.raises(NotFoundError):
+        await access.organisation(operator(), "org-unknown")
 
 
 async def test_linking_and_unlinking_keep_history_and_raise_events(access: AccessControl) -> None:
@@ -95,12 +67,34 @@ async def test_linking_and_unlinking_keep_history_and_raise_events(access: Acces
     assert [change.linked for change in relinked.history] == [True, False, True]
     assert [type(e) for e in access.links.published] == [FactoryLinked, FactoryUnlinked, FactoryLinked]
     assert link.member_id == "m-1"
+    history = await access.link_history(brand, "f-1")
+    assert [change.relationship for change in history.history] == ["supplier", None, "in_referencing"]
+    with pytest.raises(NotFoundError):
+        await access.link_history(member("m-2"), "f-1")
 
 
 async def test_only_members_link_and_only_known_sites(access: AccessControl) -> None:
     with pytest.raises(PermissionDeniedError):
         await access.link_factory(factory_account("f-1"), "f-1", "supplier")
+    with pytest.raises(PermissionDeniedError):
+        await access.link_factory(audit_company("ac-1"), "f-1", "supplier")
     with pytest.raises(NotFoundError):
         await access.link_factory(member("m-1"), "f-unknown", "supplier")
     with pytest.raises(NotFoundError):
         await access.unlink_factory(member("m-1"), "f-1")
+
+
+async def test_the_operators_first_client_is_made_once(access: AccessControl) -> None:
+    await access.ensure_operator("operator", "operator-secret")
+    await access.ensure_operator("operator", "another-secret")
+    (operator_org,) = await access.organisations.find(client_id="operator")
+    assert operator_org.kind == "operator" and operator_org.client_secret_hash == "hashed:operator-secret"
+    issued = await access.issue_token("operator", "operator-secret")
+    assert issued.expires_in == 60
+
+
+async def test_a_caller_reads_its_own_organisation(access: AccessControl) -> None:
+    brand = (await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)).organisation
+    assert (await access.organisation_of(member(brand.id))).id == brand.id
+    with pytest.raises(NotFoundError):
+        await access.organisation_of(member("m-deleted"))

@@ -10,6 +10,35 @@ class OrganisationKind(StrEnum):
     AUDIT_COMPANY = "audit_company"
 
 
+class UserRole(StrEnum):
+    """Roles of a user within its organisation (which roles a kind allows is access-control's rule)."""
+
+    OPERATOR = "operator"
+    ADMIN = "admin"
+    USER = "user"
+    AUDITOR = "auditor"
+
+
+class AccreditationStatus(StrEnum):
+    TRIAL = "trial"
+    ACCREDITED = "accredited"
+    SUSPENDED = "suspended"
+
+
+class ClientScope(StrEnum):
+    """What a machine client of a member may do; carried in the token's ``scope`` claim."""
+
+    LINKS_READ = "links:read"
+    LINKS_WRITE = "links:write"
+    FACTORIES_READ = "factories:read"
+    AUDITS_READ = "audits:read"
+    AUDITS_WRITE = "audits:write"
+    CAPS_READ = "caps:read"
+    CAPS_WRITE = "caps:write"
+    EVIDENCE_READ = "evidence:read"
+    FEED_READ = "feed:read"
+
+
 class LinkRelationship(StrEnum):
     SUPPLIER = "supplier"
     IN_REFERENCING = "in_referencing"

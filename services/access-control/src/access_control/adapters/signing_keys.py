@@ -1,19 +1,22 @@
 """Ed25519 signing keys kept in the service's database, published as a JWKS.
 
-Every key ever made stays in the JWKS until it is retired, so rotating keeps
-old tokens verifiable until they expire.
+The lifecycle (when a key signs, when it is retired) is decided in
+``domain.signing_keys``; this module does the cryptography and the storage.
+Retired keys lose their private half.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo.asynchronous.collection import AsyncCollection
+
+from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_key
 
 
 def _b64url(data: bytes) -> str:
@@ -26,8 +29,15 @@ class SigningKey:
         self.private_key = private_key
 
     @classmethod
-    def generate(cls) -> SigningKey:
-        return cls(uuid.uuid4().hex, Ed25519PrivateKey.generate())
+    def generate(cls, kid: str | None = None) -> SigningKey:
+        return cls(kid or uuid.uuid4().hex, Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_pem(cls, kid: str, pem: str) -> SigningKey:
+        private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise ValueError(f"signing key {kid} is not an Ed25519 key")
+        return cls(kid, private_key)
 
     def public_jwk(self) -> dict[str, str]:
         raw = self.private_key.public_key().public_bytes(
@@ -44,31 +54,107 @@ class SigningKey:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})
 
 
+class NoSigningKeyError(RuntimeError):
+    pass
+
+
+def _lifecycle(document: dict) -> KeyLifecycle:
+    created_at = document["created_at"]
+    # Keys made before rotation existed have no activation time: they signed from creation.
+    return KeyLifecycle(document["_id"], created_at, document.get("activates_at") or created_at,
+                        document.get("retire_after"))
+
+
 class MongoSigningKeys:
     def __init__(self, collection: AsyncCollection) -> None:
         self._collection = collection
-        self._active: SigningKey | None = None
+        self._parsed: dict[str, SigningKey] = {}
 
-    async def ensure_active_key(self) -> None:
-        """Load the newest active key, making one on the very first start."""
-        document = await self._collection.find_one({"active": True}, sort=[("created_at", -1)])
-        if document is None:
-            key = SigningKey.generate()
-            await self._collection.insert_one(
-                {"_id": key.kid, "private_pem": key.private_pem(), "public_jwk": key.public_jwk(),
-                 "active": True, "created_at": datetime.now(UTC)}
+    async def ensure_key(self, now: datetime) -> None:
+        """Make the first key on a new platform; later starts find it (and drop expired keys' private halves)."""
+        await self._retire_expired(now)
+        if await self._collection.find_one({"retired": {"$ne": True}}, {"_id": 1}) is None:
+            await self._insert(SigningKey.generate(), KeyLifecycle("", now, now))
+
+    async def _insert(self, key: SigningKey, lifecycle: KeyLifecycle) -> None:
+        await self._collection.insert_one(
+            {"_id": key.kid, "private_pem": key.private_pem(), "public_jwk": key.public_jwk(),
+             "created_at": lifecycle.created_at, "activates_at": lifecycle.activates_at,
+             "retire_after": lifecycle.retire_after, "retired": False}
+        )
+        self._parsed[key.kid] = key
+
+    async def _documents(self) -> list[dict]:
+        return [document async for document in self._collection.find({"retired": {"$ne": True}})]
+
+    async def lifecycles(self) -> list[KeyLifecycle]:
+        return [_lifecycle(document) for document in await self._documents()]
+
+    async def signer(self, now: datetime) -> SigningKey:
+        """The key that signs now (read on every issue, so every instance follows a rotation)."""
+        documents = {document["_id"]: document for document in await self._documents()}
+        current = signing_key([_lifecycle(document) for document in documents.values()], now)
+        if current is None:
+            raise NoSigningKeyError("no signing key is active")
+        if current.kid not in self._parsed:
+            self._parsed[current.kid] = SigningKey.from_pem(current.kid, documents[current.kid]["private_pem"])
+        return self._parsed[current.kid]
+
+    async def rotate(self, now: datetime, activation_delay: timedelta, token_lifetime: timedelta) -> KeyLifecycle:
+        await self._retire_expired(now)
+        key = SigningKey.generate()
+        existing = await self.lifecycles()
+        new_key = rotation(existing, key.kid, now, activation_delay, token_lifetime)
+        await self._insert(key, new_key)
+        for superseded in existing:
+            await self._collection.update_one(
+                {"_id": superseded.kid, "retire_after": None}, {"$set": {"retire_after": superseded.retire_after}}
             )
-            self._active = key
-            return
-        private_key = serialization.load_pem_private_key(document["private_pem"].encode(), password=None)
-        assert isinstance(private_key, Ed25519PrivateKey)
-        self._active = SigningKey(document["_id"], private_key)
+        return new_key
 
-    def active(self) -> SigningKey:
-        if self._active is None:
-            raise RuntimeError("signing keys not loaded; ensure_active_key() runs at start")
-        return self._active
+    async def _retire_expired(self, now: datetime) -> None:
+        for lifecycle in await self.lifecycles():
+            if not lifecycle.published(now):
+                await self._collection.update_one(
+                    {"_id": lifecycle.kid}, {"$set": {"retired": True}, "$unset": {"private_pem": ""}}
+                )
+                self._parsed.pop(lifecycle.kid, None)
 
-    async def jwks(self) -> dict[str, list[dict[str, str]]]:
+    async def jwks(self, now: datetime) -> dict[str, list[dict[str, str]]]:
+        published = {lifecycle.kid for lifecycle in await self.lifecycles() if lifecycle.published(now)}
         cursor = self._collection.find({"retired": {"$ne": True}}, {"public_jwk": 1})
-        return {"keys": [document["public_jwk"] async for document in cursor]}
+        return {"keys": [document["public_jwk"] async for document in cursor if document["_id"] in published]}
+
+
+class InMemorySigningKeys:
+    """The same contract for unit tests."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, SigningKey] = {}
+        self.records: list[KeyLifecycle] = []
+
+    async def ensure_key(self, now: datetime) -> None:
+        if not self.records:
+            key = SigningKey.generate()
+            self.keys[key.kid] = key
+            self.records.append(KeyLifecycle(key.kid, now, now))
+
+    async def lifecycles(self) -> list[KeyLifecycle]:
+        return list(self.records)
+
+    async def signer(self, now: datetime) -> SigningKey:
+        current = signing_key(self.records, now)
+        if current is None:
+            raise NoSigningKeyError("no signing key is active")
+        return self.keys[current.kid]
+
+    async def rotate(self, now: datetime, activation_delay: timedelta, token_lifetime: timedelta) -> KeyLifecycle:
+        self.records = [record for record in self.records if record.published(now)]
+        key = SigningKey.generate()
+        self.keys[key.kid] = key
+        new_key = rotation(self.records, key.kid, now, activation_delay, token_lifetime)
+        self.records.append(new_key)
+        return new_key
+
+    async def jwks(self, now: datetime) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [self.keys[r.kid].public_jwk() for r in self.records if r.published(now)]}

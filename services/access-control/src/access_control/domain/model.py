@@ -6,9 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from access_control.domain.accreditation import Accreditation, AccreditationRules
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.enums import LinkRelationship, OrganisationKind
-from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked, OrganisationRegistered
+from shared_audits.contracts.enums import AccreditationStatus, LinkRelationship, OrganisationKind
+from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
+    FactoryLinked,
+    FactoryUnlinked,
+    OrganisationRegistered,
+)
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError
 
 
@@ -19,6 +25,8 @@ class Organisation(Aggregate):
     client_id: str
     client_secret_hash: str
     registered_at: datetime
+    # Audit companies only.
+    accreditation: Accreditation | None = None
 
     @classmethod
     def register(
@@ -43,6 +51,7 @@ class Organisation(Aggregate):
             client_id=client_id,
             client_secret_hash=client_secret_hash,
             registered_at=now,
+            accreditation=Accreditation(trial_started_at=now) if kind == OrganisationKind.AUDIT_COMPANY else None,
         )
         organisation.record(
             OrganisationRegistered(organisation_id=organisation_id, name=name, kind=kind, factory_id=factory_id)
@@ -50,7 +59,33 @@ class Organisation(Aggregate):
         return organisation
 
     def roles(self) -> list[str]:
+        """Roles of the organisation's primary machine client."""
         return ["operator"] if self.kind is OrganisationKind.OPERATOR else ["admin"]
+
+    def _accreditation(self) -> Accreditation:
+        if self.kind != OrganisationKind.AUDIT_COMPANY:
+            raise NotFoundError("no audit company with this id")
+        if self.accreditation is None:  # registered before accreditation was kept
+            self.accreditation = Accreditation(trial_started_at=self.registered_at)
+        return self.accreditation
+
+    def count_mandate(self, member_id: str) -> bool:
+        accreditation = self._accreditation()
+        counted = accreditation.count_mandate(member_id)
+        self.accreditation = accreditation
+        return counted
+
+    def decide_accreditation(
+        self, status: AccreditationStatus, reason: str, decided_by: str, rules: AccreditationRules, now: datetime
+    ) -> None:
+        accreditation = self._accreditation()
+        previous = accreditation.decide(status, reason, decided_by, rules, now)
+        self.accreditation = accreditation  # re-assign so the validated model sees the change
+        self.record(
+            AuditCompanyAccreditationChanged(
+                organisation_id=self.id, status=status, previous_status=previous, reason=reason, changed_at=now
+            )
+        )
 
 
 class LinkChange(BaseModel):

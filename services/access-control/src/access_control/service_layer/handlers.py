@@ -1,38 +1,23 @@
-"""Use cases of access-control: register organisations, issue tokens, link factories."""
+"""Use cases of access-control: organisations, client-credential tokens, links, accreditation."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime
 
+from access_control.domain.accreditation import AccreditationRules
+from access_control.domain.clients import ApiClient
 from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.service_layer.permissions import require_operator, require_scope
+from access_control.service_layer.ports import Hasher, KnownFactories, Store
+from access_control.service_layer.tokens import IssuedToken, TokenIssuer
 from shared_audits.auth import Principal
-from shared_audits.contracts.enums import LinkRelationship, OrganisationKind
+from shared_audits.contracts.enums import AccreditationStatus, ClientScope, LinkRelationship, OrganisationKind
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import AuditMandated
 from shared_audits.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
-
-
-class Store(Protocol):
-    async def get(self, aggregate_id: str): ...
-    async def find(self, limit: int = 500, **equals): ...
-    async def add(self, aggregate) -> None: ...
-    async def save(self, aggregate) -> None: ...
-
-
-class KnownFactories(Protocol):
-    async def exists(self, factory_id: str) -> bool: ...
-
-
-class Hasher(Protocol):
-    def new_secret(self) -> str: ...
-    def hash(self, secret: str) -> str: ...
-    def verify(self, secret_hash: str, secret: str) -> bool: ...
-
-
-class TokenSigner(Protocol):
-    def sign(self, claims: dict) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -41,29 +26,21 @@ class RegisteredOrganisation:
     client_secret: str
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    access_token: str
-    expires_in: int
-
-
 @dataclass
 class AccessControl:
     organisations: Store
     links: Store
+    clients: Store
     known_factories: KnownFactories
     hasher: Hasher
-    signer: Callable[[], TokenSigner]
-    issuer: str
-    audience: str
-    token_ttl_seconds: int
+    tokens: TokenIssuer
+    accreditation_rules: AccreditationRules
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def register_organisation(
         self, caller: Principal, name: str, kind: OrganisationKind, factory_id: str | None
     ) -> RegisteredOrganisation:
-        if not caller.is_operator:
-            raise PermissionDeniedError("only the platform operator registers organisations")
+        require_operator(caller, "registers organisations")
         if factory_id and not await self.known_factories.exists(factory_id):
             raise NotFoundError(f"factory {factory_id} is not registered")
         secret = self.hasher.new_secret()
@@ -99,26 +76,29 @@ class AccessControl:
                 raise
 
     async def issue_token(self, client_id: str, client_secret: str) -> IssuedToken:
+        """Client credentials: an organisation's primary client, or one of its scoped machine clients."""
         found = await self.organisations.find(limit=1, client_id=client_id)
-        if not found or not self.hasher.verify(found[0].client_secret_hash, client_secret):
+        if found:
+            organisation: Organisation = found[0]
+            if not self.hasher.verify(organisation.client_secret_hash, client_secret):
+                raise UnauthenticatedError("unknown client or wrong secret")
+            return await self.tokens.issue(
+                subject=organisation.client_id, subject_type="client", organisation_id=organisation.id,
+                organisation_kind=organisation.kind, roles=organisation.roles(), factory_id=organisation.factory_id,
+            )
+        client: ApiClient | None = await self.clients.get(client_id)
+        if client is None:
+            self.hasher.verify_nothing(client_secret)
             raise UnauthenticatedError("unknown client or wrong secret")
-        organisation: Organisation = found[0]
-        now = self.clock()
-        claims = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": organisation.client_id,
-            "org": organisation.id,
-            "org_kind": organisation.kind.value,
-            "roles": organisation.roles(),
-            "iat": now,
-            "nbf": now,
-            "exp": now + timedelta(seconds=self.token_ttl_seconds),
-            "jti": uuid.uuid4().hex,
-        }
-        if organisation.factory_id:
-            claims["factory_id"] = organisation.factory_id
-        return IssuedToken(self.signer().sign(claims), self.token_ttl_seconds)
+        if not self.hasher.verify(client.secret_hash, client_secret) or client.revoked:
+            raise UnauthenticatedError("unknown client or wrong secret")
+        organisation = await self.organisations.get(client.organisation_id)
+        if organisation is None:
+            raise UnauthenticatedError("unknown client or wrong secret")
+        return await self.tokens.issue(
+            subject=client.id, subject_type="client", organisation_id=organisation.id,
+            organisation_kind=organisation.kind, roles=[], factory_id=organisation.factory_id, scopes=client.scopes,
+        )
 
     async def organisation_of(self, caller: Principal) -> Organisation:
         organisation = await self.organisations.get(caller.organisation_id)
@@ -126,11 +106,40 @@ class AccessControl:
             raise NotFoundError("organisation not found")
         return organisation
 
+    async def organisation(self, caller: Principal, organisation_id: str) -> Organisation:
+        """The operator sees every organisation; others only their own (the rest answer 404)."""
+        if not (caller.is_operator or caller.organisation_id == organisation_id):
+            raise NotFoundError("organisation not found")
+        organisation = await self.organisations.get(organisation_id)
+        if organisation is None:
+            raise NotFoundError("organisation not found")
+        return organisation
+
+    async def decide_accreditation(
+        self, caller: Principal, organisation_id: str, status: AccreditationStatus, reason: str
+    ) -> Organisation:
+        require_operator(caller, "decides accreditation")
+        organisation = await self.organisations.get(organisation_id)
+        if organisation is None:
+            raise NotFoundError("no audit company with this id")
+        organisation.decide_accreditation(status, reason, caller.subject, self.accreditation_rules, self.clock())
+        await self.organisations.save(organisation)
+        return organisation
+
+    async def count_mandate(self, event: AuditMandated, envelope: EventEnvelope) -> None:
+        """audit-service's AuditMandated feeds the count of distinct mandating members."""
+        organisation = await self.organisations.get(event.audit_company_id)
+        if organisation is None or organisation.kind != OrganisationKind.AUDIT_COMPANY:
+            return  # not an audit company this service knows: nothing to count
+        if organisation.count_mandate(event.member_id):
+            await self.organisations.save(organisation)
+
     async def link_factory(
         self, caller: Principal, factory_id: str, relationship: LinkRelationship
     ) -> MemberFactoryLink:
         if not caller.is_member:
             raise PermissionDeniedError("only members link factories")
+        require_scope(caller, ClientScope.LINKS_WRITE)
         if not await self.known_factories.exists(factory_id):
             raise NotFoundError(f"factory {factory_id} not found")
         link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
@@ -145,6 +154,7 @@ class AccessControl:
     async def unlink_factory(self, caller: Principal, factory_id: str) -> MemberFactoryLink:
         if not caller.is_member:
             raise PermissionDeniedError("only members unlink factories")
+        require_scope(caller, ClientScope.LINKS_WRITE)
         link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
         if link is None:
             raise NotFoundError("no link to this factory")
@@ -155,4 +165,15 @@ class AccessControl:
     async def links_of(self, caller: Principal) -> list[MemberFactoryLink]:
         if not caller.is_member:
             raise PermissionDeniedError("only members have factory links")
+        require_scope(caller, ClientScope.LINKS_READ)
         return await self.links.find(member_id=caller.organisation_id, active=True)
+
+    async def link_history(self, caller: Principal, factory_id: str) -> MemberFactoryLink:
+        """A member's own link to one factory with every change; never another member's."""
+        if not caller.is_member:
+            raise NotFoundError("no link to this factory")
+        require_scope(caller, ClientScope.LINKS_READ)
+        link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
+        if link is None:
+            raise NotFoundError("no link to this factory")
+        return link

@@ -8,8 +8,10 @@ from pydantic import Field
 
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import (
+    AccreditationStatus,
     LinkRelationship,
     OrganisationKind,
+    UserRole,
 )
 from shared_audits.contracts.envelope import EventPayload
 
@@ -64,3 +66,61 @@ class CodeOfConductSigned(EventPayload):
 
     def partition_key(self) -> str:
         return self.factory_id or self.organisation_id
+
+
+class CodeOfConductPublished(EventPayload):
+    """The operator published a Code of Conduct version; the newest published is the current one."""
+
+    TYPE = "CodeOfConductPublished"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    code_version: str = Field(max_length=50)
+    title: str = Field(max_length=200)
+    content_sha256: str = Field(max_length=64)
+    published_at: datetime
+
+    def partition_key(self) -> str:
+        return f"code-of-conduct:{self.code_version}"
+
+
+class UserInvited(EventPayload):
+    """What the notifier needs to send the invitation e-mail.
+
+    ``acceptance_token`` is the one secret: single use, short-lived, kept only as a
+    hash by access-control, and never returned to the inviting admin (who could
+    otherwise accept in the invitee's name). The e-mail must carry it anyway.
+    """
+
+    TYPE = "UserInvited"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    user_id: Id
+    organisation_id: Id
+    organisation_name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    roles: list[UserRole] = Field(max_length=4)
+    invited_by: str = Field(max_length=200)
+    acceptance_token: str = Field(max_length=200)
+    expires_at: datetime
+
+    def partition_key(self) -> str:
+        return self.organisation_id
+
+
+class AuditCompanyAccreditationChanged(EventPayload):
+    """The operator changed an audit company's accreditation (audit-service may refuse mandates)."""
+
+    TYPE = "AuditCompanyAccreditationChanged"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    organisation_id: Id
+    status: AccreditationStatus
+    previous_status: AccreditationStatus
+    reason: str = Field(max_length=1000)
+    changed_at: datetime
+
+    def partition_key(self) -> str:
+        return self.organisation_id

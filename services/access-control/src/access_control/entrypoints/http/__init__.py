@@ -1,0 +1,3 @@
+from access_control.entrypoints.http import clients, code_of_conduct, keys, routes, users
+
+ROUTERS = [keys.router, routes.router, users.router, clients.router, code_of_conduct.router]

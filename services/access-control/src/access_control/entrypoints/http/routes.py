@@ -1,38 +1,41 @@
-"""HTTP routes: translate requests into handler calls, nothing more."""
+"""HTTP routes of organisations, client-credential tokens, links and accreditation: translate only."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form
 
 from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.entrypoints.http.deps import Handlers
 from access_control.entrypoints.http.schemas import (
+    AccreditationOut,
+    DecideAccreditation,
     LinkFactory,
+    LinkHistoryOut,
     LinkOut,
     OrganisationOut,
     RegisteredOrganisationOut,
     RegisterOrganisation,
     TokenOut,
 )
-from access_control.service_layer.handlers import AccessControl
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter()
 
 
-def _handlers(request: Request) -> AccessControl:
-    return request.app.state.access_control
-
-
-Handlers = Annotated[AccessControl, Depends(_handlers)]
-
-
 def _organisation_out(organisation: Organisation) -> dict:
+    accreditation = organisation.accreditation
     return {
         "organisation_id": organisation.id,
         "name": organisation.name,
         "kind": organisation.kind,
         "factory_id": organisation.factory_id,
         "client_id": organisation.client_id,
+        "accreditation": AccreditationOut(
+            status=accreditation.status,
+            trial_started_at=accreditation.trial_started_at,
+            mandating_members=len(accreditation.mandating_members),
+            decisions=[decision.model_dump() for decision in accreditation.decisions],
+        ) if accreditation else None,
     }
 
 
@@ -44,11 +47,6 @@ def _link_out(link: MemberFactoryLink) -> LinkOut:
         active=link.active,
         since=link.history[-1].at,
     )
-
-
-@router.get("/.well-known/jwks.json", tags=["tokens"])
-async def jwks(request: Request) -> dict:
-    return await request.app.state.signing_keys.jwks()
 
 
 @router.post("/token", response_model=TokenOut, tags=["tokens"])
@@ -78,6 +76,22 @@ async def my_organisation(caller: CurrentPrincipal, handlers: Handlers) -> Organ
     return OrganisationOut(**_organisation_out(await handlers.organisation_of(caller)))
 
 
+@router.get("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
+async def organisation(organisation_id: str, caller: CurrentPrincipal, handlers: Handlers) -> OrganisationOut:
+    return OrganisationOut(**_organisation_out(await handlers.organisation(caller, organisation_id)))
+
+
+@router.post(
+    "/organisations/{organisation_id}/accreditation", response_model=OrganisationOut, tags=["organisations"]
+)
+async def decide_accreditation(
+    organisation_id: str, body: DecideAccreditation, caller: CurrentPrincipal, handlers: Handlers
+) -> OrganisationOut:
+    """The operator's decision on an audit company: accredit (after the trial), suspend, or back to trial."""
+    decided = await handlers.decide_accreditation(caller, organisation_id, body.status, body.reason)
+    return OrganisationOut(**_organisation_out(decided))
+
+
 @router.post("/links", response_model=LinkOut, status_code=201, tags=["links"])
 async def link_factory(body: LinkFactory, caller: CurrentPrincipal, handlers: Handlers) -> LinkOut:
     return _link_out(await handlers.link_factory(caller, body.factory_id, body.relationship))
@@ -91,3 +105,9 @@ async def unlink_factory(factory_id: str, caller: CurrentPrincipal, handlers: Ha
 @router.get("/links", response_model=list[LinkOut], tags=["links"])
 async def my_links(caller: CurrentPrincipal, handlers: Handlers) -> list[LinkOut]:
     return [_link_out(link) for link in await handlers.links_of(caller)]
+
+
+@router.get("/links/{factory_id}/history", response_model=LinkHistoryOut, tags=["links"])
+async def link_history(factory_id: str, caller: CurrentPrincipal, handlers: Handlers) -> LinkHistoryOut:
+    link = await handlers.link_history(caller, factory_id)
+    return LinkHistoryOut(**_link_out(link).model_dump(), history=[change.model_dump() for change in link.history])

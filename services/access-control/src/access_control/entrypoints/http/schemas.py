@@ -1,18 +1,45 @@
+"""Request and response bodies; requests forbid unknown fields and bound every string and list."""
+
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from shared_audits.contracts.enums import LinkRelationship, OrganisationKind
+from shared_audits.contracts.enums import (
+    AccreditationStatus,
+    ClientScope,
+    LinkRelationship,
+    OrganisationKind,
+    UserRole,
+)
+
+CODE_VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$"
 
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# organisations and accreditation
+
 class RegisterOrganisation(Request):
     name: str = Field(min_length=1, max_length=200)
     kind: OrganisationKind
     factory_id: str | None = Field(default=None, max_length=64)
+
+
+class AccreditationDecisionOut(BaseModel):
+    status: AccreditationStatus
+    reason: str
+    decided_by: str
+    at: datetime
+    rules_version: str
+
+
+class AccreditationOut(BaseModel):
+    status: AccreditationStatus
+    trial_started_at: datetime
+    mandating_members: int
+    decisions: list[AccreditationDecisionOut]
 
 
 class OrganisationOut(BaseModel):
@@ -21,11 +48,19 @@ class OrganisationOut(BaseModel):
     kind: OrganisationKind
     factory_id: str | None
     client_id: str
+    accreditation: AccreditationOut | None = None
 
 
 class RegisteredOrganisationOut(OrganisationOut):
     client_secret: str = Field(description="Shown once; store it safely")
 
+
+class DecideAccreditation(Request):
+    status: AccreditationStatus
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+# tokens
 
 class TokenOut(BaseModel):
     access_token: str
@@ -33,9 +68,110 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
+class SessionTokensOut(TokenOut):
+    refresh_token: str = Field(description="Single use: each refresh returns a new one")
+    refresh_expires_in: int
+
+
+class Login(Request):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshTokenIn(Request):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class SigningKeyOut(BaseModel):
+    kid: str
+    created_at: datetime
+    activates_at: datetime
+    retire_after: datetime | None
+
+
+# users
+
+class InviteUser(Request):
+    email: EmailStr = Field(max_length=254)
+    roles: list[UserRole] = Field(min_length=1, max_length=4)
+    organisation_id: str | None = Field(default=None, max_length=64, description="Operator only; default: yours")
+
+
+class AcceptInvitation(Request):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=12, max_length=128)
+
+
+class UserOut(BaseModel):
+    user_id: str
+    organisation_id: str
+    email: str
+    roles: list[UserRole]
+    status: str
+    invited_at: datetime
+    invitation_expires_at: datetime | None
+    activated_at: datetime | None
+
+
+# machine clients
+
+class CreateClient(Request):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[ClientScope] = Field(min_length=1, max_length=len(ClientScope))
+
+
+class ClientOut(BaseModel):
+    client_id: str
+    name: str
+    scopes: list[ClientScope]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedClientOut(ClientOut):
+    client_secret: str = Field(description="Shown once; store it safely")
+
+
+# Code of Conduct
+
+class PublishCodeOfConduct(Request):
+    version: str = Field(pattern=CODE_VERSION_PATTERN, max_length=50)
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=200_000)
+
+
+class CodeOfConductOut(BaseModel):
+    version: str
+    title: str
+    text: str
+    content_sha256: str
+    published_at: datetime
+
+
+class SignCodeOfConduct(Request):
+    code_version: str = Field(pattern=CODE_VERSION_PATTERN, max_length=50)
+
+
+class SignatureOut(BaseModel):
+    organisation_id: str
+    code_version: str
+    content_sha256: str
+    signed_by: str
+    signed_at: datetime
+    factory_id: str | None
+
+
+# links
+
 class LinkFactory(Request):
     factory_id: str = Field(min_length=1, max_length=64)
     relationship: LinkRelationship = LinkRelationship.SUPPLIER
+
+
+class LinkChangeOut(BaseModel):
+    linked: bool
+    relationship: LinkRelationship | None
+    at: datetime
 
 
 class LinkOut(BaseModel):
@@ -44,3 +180,7 @@ class LinkOut(BaseModel):
     relationship: LinkRelationship
     active: bool
     since: datetime
+
+
+class LinkHistoryOut(LinkOut):
+    history: list[LinkChangeOut]

@@ -1,0 +1,38 @@
+"""Annotated dependencies: the handlers each route needs, taken from the app built in bootstrap."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from access_control.service_layer.clients import MachineClients
+from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
+from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.users import UserAccounts
+
+
+def _access_control(request: Request) -> AccessControl:
+    return request.app.state.access_control
+
+
+def _user_accounts(request: Request) -> UserAccounts:
+    return request.app.state.user_accounts
+
+
+def _machine_clients(request: Request) -> MachineClients:
+    return request.app.state.machine_clients
+
+
+def _code_of_conduct(request: Request) -> CodeOfConductHandlers:
+    return request.app.state.code_of_conduct
+
+
+def _key_rotation(request: Request) -> KeyRotation:
+    return request.app.state.key_rotation
+
+
+Handlers = Annotated[AccessControl, Depends(_access_control)]
+Users = Annotated[UserAccounts, Depends(_user_accounts)]
+Clients = Annotated[MachineClients, Depends(_machine_clients)]
+Codes = Annotated[CodeOfConductHandlers, Depends(_code_of_conduct)]
+Keys = Annotated[KeyRotation, Depends(_key_rotation)]

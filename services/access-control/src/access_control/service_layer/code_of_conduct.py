@@ -1,0 +1,58 @@
+"""Use cases of the Code of Conduct: the operator publishes versions, organisations sign the current one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
+from access_control.service_layer.permissions import may_administer, require_operator
+from access_control.service_layer.ports import Store
+from shared_audits.auth import Principal
+from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
+
+
+@dataclass
+class CodeOfConductHandlers:
+    codes: Store
+    signatures: Store
+    organisations: Store
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    async def publish(self, caller: Principal, version: str, title: str, text: str) -> CodeOfConduct:
+        require_operator(caller, "publishes the Code of Conduct")
+        if await self.codes.get(version) is not None:
+            raise ConflictError(f"version {version} is already published; publish a new version")
+        code = CodeOfConduct.publish(version, title, text, caller.subject, self.clock())
+        await self.codes.add(code)
+        return code
+
+    async def current(self) -> CodeOfConduct:
+        codes: list[CodeOfConduct] = await self.codes.find()
+        if not codes:
+            raise NotFoundError("no Code of Conduct has been published")
+        return max(codes, key=lambda code: code.published_at)
+
+    async def sign(self, caller: Principal, code_version: str) -> CodeOfConductSignature:
+        """An organisation's admin signs the current version, in the organisation's name."""
+        if not may_administer(caller, caller.organisation_id) or caller.is_operator:
+            raise PermissionDeniedError("only an admin of a member, factory or audit company signs")
+        current = await self.current()
+        if code_version != current.id:
+            raise ConflictError(f"only the current version ({current.id}) can be signed")
+        organisation = await self.organisations.get(caller.organisation_id)
+        if organisation is None:
+            raise NotFoundError("organisation not found")
+        if await self.signatures.get(CodeOfConductSignature.id_for(organisation.id, current.id)) is not None:
+            raise ConflictError(f"the organisation already signed version {current.id}")
+        signature = CodeOfConductSignature.sign(organisation.id, organisation.factory_id, current, caller.subject,
+                                                self.clock())
+        await self.signatures.add(signature)
+        return signature
+
+    async def signatures_of(self, caller: Principal, organisation_id: str | None) -> list[CodeOfConductSignature]:
+        organisation_id = organisation_id or caller.organisation_id
+        if not (caller.is_operator or caller.organisation_id == organisation_id):
+            raise NotFoundError("organisation not found")
+        return await self.signatures.find(organisation_id=organisation_id)

@@ -1,0 +1,140 @@
+"""The handlers of access-control wired over in-memory fakes, sharing one clock and one key store."""
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from access_control.adapters.known_factories import InMemoryKnownFactories
+from access_control.adapters.rules import load_accreditation_rules
+from access_control.adapters.signing_keys import InMemorySigningKeys
+from access_control.service_layer.clients import MachineClients
+from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
+from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.tokens import TokenIssuer
+from access_control.service_layer.users import UserAccounts
+from shared_audits.store import InMemoryAggregateStore
+
+TOKEN_TTL = 60
+
+
+class PlainHasher:
+    """Stands in for argon2 so the tests stay fast; the real one is used in integration."""
+
+    def __init__(self) -> None:
+        self.secrets_made = 0
+
+    def new_secret(self) -> str:
+        self.secrets_made += 1
+        return f"secret-{self.secrets_made}"
+
+    def hash(self, secret: str) -> str:
+        return f"hashed:{secret}"
+
+    def verify(self, secret_hash: str, secret: str) -> bool:
+        return secret_hash == f"hashed:{secret}"
+
+    def verify_nothing(self, secret: str) -> None:
+        pass
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def keys(clock: Clock) -> InMemorySigningKeys:
+    keys = InMemorySigningKeys()
+    await keys.ensure_key(clock())
+    return keys
+
+
+@pytest.fixture
+def hasher() -> PlainHasher:
+    return PlainHasher()
+
+
+@pytest.fixture
+def tokens(keys: InMemorySigningKeys, clock: Clock) -> TokenIssuer:
+    return TokenIssuer(keys, "test-issuer", "test-audience", TOKEN_TTL, clock=clock)
+
+
+@pytest.fixture
+def organisations() -> InMemoryAggregateStore:
+    return InMemoryAggregateStore()
+
+
+@pytest.fixture
+def access(organisations, hasher, tokens, clock) -> AccessControl:
+    return AccessControl(
+        organisations=organisations,
+        links=InMemoryAggregateStore(),
+        clients=InMemoryAggregateStore(),
+        known_factories=InMemoryKnownFactories({"f-1"}),
+        hasher=hasher,
+        tokens=tokens,
+        accreditation_rules=load_accreditation_rules(),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def machine_clients(access: AccessControl, hasher, clock) -> MachineClients:
+    return MachineClients(access.clients, hasher, clock=clock)
+
+
+@pytest.fixture
+def users(organisations, hasher, tokens, clock) -> UserAccounts:
+    return UserAccounts(
+        users=InMemoryAggregateStore(),
+        sessions=InMemoryAggregateStore(),
+        organisations=organisations,
+        hasher=hasher,
+        tokens=tokens,
+        invitation_ttl=timedelta(hours=72),
+        refresh_ttl=timedelta(days=14),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def codes(organisations, clock) -> CodeOfConductHandlers:
+    return CodeOfConductHandlers(InMemoryAggregateStore(), InMemoryAggregateStore(), organisations, clock=clock)
+
+
+@pytest.fixture
+def rotation(keys, clock) -> KeyRotation:
+    return KeyRotation(keys, activation_delay=timedelta(seconds=12),
+                       token_lifetime=timedelta(seconds=TOKEN_TTL + 60), clock=clock)
+
+
+@pytest.fixture
+def decode(keys: InMemorySigningKeys, clock: Clock):
+    """Verify a token as another service would, against the published keys at the test clock's time."""
+
+    async def decode(token: str) -> dict:
+        kid = jwt.get_unverified_header(token)["kid"]
+        published = {jwk["kid"]: jwk for jwk in (await keys.jwks(clock()))["keys"]}
+        if kid not in published:
+            raise LookupError(f"key {kid} is not published")
+        public = jwt.PyJWK(published[kid]).key
+        # The test clock is not the wall clock: times are checked by the tests themselves.
+        return jwt.decode(token, public, algorithms=["EdDSA"], audience="test-audience", issuer="test-issuer",
+                          options={"verify_exp": False, "verify_nbf": False, "verify_iat": False})
+
+    return decode

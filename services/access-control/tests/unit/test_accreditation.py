@@ -1,0 +1,81 @@
+"""Audit-company accreditation: a year's trial and three mandating members, then the operator decides."""
+
+import uuid
+
+import pytest
+
+from access_control.service_layer.handlers import AccessControl
+from shared_audits.contracts import wrap
+from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
+from shared_audits.contracts.events import AuditCompanyAccreditationChanged, AuditMandated
+from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
+from shared_audits.testing import member, operator
+
+
+@pytest.fixture
+async def company_id(access: AccessControl) -> str:
+    registered = await access.register_organisation(operator(), "Audits Ltd", OrganisationKind.AUDIT_COMPANY, None)
+    return registered.organisation.id
+
+
+async def mandate(access: AccessControl, company_id: str, member_id: str) -> None:
+    event = AuditMandated(audit_id=str(uuid.uuid4()), factory_id="f-1", member_id=member_id,
+                          audit_company_id=company_id, audit_type="initial", scope="social",
+                          announcement="semi_announced")
+    await access.count_mandate(event, wrap(event, producer="audit-service"))
+
+
+async def test_a_new_audit_company_starts_on_trial(access: AccessControl, company_id: str, clock) -> None:
+    company = await access.organisation(operator(), company_id)
+    assert company.accreditation.status == "trial" and company.accreditation.trial_started_at == clock()
+
+
+async def test_the_trial_ends_only_after_a_year_and_three_mandating_members(
+    access: AccessControl, company_id: str, clock
+) -> None:
+    for member_id in ["m-1", "m-2", "m-2", "m-1"]:  # the same member counts once
+        await mandate(access, company_id, member_id)
+    clock.advance(days=366)
+    with pytest.raises(ConflictError, match="3 mandating members"):
+        await access.decide_accreditation(operator(), company_id, AccreditationStatus.ACCREDITED, "good work")
+
+    await mandate(access, company_id, "m-3")
+    company = await access.decide_accreditation(operator(), company_id, AccreditationStatus.ACCREDITED, "good work")
+    assert company.accreditation.status == "accredited"
+    assert company.accreditation.decisions[-1].rules_version == "2026.1"
+    assert access.organisations.published[-1] == AuditCompanyAccreditationChanged(
+        organisation_id=company_id, status="accredited", previous_status="trial", reason="good work",
+        changed_at=clock())
+
+
+async def test_three_members_are_not_enough_before_a_year(access: AccessControl, company_id: str, clock) -> None:
+    for member_id in ["m-1", "m-2", "m-3"]:
+        await mandate(access, company_id, member_id)
+    clock.advance(days=364)
+    with pytest.raises(ConflictError):
+        await access.decide_accreditation(operator(), company_id, AccreditationStatus.ACCREDITED, "too early")
+
+
+async def test_the_operator_suspends_and_reinstates_the_trial(access: AccessControl, company_id: str) -> None:
+    await access.decide_accreditation(operator(), company_id, AccreditationStatus.SUSPENDED, "bribery report")
+    company = await access.decide_accreditation(operator(), company_id, AccreditationStatus.TRIAL, "cleared")
+    assert [d.status for d in company.accreditation.decisions] == ["suspended", "trial"]
+    with pytest.raises(ConflictError):
+        await access.decide_accreditation(operator(), company_id, AccreditationStatus.TRIAL, "again")
+
+
+async def test_only_the_operator_decides_and_only_about_audit_companies(
+    access: AccessControl, company_id: str
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        await access.decide_accreditation(member("m-1"), company_id, AccreditationStatus.SUSPENDED, "no")
+    brand = (await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)).organisation
+    with pytest.raises(NotFoundError):
+        await access.decide_accreditation(operator(), brand.id, AccreditationStatus.SUSPENDED, "no")
+    with pytest.raises(NotFoundError):
+        await access.decide_accreditation(operator(), "org-unknown", AccreditationStatus.SUSPENDED, "no")
+
+
+async def test_mandates_for_unknown_companies_are_ignored(access: AccessControl) -> None:
+    await mandate(access, "org-unknown", "m-1")
+    assert access.organisations.published == []
