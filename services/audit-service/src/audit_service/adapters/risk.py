@@ -1,8 +1,8 @@
 """The risk read model: each factory's latest full audit, per chapter, with the factory's country.
 
 Kept up to date from events (``AuditReportPublished``, ``FactoryRegistered``) by
-this service's one consumer; requests only aggregate it with stages FerretDB v1
-supports ($match, $unwind, $group, $sort).
+this service's one consumer; requests only count it with stages FerretDB v1
+supports ($match, $group).
 """
 
 from __future__ import annotations
@@ -29,26 +29,33 @@ def _chapters(event: AuditReportPublished) -> list[dict]:
 
 
 class MongoRiskReadModel:
-    def __init__(self, countries: AsyncCollection, latest_audits: AsyncCollection) -> None:
+    """Two collections: each factory's latest counted report, and one row per (factory, chapter) of it.
+
+    The rows are flat on purpose: FerretDB v1 loses dotted paths in a compound
+    ``$group`` key after ``$unwind`` and sums field values as 0, so the counts
+    are two ``$match`` + ``$group`` with ``$sum: 1`` over flat rows.
+    """
+
+    def __init__(self, countries: AsyncCollection, latest_audits: AsyncCollection, rows: AsyncCollection) -> None:
         self._countries = countries
         self._latest_audits = latest_audits
+        self._rows = rows
 
     async def ensure_indexes(self) -> None:
-        await self._latest_audits.create_index([("country", 1)])
+        await self._rows.create_index([("factory_id", 1)])
+        await self._rows.create_index([("country", 1), ("chapter", 1)])
 
     async def apply_factory_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
         await self._countries.update_one({"_id": event.factory_id}, {"$set": {"country": event.country}}, upsert=True)
-        # The report may have arrived first (another topic): give it its country now.
-        await self._latest_audits.update_one({"_id": event.factory_id}, {"$set": {"country": event.country}})
+        # The report may have arrived first (another topic): give its rows their country now.
+        await self._rows.update_many({"factory_id": event.factory_id}, {"$set": {"country": event.country}})
 
     async def apply_report_published(self, event: AuditReportPublished, envelope: EventEnvelope) -> None:
         if not _counted(event):
             return
-        known = await self._countries.find_one({"_id": event.factory_id})
         published_at = event.published_at.isoformat()
-        state = {"audit_id": event.audit_id, "published_at": published_at,
-                 "country": known["country"] if known else None, "chapters": _chapters(event)}
-        # Only a newer report replaces the factory's entry; a redelivered older one changes nothing.
+        state = {"audit_id": event.audit_id, "published_at": published_at}
+        # Only a newer (or the same, redelivered) report replaces the factory's rows.
         replaced = await self._latest_audits.update_one(
             {"_id": event.factory_id, "published_at": {"$lte": published_at}}, {"$set": state}
         )
@@ -56,28 +63,38 @@ class MongoRiskReadModel:
             try:
                 await self._latest_audits.insert_one({"_id": event.factory_id, **state})
             except DuplicateKeyError:
-                pass  # a newer report is already there
+                return  # a newer report is already counted
+        known = await self._countries.find_one({"_id": event.factory_id})
+        country = known["country"] if known else None
+        # Written by this one consumer; a crash in between redelivers the event, which rewrites the rows.
+        await self._rows.delete_many({"factory_id": event.factory_id})
+        rows = [
+            {"_id": f"{event.factory_id}:{chapter['chapter']}", "factory_id": event.factory_id, "country": country,
+             **chapter}
+            for chapter in _chapters(event)
+        ]
+        if rows:
+            await self._rows.insert_many(rows)
 
     async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
         match: dict = {"country": {"$type": "string"}}
         if factory_ids is not None:
-            match["_id"] = {"$in": factory_ids}
+            match["factory_id"] = {"$in": factory_ids}
+        covered = await self._count(match)
+        nonconforming = await self._count({**match, "nonconforming": 1})
+        return [
+            CellCount(country=country, chapter=chapter, factories=factories,
+                      nonconforming_factories=nonconforming.get((country, chapter), 0))
+            for (country, chapter), factories in sorted(covered.items())
+        ]
+
+    async def _count(self, match: dict) -> dict[tuple[str, str], int]:
         pipeline = [
             {"$match": match},
-            {"$unwind": "$chapters"},
-            {"$group": {
-                "_id": {"country": "$country", "chapter": "$chapters.chapter"},
-                "factories": {"$sum": 1},
-                "nonconforming_factories": {"$sum": "$chapters.nonconforming"},
-            }},
-            {"$sort": {"_id.country": 1, "_id.chapter": 1}},
+            {"$group": {"_id": {"country": "$country", "chapter": "$chapter"}, "factories": {"$sum": 1}}},
         ]
-        cursor = await self._latest_audits.aggregate(pipeline)
-        return [
-            CellCount(country=row["_id"]["country"], chapter=row["_id"]["chapter"], factories=row["factories"],
-                      nonconforming_factories=row["nonconforming_factories"])
-            async for row in cursor
-        ]
+        cursor = await self._rows.aggregate(pipeline)
+        return {(row["_id"]["country"], row["_id"]["chapter"]): row["factories"] async for row in cursor}
 
 
 class InMemoryRiskReadModel:
