@@ -99,7 +99,7 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window()))
     cast.auditor.answer_mandate(audit["audit_id"], "accept")
     report = report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE))
-    eventually(lambda: _submit_once_ready(cast.auditor, audit["audit_id"], report))
+    eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
 
     def cap_opened() -> dict:
         caps = cast.member_a.caps_of_factory(factory_id)
@@ -132,17 +132,21 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
 
 
 class ReportRefused(Exception):
-    """The report was refused for a reason waiting does not cure."""
+    """The report was refused for a reason waiting does not cure; ``error`` holds the problem."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
-def _submit_once_ready(auditor: PlatformClient, audit_id: str, report: dict) -> dict:
+def submit_when_ready(auditor: PlatformClient, audit_id: str, report: dict) -> dict:
     # audit-service learns of the profile and the signature through events: a 409 "not ready" passes.
     try:
         return auditor.submit_report(audit_id, report)
     except ApiError as error:
         if error.status == 409 and "not ready" in str(error.problem.get("title", "")):
             raise AssertionError("the factory is not ready for audit yet") from error
-        raise ReportRefused(str(error)) from error
+        raise ReportRefused(error) from error
 
 
 def semi_announced_window() -> dict[str, str]:

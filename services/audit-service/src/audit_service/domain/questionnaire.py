@@ -113,7 +113,7 @@ class Questionnaire(BaseModel):
             if question is None:
                 known = self.question(answer.question_id) is not None
                 reason = "is outside the audit's scope" if known else "is not in the questionnaire"
-                problems.append(_problem(where, f"question {answer.question_id} {reason} {self.version}"))
+                problems.append(_problem(where, f"question {answer.question_id} {reason} (questionnaire {self.version})"))
                 continue
             if question.kind == QuestionKind.INFORMATION:
                 if answer.value is not None:
