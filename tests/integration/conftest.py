@@ -9,6 +9,9 @@ from tests.integration.stack import Stack
 @pytest.fixture
 def cast(stack: Stack) -> Iterator[Cast]:
     """A fresh site with two members, an audit company and the factory's own account."""
-    cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret)
+    cast = assemble_cast(
+        stack.gateway_url, stack.operator_client_id, stack.operator_client_secret,
+        kafka_bootstrap=stack.kafka_bootstrap,
+    )
     yield cast
     cast.close()

@@ -103,12 +103,32 @@ class PlatformClient:
         body = {"factory_id": factory_id, "audit_company_id": audit_company_id, **options}
         return self._call("POST", "/audits/audits", json=body)
 
-    def submit_report(self, audit_id: str, compliance_percentage: float, findings: list[dict]) -> dict:
-        body = {"compliance_percentage": compliance_percentage, "findings": findings}
-        return self._call("POST", f"/audits/audits/{audit_id}/report", json=body)
+    def answer_mandate(self, audit_id: str, decision: str = "accept", reason: str | None = None) -> dict:
+        """The audit company accepts or declines a mandate."""
+        body = {"decision": decision, "reason": reason}
+        return self._call("POST", f"/audits/audits/{audit_id}/decision", json=body)
+
+    def submit_report(self, audit_id: str, report: dict) -> dict:
+        """Answers, findings, sample and audit days; the platform computes the rating."""
+        return self._call("POST", f"/audits/audits/{audit_id}/report", json=report)
 
     def audit(self, audit_id: str) -> dict:
         return self._call("GET", f"/audits/audits/{audit_id}")
+
+    def audits_of_factory(self, factory_id: str) -> list[dict]:
+        return self._call("GET", "/audits/audits", params={"factory_id": factory_id})
+
+    def questionnaire(self) -> dict:
+        return self._call("GET", "/audits/questionnaire")
+
+    def sample_size(self, workforce: int, audit_type: str = "initial") -> dict:
+        return self._call("GET", "/audits/sampling", params={"workforce": workforce, "audit_type": audit_type})
+
+    def risk_by_country(self) -> dict:
+        return self._call("GET", "/audits/risk/countries")
+
+    def risk_of_supply_chain(self) -> dict:
+        return self._call("GET", "/audits/risk/supply-chain")
 
     # cap-service
     def caps_of_factory(self, factory_id: str) -> list[dict]:

@@ -1,8 +1,10 @@
 """The walking skeleton as a story through the gateway: used by the demo seed and the tests.
 
-A factory is registered; members A and B link to it; A mandates an audit; the
-audit company reports one non-conformity; a CAP opens; the factory uploads
-evidence; A accepts it; B sees the accepted item, the progress and the event.
+A factory is registered; members A and B link to it; the factory submits its
+profile and signs the Code of Conduct; A mandates a semi-announced audit; the
+audit company accepts, answers the questionnaire (the platform rates it "B")
+and reports one non-conformity; a CAP opens; the factory uploads evidence; A
+accepts it; B sees the accepted item, the progress and the event.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from shared_audits_client.api import Organisation, PlatformClient, eventually
+from shared_audits_client.api import ApiError, Organisation, PlatformClient, eventually
+from shared_audits_client.upstream import factory_prepares_for_audit
+
+STORY_WORKFORCE = 420  # 151-500 workers: 13 interviews, 13 workers' files, 2 auditor-days
 
 # A minimal, valid one-page PDF: evidence is checked by content, not by name.
 SAMPLE_PDF = (
@@ -31,13 +37,20 @@ class Cast:
     factory: PlatformClient
     organisations: dict[str, Organisation] = field(default_factory=dict)
     factory_id: str = ""
+    kafka_bootstrap: str | None = None
 
     def close(self) -> None:
         for client in (self.operator, self.member_a, self.member_b, self.auditor, self.factory):
             client.close()
 
 
-def assemble_cast(gateway_url: str, operator_id: str, operator_secret: str, label: str | None = None) -> Cast:
+def assemble_cast(
+    gateway_url: str,
+    operator_id: str,
+    operator_secret: str,
+    label: str | None = None,
+    kafka_bootstrap: str | None = None,
+) -> Cast:
     """Register a site and the organisations of the story, each with its own credentials."""
     label = label or uuid.uuid4().hex[:6]
     operator = PlatformClient.login(gateway_url, operator_id, operator_secret)
@@ -54,7 +67,9 @@ def assemble_cast(gateway_url: str, operator_id: str, operator_secret: str, labe
     clients = {
         role: PlatformClient.login(gateway_url, org.client_id, org.client_secret) for role, org in members.items()
     }
-    return Cast(operator=operator, organisations=members, factory_id=factory_id, **clients)
+    return Cast(
+        operator=operator, organisations=members, factory_id=factory_id, kafka_bootstrap=kafka_bootstrap, **clients
+    )
 
 
 @dataclass
@@ -74,15 +89,17 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
 
+    if cast.kafka_bootstrap is None:
+        raise ValueError("the story needs kafka_bootstrap until the profile and Code of Conduct endpoints exist")
+    factory_prepares_for_audit(
+        cast.kafka_bootstrap, factory_id, cast.organisations["factory"].organisation_id, STORY_WORKFORCE
+    )
+
     auditor_id = cast.organisations["auditor"].organisation_id
-    audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, audit_type="initial"))
-    finding = {
-        "chapter": "9 Health and safety",
-        "severity": "major",
-        "description": "Fire extinguishers on the sewing floor were last inspected 20 months ago.",
-        "recommended_action": "Have all extinguishers inspected and tagged; keep the inspection log.",
-    }
-    cast.auditor.submit_report(audit["audit_id"], 78.5, [finding])
+    audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window()))
+    cast.auditor.answer_mandate(audit["audit_id"], "accept")
+    report = report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE))
+    eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
 
     def cap_opened() -> dict:
         caps = cast.member_a.caps_of_factory(factory_id)
@@ -112,3 +129,76 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
         decision=decision,
         cap_seen_by_b=cast.member_b.cap(cap["cap_id"]),
     )
+
+
+class ReportRefused(Exception):
+    """The report was refused for a reason waiting does not cure; ``error`` holds the problem."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def submit_when_ready(auditor: PlatformClient, audit_id: str, report: dict) -> dict:
+    # audit-service learns of the profile and the signature through events: a 409 "not ready" passes.
+    try:
+        return auditor.submit_report(audit_id, report)
+    except ApiError as error:
+        if error.status == 409 and "not ready" in str(error.problem.get("title", "")):
+            raise AssertionError("the factory is not ready for audit yet") from error
+        raise ReportRefused(error) from error
+
+
+def semi_announced_window() -> dict[str, str]:
+    """An initial, social, semi-announced audit whose three-week window includes the last two days."""
+    today = datetime.now(UTC).date()
+    return {
+        "audit_type": "initial",
+        "scope": "social",
+        "announcement": "semi_announced",
+        "window_starts_on": (today - timedelta(days=7)).isoformat(),
+        "window_ends_on": (today + timedelta(days=14)).isoformat(),
+    }
+
+
+def report_rated_b(questionnaire: dict, sample: dict) -> dict:
+    """A social report the platform rates "B": a few rated "no" answers, one documented as a finding.
+
+    Critical questions are all "yes" (a "no" would raise an alert and an "E").
+    """
+    social = {chapter["id"] for chapter in questionnaire["chapters"] if chapter["pillar"] == "social"}
+    questions = [q for q in questionnaire["questions"] if q["chapter"] in social]
+    rated = [q for q in questions if q["kind"] == "rated"]
+    total = sum(q["weight"] for q in questions if q["kind"] in ("rated", "critical"))
+    documented = next(q for q in rated if q["chapter"] == "S9")
+    noes, lost = [documented["id"]], documented["weight"]
+    for question in sorted(rated, key=lambda q: (-q["weight"], q["id"])):
+        if 100 * (total - lost) / total <= 84:
+            break
+        if question["id"] not in noes:
+            noes.append(question["id"])
+            lost += question["weight"]
+    answers = []
+    for question in questions:
+        if question["kind"] == "information":
+            answers.append({"question_id": question["id"], "note": "Recorded from the site's documents."})
+        else:
+            answers.append({"question_id": question["id"], "value": "no" if question["id"] in noes else "yes"})
+    today = datetime.now(UTC).date()
+    finding = {
+        "chapter": "S9",
+        "severity": "major",
+        "question_id": documented["id"],
+        "description": "Fire extinguishers on the sewing floor were last inspected 20 months ago.",
+        "observation": "Tags on 6 of 9 extinguishers on floor 2 show the last inspection in March of last year.",
+        "recommended_action": "Have all extinguishers inspected and tagged; keep the inspection log.",
+    }
+    return {
+        "audit_first_day": (today - timedelta(days=2)).isoformat(),
+        "audit_last_day": (today - timedelta(days=1)).isoformat(),
+        "answers": answers,
+        "findings": [finding],
+        "workers_interviewed": sample["interviews"],
+        "documents_sampled": sample["documents"],
+        "auditor_days": sample["auditor_days"],
+    }

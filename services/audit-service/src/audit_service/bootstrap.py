@@ -3,13 +3,22 @@
 from fastapi import FastAPI
 
 from audit_service.adapters.audit_companies import MongoAuditCompanies
-from audit_service.adapters.rules import load_rating_rules
+from audit_service.adapters.readiness import MongoReadiness
+from audit_service.adapters.risk import MongoRiskReadModel
+from audit_service.adapters.rules import load_rule_book
 from audit_service.config import Settings
 from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
+from audit_service.entrypoints.scheduler import PeriodicJob
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts import topics
-from shared_audits.contracts.events import OrganisationRegistered
+from shared_audits.contracts.events import (
+    AuditReportPublished,
+    CodeOfConductSigned,
+    FactoryProfileSubmitted,
+    FactoryRegistered,
+    OrganisationRegistered,
+)
 from shared_audits.runtime import build_runtime, create_app
 
 PREFIX = "/audits"
@@ -18,19 +27,43 @@ PREFIX = "/audits"
 def build_app(settings: Settings | None = None, span_processors: list | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = build_runtime(
-        settings, produced_topics=[topics.AUDIT], consumed_topics=[topics.ACCESS], span_processors=span_processors
+        settings,
+        produced_topics=[topics.AUDIT],
+        # Its own topic too: the risk read model is built from the published reports.
+        consumed_topics=[topics.ACCESS, topics.REGISTRY, topics.AUDIT],
+        span_processors=span_processors,
     )
+    database = runtime.database
     audits = runtime.store("audits", Audit)
-    audit_companies = MongoAuditCompanies(runtime.database["audit_companies"])
+    audit_companies = MongoAuditCompanies(database["audit_companies"])
+    readiness = MongoReadiness(database["factory_readiness"], database["code_of_conduct"])
+    risk = MongoRiskReadModel(
+        database["risk_factory_countries"], database["risk_latest_audits"], database["risk_chapter_rows"]
+    )
     handlers = AuditHandlers(
-        audits=audits, links=runtime.links, audit_companies=audit_companies, rating_rules=load_rating_rules()
+        audits=audits,
+        links=runtime.links,
+        audit_companies=audit_companies,
+        readiness=readiness,
+        risk=risk,
+        rules=load_rule_book(),
     )
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
+    runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)
+    runtime.consumer.on(CodeOfConductSigned, readiness.apply_code_signed)
+    runtime.consumer.on(FactoryRegistered, risk.apply_factory_registered)
+    runtime.consumer.on(AuditReportPublished, risk.apply_report_published)
+
+    due_dates = PeriodicJob("announce-due-audits", handlers.announce_due_audits, settings.due_check_interval_seconds)
 
     async def prepare() -> None:
         await audits.collection.create_index([("factory_id", 1)])
+        await audits.collection.create_index([("due_pending", 1)])
+        await risk.ensure_indexes()
+        await due_dates.start()
 
     runtime.startup_hooks.append(prepare)
+    runtime.shutdown_hooks.append(due_dates.stop)
     app = create_app(runtime, title="audit-service", prefix=PREFIX, routers=[router])
     app.state.audit_handlers = handlers
     return app

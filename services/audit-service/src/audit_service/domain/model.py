@@ -1,57 +1,58 @@
-"""Audits: mandated by a member, performed by an audit company, published with a rating."""
+"""Audits: mandated by a member, accepted by an audit company, reported and rated by the platform."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from audit_service.domain.rating import RatingRules
+from audit_service.domain.report import NewFinding, Report, ReportSubmission, rate_report
+from audit_service.domain.rules import RuleBook
+from audit_service.domain.sampling import SampleSize
+from audit_service.domain.timing import TimingRules
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.enums import (
-    Announcement,
-    AuditScope,
-    AuditType,
-    FindingSeverity,
-    RatingLetter,
-)
+from shared_audits.contracts.enums import Announcement, AuditScope, AuditType, RatingLetter
 from shared_audits.contracts.events import (
+    AuditMandateAccepted,
     AuditMandated,
+    AuditMandateDeclined,
     AuditReportPublished,
+    ChapterScore,
     CriticalFindingRaised,
+    FollowUpAuditDue,
     PublishedFinding,
+    ReAuditDue,
 )
-from shared_audits.errors import ConflictError
+from shared_audits.errors import ConflictError, InvalidRequestError
+
+FULL_AUDIT_TYPES = (AuditType.INITIAL, AuditType.RE_AUDIT)
+__all__ = ["Audit", "AuditStatus", "DueAudit", "DueKind", "DueState", "NewFinding", "ReportSubmission"]
 
 
 class AuditStatus(StrEnum):
     MANDATED = "mandated"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
     REPORT_PUBLISHED = "report_published"
 
 
-class Finding(BaseModel):
-    finding_id: str
-    chapter: str
-    severity: FindingSeverity
-    description: str
-    recommended_action: str
+class DueKind(StrEnum):
+    FOLLOW_UP = "follow_up"
+    RE_AUDIT = "re_audit"
 
 
-class Report(BaseModel):
-    compliance_percentage: float
-    letter: RatingLetter
-    rule_set_version: str
-    findings: list[Finding]
-    published_at: datetime
+class DueState(StrEnum):
+    PENDING = "pending"
+    ANNOUNCED = "announced"
+    SATISFIED = "satisfied"  # a later audit of the right type came first
 
 
-class NewFinding(BaseModel):
-    chapter: str
-    severity: FindingSeverity
-    description: str
-    recommended_action: str
+class DueAudit(BaseModel):
+    kind: DueKind
+    due_on: date
+    state: DueState = DueState.PENDING
 
 
 class Audit(Aggregate):
@@ -61,9 +62,15 @@ class Audit(Aggregate):
     audit_type: AuditType
     scope: AuditScope
     announcement: Announcement
+    window_starts_on: date | None = None
+    window_ends_on: date | None = None
     status: AuditStatus
     mandated_at: datetime
+    decided_at: datetime | None = None
+    decline_reason: str | None = None
     report: Report | None = None
+    due: list[DueAudit] = Field(default_factory=list)
+    due_pending: bool = False  # indexed: the due-date job looks only at these
 
     @classmethod
     def mandate(
@@ -74,8 +81,11 @@ class Audit(Aggregate):
         audit_type: AuditType,
         scope: AuditScope,
         announcement: Announcement,
+        window: tuple[date, date] | None,
+        timing: TimingRules,
         now: datetime,
     ) -> Audit:
+        window_starts_on, window_ends_on = _checked_window(announcement, window, timing, now.date())
         audit = cls(
             id=str(uuid.uuid4()),
             factory_id=factory_id,
@@ -84,6 +94,8 @@ class Audit(Aggregate):
             audit_type=audit_type,
             scope=scope,
             announcement=announcement,
+            window_starts_on=window_starts_on,
+            window_ends_on=window_ends_on,
             status=AuditStatus.MANDATED,
             mandated_at=now,
         )
@@ -96,26 +108,52 @@ class Audit(Aggregate):
                 audit_type=audit_type,
                 scope=scope,
                 announcement=announcement,
+                window_starts_on=window_starts_on,
+                window_ends_on=window_ends_on,
             )
         )
         return audit
 
-    def publish_report(
-        self, compliance_percentage: float, findings: list[NewFinding], rules: RatingRules, now: datetime
-    ) -> Report:
-        if self.status is not AuditStatus.MANDATED:
-            raise ConflictError("the report of this audit is already published")
-        recorded = [Finding(finding_id=str(uuid.uuid4()), **finding.model_dump()) for finding in findings]
-        has_alert = any(finding.severity is FindingSeverity.CRITICAL for finding in recorded)
-        report = Report(
-            compliance_percentage=compliance_percentage,
-            letter=rules.letter_for(compliance_percentage, has_alert),
-            rule_set_version=rules.version,
-            findings=recorded,
-            published_at=now,
+    def accept(self, now: datetime) -> None:
+        self._require_status(AuditStatus.MANDATED, "the mandate was already answered")
+        self.status = AuditStatus.ACCEPTED
+        self.decided_at = now
+        self.record(
+            AuditMandateAccepted(
+                audit_id=self.id, factory_id=self.factory_id, audit_company_id=self.audit_company_id, accepted_at=now
+            )
         )
+
+    def decline(self, reason: str | None, now: datetime) -> None:
+        self._require_status(AuditStatus.MANDATED, "the mandate was already answered")
+        self.status = AuditStatus.DECLINED
+        self.decided_at = now
+        self.decline_reason = reason
+        self.record(
+            AuditMandateDeclined(
+                audit_id=self.id,
+                factory_id=self.factory_id,
+                audit_company_id=self.audit_company_id,
+                reason=reason,
+                declined_at=now,
+            )
+        )
+
+    def publish_report(
+        self, submission: ReportSubmission, rules: RuleBook, required_sample: SampleSize, now: datetime
+    ) -> Report:
+        """Validate the submission, rate it and record the report and its alerts."""
+        if self.status == AuditStatus.REPORT_PUBLISHED:
+            raise ConflictError("the report of this audit is already published")
+        self._require_status(AuditStatus.ACCEPTED, "the audit company has not accepted this mandate")
+        window = None
+        if self.announcement == Announcement.SEMI_ANNOUNCED and self.window_starts_on and self.window_ends_on:
+            window = (self.window_starts_on, self.window_ends_on)
+        report = rate_report(submission, self.scope, window, rules, required_sample, now)
+        findings = report.findings
         self.report = report
         self.status = AuditStatus.REPORT_PUBLISHED
+        self._schedule_due_audits(rules.timing, report.letter, now.date(), submission.audit_last_day)
         self.record(
             AuditReportPublished(
                 audit_id=self.id,
@@ -124,12 +162,22 @@ class Audit(Aggregate):
                 compliance_percentage=report.compliance_percentage,
                 letter=report.letter,
                 rule_set_version=report.rule_set_version,
-                findings=[PublishedFinding(**finding.model_dump()) for finding in recorded],
+                findings=[
+                    PublishedFinding(**finding.model_dump(exclude={"alert"})) for finding in findings
+                ],
                 published_at=now,
+                chapter_scores=[
+                    ChapterScore(chapter=c.chapter, percentage=c.percentage, nonconformities=c.nonconformities)
+                    for c in report.chapter_scores
+                ],
+                questionnaire_version=rules.questionnaire.version,
+                has_alert=report.has_alert,
+                flags=[str(flag) for flag in report.flags],
+                audit_last_day=submission.audit_last_day,
             )
         )
-        for finding in recorded:
-            if finding.severity is FindingSeverity.CRITICAL:
+        for finding in findings:
+            if finding.alert:
                 self.record(
                     CriticalFindingRaised(
                         audit_id=self.id,
@@ -137,6 +185,69 @@ class Audit(Aggregate):
                         finding_id=finding.finding_id,
                         chapter=finding.chapter,
                         description=finding.description,
+                        zero_tolerance_topic=finding.zero_tolerance_topic,
+                        question_id=finding.question_id,
                     )
                 )
         return report
+
+    def announce_due(self, today: date, timing: TimingRules, satisfied: set[DueKind]) -> list[DueKind]:
+        """Announce each pending due date that has come near, once; skip those a later audit met."""
+        announced = []
+        for due in self.due:
+            if due.state != DueState.PENDING:
+                continue
+            if due.kind in satisfied:
+                due.state = DueState.SATISFIED
+            elif today >= timing.announce_from(due.due_on):
+                due.state = DueState.ANNOUNCED
+                announced.append(due.kind)
+                if due.kind == DueKind.FOLLOW_UP:
+                    letter = self.report.letter if self.report else None
+                    self.record(
+                        FollowUpAuditDue(audit_id=self.id, factory_id=self.factory_id, due_on=due.due_on, letter=letter)
+                    )
+                else:
+                    self.record(
+                        ReAuditDue(
+                            audit_id=self.id,
+                            factory_id=self.factory_id,
+                            due_on=due.due_on,
+                            last_full_audit_on=self.report.audit_last_day,
+                        )
+                    )
+        self.due = list(self.due)  # re-validate the changed states
+        self.due_pending = any(due.state == DueState.PENDING for due in self.due)
+        return announced
+
+    def _schedule_due_audits(self, timing: TimingRules, letter: RatingLetter, published_on: date, last_day: date) -> None:
+        due = []
+        follow_up_on = timing.follow_up_due_on(letter, published_on)
+        if follow_up_on is not None:
+            due.append(DueAudit(kind=DueKind.FOLLOW_UP, due_on=follow_up_on))
+        if self.audit_type in FULL_AUDIT_TYPES:
+            due.append(DueAudit(kind=DueKind.RE_AUDIT, due_on=timing.re_audit_due_on(last_day)))
+        self.due = due
+        self.due_pending = bool(due)
+
+    def _require_status(self, status: AuditStatus, message: str) -> None:
+        if self.status != status:
+            raise ConflictError(f"{message} (status {self.status})")
+
+
+def _checked_window(
+    announcement: Announcement, window: tuple[date, date] | None, timing: TimingRules, today: date
+) -> tuple[date | None, date | None]:
+    if Announcement(announcement) == Announcement.UNANNOUNCED:
+        if window is not None:
+            raise InvalidRequestError("an unannounced audit has no announced window")
+        return None, None
+    if window is None:
+        raise InvalidRequestError("a semi-announced audit needs window_starts_on and window_ends_on")
+    starts_on, ends_on = window
+    if (ends_on - starts_on).days < timing.semi_announced_min_window_days:
+        raise InvalidRequestError(
+            f"a semi-announced window lasts at least {timing.semi_announced_min_window_days} days "
+            f"(timing rules {timing.version})"
+        )
+    return starts_on, ends_on

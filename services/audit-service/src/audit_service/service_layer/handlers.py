@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
-from audit_service.domain.model import Audit, NewFinding
-from audit_service.domain.rating import RatingRules
+from audit_service.domain.errors import AuditNotReady
+from audit_service.domain.model import Audit, AuditStatus, DueKind, ReportSubmission
+from audit_service.domain.readiness import FactoryReadiness
+from audit_service.domain.risk import CellCount, RiskCell, risk_cells
+from audit_service.domain.rules import RuleBook
+from audit_service.domain.sampling import SampleSize
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
-from shared_audits.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+
+logger = logging.getLogger(__name__)
 
 AuditStore = MongoAggregateStore[Audit] | InMemoryAggregateStore[Audit]
 
@@ -22,12 +29,23 @@ class AuditCompanies(Protocol):
     async def exists(self, organisation_id: str) -> bool: ...
 
 
+class Readiness(Protocol):
+    async def of(self, factory_id: str) -> FactoryReadiness: ...
+    async def current_code_version(self) -> str | None: ...
+
+
+class RiskReadModel(Protocol):
+    async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]: ...
+
+
 @dataclass
 class AuditHandlers:
     audits: AuditStore
     links: LinkProjection
     audit_companies: AuditCompanies
-    rating_rules: RatingRules
+    readiness: Readiness
+    risk: RiskReadModel
+    rules: RuleBook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def mandate_audit(
@@ -38,6 +56,7 @@ class AuditHandlers:
         audit_type: AuditType,
         scope: AuditScope,
         announcement: Announcement,
+        window: tuple[date, date] | None = None,
     ) -> Audit:
         if not caller.is_member:
             raise PermissionDeniedError("launching an audit is a member prerogative")
@@ -46,20 +65,46 @@ class AuditHandlers:
         if not await self.audit_companies.exists(audit_company_id):
             raise InvalidRequestError(f"{audit_company_id} is not a registered audit company")
         audit = Audit.mandate(
-            factory_id, caller.organisation_id, audit_company_id, audit_type, scope, announcement, self.clock()
+            factory_id,
+            caller.organisation_id,
+            audit_company_id,
+            audit_type,
+            scope,
+            announcement,
+            window,
+            self.rules.timing,
+            self.clock(),
         )
         await self.audits.add(audit)
         return audit
 
-    async def submit_report(
-        self, caller: Principal, audit_id: str, compliance_percentage: float, findings: list[NewFinding]
-    ) -> Audit:
+    async def answer_mandate(self, caller: Principal, audit_id: str, accept: bool, reason: str | None) -> Audit:
         audit = await self._visible_audit(caller, audit_id)
-        if not (caller.is_audit_company and caller.organisation_id == audit.audit_company_id):
-            raise PermissionDeniedError("only the mandated audit company submits the report")
-        audit.publish_report(compliance_percentage, findings, self.rating_rules, self.clock())
+        self._require_mandated_company(caller, audit, "only the mandated audit company accepts or declines")
+        if accept:
+            audit.accept(self.clock())
+        else:
+            audit.decline(reason, self.clock())
         await self.audits.save(audit)
         return audit
+
+    async def submit_report(self, caller: Principal, audit_id: str, submission: ReportSubmission) -> Audit:
+        """Rate and publish a report; the factory must be ready for audit (profile and Code of Conduct)."""
+        audit = await self._visible_audit(caller, audit_id)
+        self._require_mandated_company(caller, audit, "only the mandated audit company submits the report")
+        if audit.status == AuditStatus.REPORT_PUBLISHED:
+            raise ConflictError("the report of this audit is already published")
+        readiness = await self.readiness.of(audit.factory_id)
+        problems = readiness.problems(await self.readiness.current_code_version())
+        if problems:
+            raise AuditNotReady("the audit cannot take place yet: " + "; ".join(problems))
+        required = self.rules.sampling.required_for(readiness.workforce_total or 0, audit.audit_type)
+        audit.publish_report(submission, self.rules, required, self.clock())
+        await self.audits.save(audit)
+        return audit
+
+    def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:
+        return self.rules.sampling.required_for(workforce, audit_type)
 
     async def audit_for(self, caller: Principal, audit_id: str) -> Audit:
         return await self._visible_audit(caller, audit_id)
@@ -70,6 +115,51 @@ class AuditHandlers:
         if not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"factory {factory_id} not found")
         return await self.audits.find(factory_id=factory_id)
+
+    async def risk_by_country(self, caller: Principal) -> list[RiskCell]:
+        """Shared among members: every published full audit, small cells suppressed."""
+        if not (caller.is_member or caller.is_operator):
+            raise PermissionDeniedError("the risk analysis is shared among members")
+        counts = await self.risk.counts()
+        return risk_cells(counts, self._chapter_titles(), self.rules.monitoring.risk_min_factories_per_cell)
+
+    async def risk_of_supply_chain(self, caller: Principal) -> list[RiskCell]:
+        """A member's own view: its linked factories only (it sees them anyway, so nothing is suppressed)."""
+        if not caller.is_member:
+            raise PermissionDeniedError("the supply-chain view is a member's own")
+        factory_ids = await self.links.factories_of(caller.organisation_id)
+        counts = await self.risk.counts(factory_ids)
+        return risk_cells(counts, self._chapter_titles(), None)
+
+    async def announce_due_audits(self) -> int:
+        """The scheduled job: emit each follow-up and re-audit due date once, when it comes near."""
+        today = self.clock().date()
+        announced = 0
+        for audit in await self.audits.find(due_pending=True):
+            published = [a for a in await self.audits.find(factory_id=audit.factory_id)
+                         if a.report is not None and a.id != audit.id
+                         and a.report.published_at > audit.report.published_at]
+            satisfied = set()
+            if any(a.audit_type == AuditType.FOLLOW_UP for a in published):
+                satisfied.add(DueKind.FOLLOW_UP)
+            if any(a.audit_type != AuditType.FOLLOW_UP for a in published):
+                satisfied |= {DueKind.FOLLOW_UP, DueKind.RE_AUDIT}
+            before = [due.state for due in audit.due]
+            announced += len(audit.announce_due(today, self.rules.timing, satisfied))
+            if [due.state for due in audit.due] != before:
+                try:
+                    await self.audits.save(audit)
+                except ConflictError:
+                    logger.info("audit changed while announcing its due dates; next round", extra={"audit": audit.id})
+        return announced
+
+    def _chapter_titles(self) -> dict[str, str]:
+        return {chapter.id: chapter.title for chapter in self.rules.questionnaire.chapters}
+
+    @staticmethod
+    def _require_mandated_company(caller: Principal, audit: Audit, message: str) -> None:
+        if not (caller.is_audit_company and caller.organisation_id == audit.audit_company_id):
+            raise PermissionDeniedError(message)
 
     async def _visible_audit(self, caller: Principal, audit_id: str) -> Audit:
         audit = await self.audits.get(audit_id)

@@ -31,6 +31,31 @@ class AuditMandated(EventPayload):
     audit_type: AuditType
     scope: AuditScope
     announcement: Announcement
+    window_starts_on: date | None = None
+    window_ends_on: date | None = None
+
+
+class AuditMandateAccepted(EventPayload):
+    TYPE = "AuditMandateAccepted"
+    VERSION = 1
+    TOPIC = topics.AUDIT
+
+    audit_id: Id
+    factory_id: Id
+    audit_company_id: Id
+    accepted_at: datetime
+
+
+class AuditMandateDeclined(EventPayload):
+    TYPE = "AuditMandateDeclined"
+    VERSION = 1
+    TOPIC = topics.AUDIT
+
+    audit_id: Id
+    factory_id: Id
+    audit_company_id: Id
+    reason: str | None = Field(default=None, max_length=2000)
+    declined_at: datetime
 
 
 class PublishedFinding(ContractModel):
@@ -41,6 +66,17 @@ class PublishedFinding(ContractModel):
     severity: FindingSeverity
     description: str = Field(max_length=4000)
     recommended_action: str = Field(max_length=4000)
+    observation: str | None = Field(default=None, max_length=4000)
+    question_id: str | None = Field(default=None, max_length=50)
+    zero_tolerance_topic: str | None = Field(default=None, max_length=100)
+
+
+class ChapterScore(ContractModel):
+    """A chapter's score in a published report; ``percentage`` is None when nothing in it applied."""
+
+    chapter: str = Field(max_length=100)
+    percentage: float | None = Field(default=None, ge=0, le=100)
+    nonconformities: int = Field(default=0, ge=0)
 
 
 class AuditReportPublished(EventPayload):
@@ -56,6 +92,11 @@ class AuditReportPublished(EventPayload):
     rule_set_version: str
     findings: list[PublishedFinding]
     published_at: datetime
+    chapter_scores: list[ChapterScore] | None = None
+    questionnaire_version: str | None = None
+    has_alert: bool | None = None
+    flags: list[str] | None = None
+    audit_last_day: date | None = None
 
 
 class CriticalFindingRaised(EventPayload):
@@ -68,6 +109,8 @@ class CriticalFindingRaised(EventPayload):
     finding_id: Id
     chapter: str
     description: str
+    zero_tolerance_topic: str | None = None
+    question_id: str | None = None
 
 
 class FollowUpAuditDue(EventPayload):
@@ -78,3 +121,17 @@ class FollowUpAuditDue(EventPayload):
     audit_id: Id
     factory_id: Id
     due_on: date
+    letter: RatingLetter | None = None
+
+
+class ReAuditDue(EventPayload):
+    """A factory's last full audit is getting old: a re-audit is due by ``due_on``."""
+
+    TYPE = "ReAuditDue"
+    VERSION = 1
+    TOPIC = topics.AUDIT
+
+    audit_id: Id
+    factory_id: Id
+    due_on: date
+    last_full_audit_on: date

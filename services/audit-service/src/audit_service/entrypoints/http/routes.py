@@ -1,13 +1,29 @@
-"""HTTP routes of audit-service."""
+"""HTTP routes of audit-service: translate requests to use cases and results to responses."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from audit_service.domain.model import Audit, NewFinding
-from audit_service.entrypoints.http.schemas import AuditOut, FindingOut, MandateAudit, ReportOut, SubmitReport
+from audit_service.domain.model import Audit, NewFinding, ReportSubmission
+from audit_service.domain.questionnaire import Answer
+from audit_service.entrypoints.http.schemas import (
+    AnswerMandate,
+    AuditOut,
+    ChapterScoreOut,
+    DueOut,
+    FindingOut,
+    MandateAudit,
+    QuestionnaireOut,
+    ReportDetail,
+    ReportOut,
+    RiskOut,
+    SampleOut,
+    SubmitReport,
+)
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.auth import Principal
+from shared_audits.contracts.enums import AuditType
+from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["audits"])
@@ -20,18 +36,41 @@ def _handlers(request: Request) -> AuditHandlers:
 Handlers = Annotated[AuditHandlers, Depends(_handlers)]
 
 
+def _report_out(audit: Audit, caller: Principal) -> ReportOut | None:
+    report = audit.report
+    if report is None:
+        return None
+    summary = ReportOut(
+        compliance_percentage=report.compliance_percentage,
+        letter=report.letter,
+        chapter_scores=[ChapterScoreOut(**c.model_dump(include={"chapter", "title", "percentage"}))
+                        for c in report.chapter_scores],
+        rule_set_version=report.rule_set_version,
+        published_at=report.published_at,
+    )
+    if caller.is_factory:
+        return summary  # worker confidentiality: the factory sees the chapter summary, never the report
+    findings = [FindingOut(**finding.model_dump()) for finding in report.findings]
+    summary.findings = findings
+    summary.detail = ReportDetail(
+        findings=findings,
+        answers=[answer.model_dump() for answer in report.answers],
+        nonconformities_by_chapter={c.chapter: c.nonconformities for c in report.chapter_scores},
+        has_alert=report.has_alert,
+        audit_first_day=report.audit_first_day,
+        audit_last_day=report.audit_last_day,
+        due_on=report.due_on,
+        workers_interviewed=report.workers_interviewed,
+        documents_sampled=report.documents_sampled,
+        auditor_days=report.auditor_days,
+        required_sample=SampleOut(**report.required_sample.model_dump()),
+        flags=[str(flag) for flag in report.flags],
+        rule_versions=report.rule_versions,
+    )
+    return summary
+
+
 def _out(audit: Audit, caller: Principal) -> AuditOut:
-    report = None
-    if audit.report:
-        # Worker confidentiality: the factory gets the summary, never the findings' detail.
-        findings = None if caller.is_factory else [FindingOut(**f.model_dump()) for f in audit.report.findings]
-        report = ReportOut(
-            compliance_percentage=audit.report.compliance_percentage,
-            letter=audit.report.letter,
-            rule_set_version=audit.report.rule_set_version,
-            published_at=audit.report.published_at,
-            findings=findings,
-        )
     return AuditOut(
         audit_id=audit.id,
         factory_id=audit.factory_id,
@@ -40,16 +79,24 @@ def _out(audit: Audit, caller: Principal) -> AuditOut:
         audit_type=audit.audit_type,
         scope=audit.scope,
         announcement=audit.announcement,
+        window_starts_on=audit.window_starts_on,
+        window_ends_on=audit.window_ends_on,
         status=audit.status,
         mandated_at=audit.mandated_at,
-        report=report,
+        decided_at=audit.decided_at,
+        decline_reason=audit.decline_reason,
+        report=_report_out(audit, caller),
+        due=[] if caller.is_factory else [DueOut(**due.model_dump(mode="json")) for due in audit.due],
     )
 
 
 @router.post("/audits", response_model=AuditOut, status_code=201)
 async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
+    if (body.window_starts_on is None) != (body.window_ends_on is None):
+        raise InvalidRequestError("give both window_starts_on and window_ends_on, or neither")
+    window = (body.window_starts_on, body.window_ends_on) if body.window_starts_on else None
     audit = await handlers.mandate_audit(
-        caller, body.factory_id, body.audit_company_id, body.audit_type, body.scope, body.announcement
+        caller, body.factory_id, body.audit_company_id, body.audit_type, body.scope, body.announcement, window
     )
     return _out(audit, caller)
 
@@ -66,7 +113,51 @@ async def get_audit(audit_id: str, caller: CurrentPrincipal, handlers: Handlers)
     return _out(await handlers.audit_for(caller, audit_id), caller)
 
 
+@router.post("/audits/{audit_id}/decision", response_model=AuditOut)
+async def answer_mandate(audit_id: str, body: AnswerMandate, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
+    audit = await handlers.answer_mandate(caller, audit_id, body.decision == "accept", body.reason)
+    return _out(audit, caller)
+
+
 @router.post("/audits/{audit_id}/report", response_model=AuditOut)
 async def submit_report(audit_id: str, body: SubmitReport, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
-    findings = [NewFinding(**finding.model_dump()) for finding in body.findings]
-    return _out(await handlers.submit_report(caller, audit_id, body.compliance_percentage, findings), caller)
+    submission = ReportSubmission(
+        audit_first_day=body.audit_first_day,
+        audit_last_day=body.audit_last_day,
+        answers=[Answer(**answer.model_dump()) for answer in body.answers],
+        findings=[NewFinding(**finding.model_dump()) for finding in body.findings],
+        workers_interviewed=body.workers_interviewed,
+        documents_sampled=body.documents_sampled,
+        auditor_days=body.auditor_days,
+    )
+    return _out(await handlers.submit_report(caller, audit_id, submission), caller)
+
+
+@router.get("/questionnaire", response_model=QuestionnaireOut)
+async def questionnaire(caller: CurrentPrincipal, handlers: Handlers) -> QuestionnaireOut:
+    return QuestionnaireOut(**handlers.rules.questionnaire.model_dump())
+
+
+@router.get("/sampling", response_model=SampleOut)
+async def sampling(
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    workforce: Annotated[int, Query(ge=1, le=1_000_000)],
+    audit_type: AuditType = AuditType.INITIAL,
+) -> SampleOut:
+    return SampleOut(**handlers.sample_size(workforce, audit_type).model_dump())
+
+
+@router.get("/risk/countries", response_model=RiskOut)
+async def risk_by_country(caller: CurrentPrincipal, handlers: Handlers) -> RiskOut:
+    cells = await handlers.risk_by_country(caller)
+    monitoring = handlers.rules.monitoring
+    return RiskOut(min_factories_per_cell=monitoring.risk_min_factories_per_cell,
+                   rule_set_version=monitoring.version, cells=[cell.model_dump() for cell in cells])
+
+
+@router.get("/risk/supply-chain", response_model=RiskOut)
+async def risk_of_supply_chain(caller: CurrentPrincipal, handlers: Handlers) -> RiskOut:
+    cells = await handlers.risk_of_supply_chain(caller)
+    return RiskOut(min_factories_per_cell=None, rule_set_version=handlers.rules.monitoring.version,
+                   cells=[cell.model_dump() for cell in cells])

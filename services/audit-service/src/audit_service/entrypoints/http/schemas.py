@@ -1,8 +1,14 @@
-from datetime import datetime
+"""Request and response bodies of audit-service's HTTP API."""
+
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audit_service.domain.questionnaire import AnswerValue
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType, FindingSeverity, RatingLetter
+
+ShortText = Field(min_length=1, max_length=100)
 
 
 class Request(BaseModel):
@@ -15,18 +21,45 @@ class MandateAudit(Request):
     audit_type: AuditType = AuditType.INITIAL
     scope: AuditScope = AuditScope.SOCIAL
     announcement: Announcement = Announcement.SEMI_ANNOUNCED
+    window_starts_on: date | None = Field(default=None, description="Semi-announced: first day of the window")
+    window_ends_on: date | None = Field(default=None, description="Semi-announced: last day (at least 14 days on)")
+
+
+class AnswerMandate(Request):
+    decision: Literal["accept", "decline"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AnswerIn(Request):
+    question_id: str = Field(min_length=1, max_length=50)
+    value: AnswerValue | None = Field(default=None, description="yes, no or not_applicable; none for information")
+    note: str | None = Field(default=None, max_length=4000)
 
 
 class FindingIn(Request):
-    chapter: str = Field(min_length=1, max_length=100)
+    chapter: str = Field(min_length=1, max_length=20, description="Chapter id of the questionnaire, e.g. S9")
     severity: FindingSeverity
-    description: str = Field(min_length=1, max_length=4000)
+    description: str = Field(min_length=1, max_length=4000, description="The non-conformity")
+    observation: str | None = Field(default=None, max_length=4000, description="What the auditor saw")
     recommended_action: str = Field(min_length=1, max_length=4000)
+    question_id: str | None = Field(default=None, min_length=1, max_length=50)
+    zero_tolerance_topic: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class SubmitReport(Request):
-    compliance_percentage: float = Field(ge=0, le=100)
+    audit_first_day: date
+    audit_last_day: date
+    answers: list[AnswerIn] = Field(max_length=1000)
     findings: list[FindingIn] = Field(default_factory=list, max_length=500)
+    workers_interviewed: int = Field(ge=0, le=100_000)
+    documents_sampled: int = Field(ge=0, le=100_000)
+    auditor_days: float = Field(ge=0, le=365)
+
+
+class AnswerOut(BaseModel):
+    question_id: str
+    value: AnswerValue | None
+    note: str | None
 
 
 class FindingOut(BaseModel):
@@ -34,17 +67,67 @@ class FindingOut(BaseModel):
     chapter: str
     severity: FindingSeverity
     description: str
+    observation: str | None
     recommended_action: str
+    question_id: str | None
+    zero_tolerance_topic: str | None
+    alert: bool
+
+
+class ChapterScoreOut(BaseModel):
+    chapter: str
+    title: str
+    percentage: float | None
+
+
+class SampleOut(BaseModel):
+    workforce: int
+    audit_type: AuditType
+    interviews: int
+    focus_group_interviews: int
+    individual_interviews: int
+    documents: int
+    months_of_records_per_document: int
+    auditor_days: float
+    rule_set_version: str
+
+
+class ReportDetail(BaseModel):
+    """The full report: members linked to the site, the audit company and the operator."""
+
+    findings: list[FindingOut]
+    answers: list[AnswerOut]
+    nonconformities_by_chapter: dict[str, int]
+    has_alert: bool
+    audit_first_day: date
+    audit_last_day: date
+    due_on: date
+    workers_interviewed: int
+    documents_sampled: int
+    auditor_days: float
+    required_sample: SampleOut
+    flags: list[str]
+    rule_versions: dict[str, str]
 
 
 class ReportOut(BaseModel):
     compliance_percentage: float
     letter: RatingLetter
+    chapter_scores: list[ChapterScoreOut]
     rule_set_version: str
     published_at: datetime
-    findings: list[FindingOut] | None = Field(
-        default=None, description="Left out for the factory itself, which sees the summary only"
+    detail: ReportDetail | None = Field(
+        default=None, description="Left out for the factory itself, which sees the chapter summary only"
     )
+    findings: list[FindingOut] | None = Field(
+        default=None, description="Same as detail.findings; left out for the factory itself"
+    )
+
+
+class DueOut(BaseModel):
+    kind: str
+    due_on: date
+    state: str
 
 
 class AuditOut(BaseModel):
@@ -55,6 +138,49 @@ class AuditOut(BaseModel):
     audit_type: AuditType
     scope: AuditScope
     announcement: Announcement
+    window_starts_on: date | None
+    window_ends_on: date | None
     status: str
     mandated_at: datetime
+    decided_at: datetime | None
+    decline_reason: str | None
     report: ReportOut | None
+    due: list[DueOut]
+
+
+class QuestionOut(BaseModel):
+    id: str
+    chapter: str
+    kind: str
+    weight: float
+    text: str
+    zero_tolerance_topic: str | None
+
+
+class ChapterOut(BaseModel):
+    id: str
+    pillar: str
+    title: str
+
+
+class QuestionnaireOut(BaseModel):
+    version: str
+    description: str
+    chapters: list[ChapterOut]
+    questions: list[QuestionOut]
+
+
+class RiskCellOut(BaseModel):
+    country: str
+    chapter: str
+    chapter_title: str
+    factories: int | None
+    nonconforming_factories: int | None
+    nonconformity_rate: float | None
+    suppressed: bool
+
+
+class RiskOut(BaseModel):
+    min_factories_per_cell: int | None
+    rule_set_version: str
+    cells: list[RiskCellOut]

@@ -1,0 +1,80 @@
+"""Projection of what factory-registry and access-control said about a site's readiness for audit.
+
+Fed by ``FactoryProfileSubmitted`` and ``CodeOfConductSigned``. The current Code
+of Conduct version is a separate, tiny projection: nothing announces it yet, so
+it stays unknown and any signed version counts; once access-control publishes
+a ``CodeOfConductPublished`` event, ``apply_current_version`` learns it.
+"""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from audit_service.domain.readiness import FactoryReadiness
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
+
+CURRENT_CODE_ID = "current"
+
+
+class MongoReadiness:
+    def __init__(self, sites: AsyncCollection, code_of_conduct: AsyncCollection) -> None:
+        self._sites = sites
+        self._code_of_conduct = code_of_conduct
+
+    async def of(self, factory_id: str) -> FactoryReadiness:
+        document = await self._sites.find_one({"_id": factory_id}) or {}
+        return FactoryReadiness(
+            factory_id=factory_id,
+            profile_version=document.get("profile_version"),
+            workforce_total=document.get("workforce_total"),
+            code_of_conduct_versions=document.get("code_of_conduct_versions", []),
+        )
+
+    async def current_code_version(self) -> str | None:
+        document = await self._code_of_conduct.find_one({"_id": CURRENT_CODE_ID})
+        return document["version"] if document else None
+
+    async def apply_profile_submitted(self, event: FactoryProfileSubmitted, envelope: EventEnvelope) -> None:
+        # A site's events share a partition and arrive in order: the latest profile wins.
+        await self._sites.update_one(
+            {"_id": event.factory_id},
+            {"$set": {"profile_version": event.profile_version, "workforce_total": event.workforce_total}},
+            upsert=True,
+        )
+
+    async def apply_code_signed(self, event: CodeOfConductSigned, envelope: EventEnvelope) -> None:
+        if event.factory_id is None:
+            return  # a member's own commitment says nothing about a site
+        await self._sites.update_one(
+            {"_id": event.factory_id}, {"$addToSet": {"code_of_conduct_versions": event.code_version}}, upsert=True
+        )
+
+    async def apply_current_version(self, version: str) -> None:
+        await self._code_of_conduct.update_one({"_id": CURRENT_CODE_ID}, {"$set": {"version": version}}, upsert=True)
+
+
+class InMemoryReadiness:
+    def __init__(self) -> None:
+        self.sites: dict[str, FactoryReadiness] = {}
+        self.current_version: str | None = None
+
+    async def of(self, factory_id: str) -> FactoryReadiness:
+        return self.sites.get(factory_id, FactoryReadiness(factory_id=factory_id)).model_copy(deep=True)
+
+    async def current_code_version(self) -> str | None:
+        return self.current_version
+
+    async def apply_profile_submitted(self, event: FactoryProfileSubmitted, envelope: EventEnvelope) -> None:
+        site = self.sites.setdefault(event.factory_id, FactoryReadiness(factory_id=event.factory_id))
+        site.profile_version, site.workforce_total = event.profile_version, event.workforce_total
+
+    async def apply_code_signed(self, event: CodeOfConductSigned, envelope: EventEnvelope) -> None:
+        if event.factory_id is None:
+            return
+        site = self.sites.setdefault(event.factory_id, FactoryReadiness(factory_id=event.factory_id))
+        if event.code_version not in site.code_of_conduct_versions:
+            site.code_of_conduct_versions.append(event.code_version)
+
+    async def apply_current_version(self, version: str) -> None:
+        self.current_version = version

@@ -1,0 +1,22 @@
+"""Errors of audit-service's domain, each in one of the shared categories."""
+
+from __future__ import annotations
+
+from shared_audits.errors import InvalidRequestError
+
+
+class ReportRejected(InvalidRequestError):
+    """A report that does not fit its questionnaire or the rules; every problem is listed."""
+
+    title = "Invalid report"
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems[:10]))
+        self.errors = problems
+
+
+class AuditNotReady(InvalidRequestError):
+    """The factory has not yet met the preconditions for an audit to take place."""
+
+    title = "Factory not ready for audit"
+    status = 409

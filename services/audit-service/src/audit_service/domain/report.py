@@ -1,0 +1,210 @@
+"""Judging a report: validation against the questionnaire and the rules, scores, letter, alerts, flags.
+
+Pure: the audit aggregate calls ``rate_report`` and records what it returns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from audit_service.domain.errors import ReportRejected
+from audit_service.domain.questionnaire import Answer, Questionnaire, Scores
+from audit_service.domain.rules import RuleBook
+from audit_service.domain.sampling import SampleSize
+from shared_audits.contracts.enums import AuditScope, FindingSeverity, RatingLetter
+
+
+class ReportFlag(StrEnum):
+    LATE_REPORT = "late_report"
+    INTERVIEWS_BELOW_SAMPLE = "interviews_below_sample"
+    DOCUMENTS_BELOW_SAMPLE = "documents_below_sample"
+    AUDITOR_DAYS_BELOW_SAMPLE = "auditor_days_below_sample"
+
+
+class NewFinding(BaseModel):
+    chapter: str
+    severity: FindingSeverity
+    description: str
+    recommended_action: str
+    observation: str | None = None
+    question_id: str | None = None
+    zero_tolerance_topic: str | None = None
+
+
+class Finding(NewFinding):
+    finding_id: str
+    alert: bool = False
+
+
+class ReportSubmission(BaseModel):
+    """What the audit company declares; everything rated is computed by the platform."""
+
+    audit_first_day: date
+    audit_last_day: date
+    answers: list[Answer]
+    findings: list[NewFinding]
+    workers_interviewed: int = Field(ge=0)
+    documents_sampled: int = Field(ge=0)
+    auditor_days: float = Field(ge=0)
+
+
+class ChapterResult(BaseModel):
+    chapter: str
+    title: str
+    percentage: float | None
+    nonconformities: int
+
+
+class Report(BaseModel):
+    compliance_percentage: float
+    letter: RatingLetter
+    has_alert: bool
+    chapter_scores: list[ChapterResult]
+    findings: list[Finding]
+    answers: list[Answer]
+    audit_first_day: date
+    audit_last_day: date
+    due_on: date
+    workers_interviewed: int
+    documents_sampled: int
+    auditor_days: float
+    required_sample: SampleSize
+    flags: list[ReportFlag]
+    rule_set_version: str  # the rating rules; the others are in rule_versions
+    rule_versions: dict[str, str]
+    published_at: datetime
+
+
+def rate_report(
+    submission: ReportSubmission,
+    scope: AuditScope,
+    window: tuple[date, date] | None,
+    rules: RuleBook,
+    required_sample: SampleSize,
+    now: datetime,
+) -> Report:
+    """The report the platform publishes for ``submission``, or ``ReportRejected`` listing every problem."""
+    questionnaire = rules.questionnaire
+    problems = questionnaire.answer_problems(scope, submission.answers)
+    problems += _date_problems(submission, window, now.date())
+    problems += _finding_problems(submission, scope, rules)
+    if problems:
+        raise ReportRejected(problems)
+    scores = questionnaire.score(submission.answers)
+    documented = {finding.question_id for finding in submission.findings}
+    undocumented = [question_id for question_id in scores.critical_noes if question_id not in documented]
+    if undocumented:
+        raise ReportRejected([
+            {"field": "findings", "message": f"critical question {question_id} was answered no: document it "
+             "with a finding naming that question_id"}
+            for question_id in undocumented
+        ])
+
+    findings = []
+    for new in submission.findings:
+        question = questionnaire.question(new.question_id) if new.question_id else None
+        topic = new.zero_tolerance_topic or (question.zero_tolerance_topic if question else None)
+        alert = rules.monitoring.is_alert(new.severity, topic) or new.question_id in scores.critical_noes
+        findings.append(Finding(**{**new.model_dump(), "zero_tolerance_topic": topic},
+                                finding_id=str(uuid.uuid4()), alert=alert))
+    has_alert = bool(scores.critical_noes) or any(finding.alert for finding in findings)
+    report = Report(
+        compliance_percentage=scores.percentage,
+        letter=rules.rating.letter_for(scores.percentage, has_alert),
+        has_alert=has_alert,
+        chapter_scores=_chapter_results(questionnaire, scope, scores, findings),
+        findings=findings,
+        answers=submission.answers,
+        audit_first_day=submission.audit_first_day,
+        audit_last_day=submission.audit_last_day,
+        due_on=rules.timing.report_due_on(submission.audit_last_day),
+        workers_interviewed=submission.workers_interviewed,
+        documents_sampled=submission.documents_sampled,
+        auditor_days=submission.auditor_days,
+        required_sample=required_sample,
+        flags=[],
+        rule_set_version=rules.rating.version,
+        rule_versions=rules.versions(),
+        published_at=now,
+    )
+    report.flags = _flags(report, now.date())
+    return report
+
+
+def _date_problems(
+    submission: ReportSubmission, window: tuple[date, date] | None, today: date
+) -> list[dict[str, str]]:
+    problems = []
+    if submission.audit_first_day > submission.audit_last_day:
+        problems.append({"field": "audit_first_day", "message": "the audit's first day is after its last day"})
+    if submission.audit_last_day > today:
+        problems.append({"field": "audit_last_day", "message": "the audit's last day is in the future"})
+    if window is not None:
+        starts_on, ends_on = window
+        if submission.audit_first_day < starts_on or submission.audit_last_day > ends_on:
+            problems.append({"field": "audit_first_day", "message": "the audit days lie outside the announced "
+                             f"window {starts_on} to {ends_on}"})
+    return problems
+
+
+def _finding_problems(submission: ReportSubmission, scope: AuditScope, rules: RuleBook) -> list[dict[str, str]]:
+    chapters = {chapter.id for chapter in rules.questionnaire.chapters_in(scope)}
+    questions = {question.id: question for question in rules.questionnaire.questions_in(scope)}
+    topics = rules.monitoring.topic_ids()
+    problems = []
+    for index, finding in enumerate(submission.findings):
+        where = f"findings.{index}"
+        if finding.chapter not in chapters:
+            problems.append({"field": f"{where}.chapter", "message": f"chapter {finding.chapter} is not in the "
+                             "audit's scope of the questionnaire"})
+        if finding.question_id is not None:
+            question = questions.get(finding.question_id)
+            if question is None:
+                problems.append({"field": f"{where}.question_id",
+                                 "message": f"question {finding.question_id} is not in the audit's scope"})
+            elif question.chapter != finding.chapter:
+                problems.append({"field": f"{where}.question_id",
+                                 "message": f"question {finding.question_id} belongs to chapter {question.chapter}"})
+        if finding.zero_tolerance_topic is not None and finding.zero_tolerance_topic not in topics:
+            problems.append({"field": f"{where}.zero_tolerance_topic",
+                             "message": f"unknown topic; one of {', '.join(sorted(topics))}"})
+    return problems
+
+
+def _chapter_results(
+    questionnaire: Questionnaire, scope: AuditScope, scores: Scores, findings: list[Finding]
+) -> list[ChapterResult]:
+    documented = {finding.question_id for finding in findings if finding.question_id}
+    results = []
+    for chapter in questionnaire.chapters_in(scope):
+        undocumented_noes = [
+            question_id for question_id in scores.noes
+            if question_id not in documented and questionnaire.question(question_id).chapter == chapter.id
+        ]
+        results.append(
+            ChapterResult(
+                chapter=chapter.id,
+                title=chapter.title,
+                percentage=scores.chapter_percentages.get(chapter.id),
+                nonconformities=sum(1 for f in findings if f.chapter == chapter.id) + len(undocumented_noes),
+            )
+        )
+    return results
+
+
+def _flags(report: Report, published_on: date) -> list[ReportFlag]:
+    flags = []
+    if published_on > report.due_on:
+        flags.append(ReportFlag.LATE_REPORT)
+    required = report.required_sample
+    if report.workers_interviewed < required.interviews:
+        flags.append(ReportFlag.INTERVIEWS_BELOW_SAMPLE)
+    if report.documents_sampled < required.documents:
+        flags.append(ReportFlag.DOCUMENTS_BELOW_SAMPLE)
+    if report.auditor_days < required.auditor_days:
+        flags.append(ReportFlag.AUDITOR_DAYS_BELOW_SAMPLE)
+    return flags

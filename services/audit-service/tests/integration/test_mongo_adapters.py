@@ -1,0 +1,130 @@
+"""audit-service's MongoDB adapters against the real MongoDB-protocol server (FerretDB locally)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from audit_service.adapters.audit_companies import InMemoryAuditCompanies
+from audit_service.adapters.readiness import MongoReadiness
+from audit_service.adapters.risk import MongoRiskReadModel
+from audit_service.adapters.rules import load_rule_book
+from audit_service.domain.model import Audit, ReportSubmission
+from audit_service.domain.questionnaire import Answer, QuestionKind
+from audit_service.service_layer.handlers import AuditHandlers
+from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
+from shared_audits.contracts.envelope import wrap
+from shared_audits.contracts.events import (
+    AuditReportPublished,
+    ChapterScore,
+    CodeOfConductSigned,
+    FactoryProfileSubmitted,
+    FactoryRegistered,
+    FollowUpAuditDue,
+)
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.store import MongoAggregateStore
+from shared_audits.testing import audit_company, member
+from tests.integration.stack import Stack
+
+
+@pytest.fixture
+async def database(stack: Stack):
+    client = AsyncMongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000)
+    name = f"audit_tests_{uuid.uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+def report(factory_id: str, day: int, nonconforming: set[str], audit_type: str = "initial") -> AuditReportPublished:
+    return AuditReportPublished(
+        audit_id=f"a-{factory_id}-{day}", factory_id=factory_id, audit_type=audit_type, compliance_percentage=80,
+        letter="B", rule_set_version="2026.1", findings=[], published_at=datetime(2026, 5, day, tzinfo=UTC),
+        chapter_scores=[ChapterScore(chapter=c, percentage=80, nonconformities=1 if c in nonconforming else 0)
+                        for c in ("S7", "S9")],
+    )
+
+
+async def apply(handler, event) -> None:
+    await handler(event, wrap(event, producer="test"))
+
+
+async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order(database) -> None:
+    risk = MongoRiskReadModel(database["countries"], database["latest"], database["rows"])
+    await risk.ensure_indexes()
+    # The report arrives before the site's country (another topic): it counts once the country is known.
+    await apply(risk.apply_report_published, report("f-1", 2, {"S9"}))
+    assert await risk.counts() == []
+    await apply(risk.apply_factory_registered, FactoryRegistered(factory_id="f-1", name="One", country="BD"))
+    await apply(risk.apply_factory_registered, FactoryRegistered(factory_id="f-2", name="Two", country="BD"))
+    await apply(risk.apply_report_published, report("f-2", 1, {"S7", "S9"}))
+    # An older report delivered late, a redelivery and a follow-up change nothing.
+    await apply(risk.apply_report_published, report("f-1", 1, {"S7"}))
+    await apply(risk.apply_report_published, report("f-1", 2, {"S9"}))
+    await apply(risk.apply_report_published, report("f-2", 3, set(), audit_type="follow_up"))
+
+    counts = {(c.country, c.chapter): (c.factories, c.nonconforming_factories) for c in await risk.counts()}
+    assert counts == {("BD", "S7"): (2, 1), ("BD", "S9"): (2, 2)}
+    own = {(c.country, c.chapter): (c.factories, c.nonconforming_factories) for c in await risk.counts(["f-1"])}
+    assert own == {("BD", "S7"): (1, 0), ("BD", "S9"): (1, 1)}
+
+
+async def test_readiness_keeps_the_latest_profile_and_every_signed_version(database) -> None:
+    readiness = MongoReadiness(database["sites"], database["code_of_conduct"])
+    signed_at = datetime(2026, 1, 5, tzinfo=UTC)
+    for version in ("2025-06", "2026-01", "2026-01"):
+        await apply(readiness.apply_code_signed, CodeOfConductSigned(
+            organisation_id="org-f", code_version=version, signed_by="x", signed_at=signed_at, factory_id="f-1"))
+    await apply(readiness.apply_code_signed, CodeOfConductSigned(
+        organisation_id="m-a", code_version="2027-01", signed_by="x", signed_at=signed_at))  # a member's own
+    await apply(readiness.apply_profile_submitted,
+                FactoryProfileSubmitted(factory_id="f-1", profile_version=2, workforce_total=700))
+    site = await readiness.of("f-1")
+    assert (site.profile_version, site.workforce_total) == (2, 700)
+    assert site.code_of_conduct_versions == ["2025-06", "2026-01"]
+    assert site.problems(await readiness.current_code_version()) == []
+    await readiness.apply_current_version("2027-01")
+    assert site.problems(await readiness.current_code_version()) == [
+        "the factory has not signed the current Code of Conduct (2027-01)"
+    ]
+
+
+async def test_the_due_date_job_emits_once_against_the_real_store(database) -> None:
+    rules = load_rule_book()
+    now = [datetime(2026, 11, 20, 9, tzinfo=UTC)]
+    readiness = MongoReadiness(database["sites"], database["code_of_conduct"])
+    await apply(readiness.apply_profile_submitted,
+                FactoryProfileSubmitted(factory_id="f-1", profile_version=1, workforce_total=100))
+    await apply(readiness.apply_code_signed, CodeOfConductSigned(
+        organisation_id="org-f", code_version="2026-01", signed_by="x", signed_at=now[0], factory_id="f-1"))
+    store = MongoAggregateStore(database["audits"], Audit, "audit-service")
+    handlers = AuditHandlers(
+        audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
+        readiness=readiness, risk=MongoRiskReadModel(database["c"], database["l"], database["r"]), rules=rules,
+        clock=lambda: now[0],
+    )
+    audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,
+                                         Announcement.UNANNOUNCED)
+    await handlers.answer_mandate(audit_company("ac"), audit.id, accept=True, reason=None)
+    answers = [
+        Answer(question_id=q.id, note="seen") if q.kind == QuestionKind.INFORMATION
+        else Answer(question_id=q.id, value="yes" if q.kind == QuestionKind.CRITICAL else "no")
+        for q in rules.questionnaire.questions_in(AuditScope.SOCIAL)
+    ]
+    submission = ReportSubmission(audit_first_day=date(2026, 11, 19), audit_last_day=date(2026, 11, 19),
+                                  answers=answers, findings=[], workers_interviewed=8, documents_sampled=8,
+                                  auditor_days=1)
+    published = await handlers.submit_report(audit_company("ac"), audit.id, submission)
+    # Only the critical questions hold (21 of 85 points): an "E" by percentage, without an alert.
+    assert published.report.letter == "E" and not published.report.has_alert
+
+    now[0] += timedelta(days=340)
+    assert await handlers.announce_due_audits() == 1
+    assert await handlers.announce_due_audits() == 0
+    stored = await database["audits"].find_one({"_id": audit.id})
+    due_events = [entry for entry in stored["outbox"] if entry["envelope"]["type"] == FollowUpAuditDue.TYPE]
+    assert len(due_events) == 1 and stored["due_pending"] is True  # the re-audit is still ahead

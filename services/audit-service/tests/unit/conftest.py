@@ -1,0 +1,94 @@
+"""Fixtures of audit-service's unit tests: the handlers over in-memory fakes and a settable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from audit_service.adapters.audit_companies import InMemoryAuditCompanies
+from audit_service.adapters.readiness import InMemoryReadiness
+from audit_service.adapters.risk import InMemoryRiskReadModel
+from audit_service.adapters.rules import load_rule_book
+from audit_service.domain.model import ReportSubmission
+from audit_service.domain.questionnaire import Answer, AnswerValue, QuestionKind
+from audit_service.domain.rules import RuleBook
+from audit_service.service_layer.handlers import AuditHandlers
+from shared_audits.contracts.enums import AuditScope
+from shared_audits.contracts.envelope import wrap
+from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.store import InMemoryAggregateStore
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+TODAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday
+WINDOW = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+@pytest.fixture
+def rules() -> RuleBook:
+    return load_rule_book()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(TODAY)
+
+
+@pytest.fixture
+def audits(rules: RuleBook, clock: Clock) -> AuditHandlers:
+    return AuditHandlers(
+        audits=InMemoryAggregateStore(),
+        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
+        audit_companies=InMemoryAuditCompanies({"ac-1"}),
+        readiness=InMemoryReadiness(),
+        risk=InMemoryRiskReadModel(),
+        rules=rules,
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def make_ready(audits: AuditHandlers) -> Callable[..., object]:
+    """The factory submits its profile and signs the Code of Conduct (as the events would tell)."""
+
+    async def ready(factory_id: str = "f-1", workforce: int = 420, code_version: str = "2026-01") -> None:
+        profile = FactoryProfileSubmitted(factory_id=factory_id, profile_version=1, workforce_total=workforce)
+        await audits.readiness.apply_profile_submitted(profile, wrap(profile, producer="test"))
+        signed = CodeOfConductSigned(organisation_id=f"org-{factory_id}", code_version=code_version,
+                                     signed_by="site manager", signed_at=TODAY, factory_id=factory_id)
+        await audits.readiness.apply_code_signed(signed, wrap(signed, producer="test"))
+
+    return ready
+
+
+@pytest.fixture
+def submission(rules: RuleBook) -> Callable[..., ReportSubmission]:
+    """A complete social report: every rated question 'yes' unless told otherwise."""
+
+    def build(noes: tuple[str, ...] = (), findings: list | None = None, scope: AuditScope = AuditScope.SOCIAL,
+              **overrides: object) -> ReportSubmission:
+        answers = []
+        for question in rules.questionnaire.questions_in(scope):
+            if question.kind == QuestionKind.INFORMATION:
+                answers.append(Answer(question_id=question.id, note="recorded on site"))
+            else:
+                value = AnswerValue.NO if question.id in noes else AnswerValue.YES
+                answers.append(Answer(question_id=question.id, value=value))
+        fields = dict(audit_first_day=date(2026, 11, 17), audit_last_day=date(2026, 11, 18), answers=answers,
+                      findings=findings or [], workers_interviewed=13, documents_sampled=13, auditor_days=2)
+        return ReportSubmission(**{**fields, **overrides})
+
+    return build
