@@ -51,6 +51,8 @@ class ServiceRuntime:
     produced_topics: list[TopicSpec] = field(default_factory=list)
     consumed_topics: list[TopicSpec] = field(default_factory=list)
     startup_hooks: list[StartupHook] = field(default_factory=list)
+    # Run at shutdown, before the relay and broker stop (background jobs end here).
+    shutdown_hooks: list[StartupHook] = field(default_factory=list)
     readiness_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
 
     def store(self, collection_name: str, model: type[A]) -> MongoAggregateStore[A]:
@@ -133,6 +135,8 @@ def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: lis
         try:
             yield
         finally:
+            for hook in runtime.shutdown_hooks:
+                await hook()
             await runtime.relay.stop()
             await runtime.broker.stop()
             await runtime.token_verifier.aclose()

@@ -56,6 +56,8 @@ class AuditReportPublished(EventPayload):
     rule_set_version: str
     findings: list[PublishedFinding]
     published_at: datetime
+    # A follow-up report names the audit whose findings it re-checks (optional: older producers omit it).
+    follows_audit_id: Id | None = None
 
 
 class CriticalFindingRaised(EventPayload):
