@@ -203,3 +203,18 @@ async def test_a_second_decision_racing_the_first_is_a_conflict(caps: CapHandler
     with pytest.raises(ConflictError):
         await caps.caps.save(second)
     assert [d.member_id for d in (await caps.caps.get(cap.id)).items[0].decisions] == ["m-a"]
+
+
+async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    late = date(2026, 4, 1)
+    # Two instances read the same CAP in the same moment: only one write of the flag is accepted.
+    first, second = await caps.caps.get(cap.id), await caps.caps.get(cap.id)
+    assert first.flag_overdue(late) and second.flag_overdue(late)
+    await caps.caps.save(first)
+    with pytest.raises(ConflictError):
+        await caps.caps.save(second)
+    # A restarted process (new handlers, same store) finds the flag saved and emits nothing.
+    restarted = CapHandlers(caps=caps.caps, links=caps.links, deadline_rules=caps.deadline_rules)
+    assert await restarted.flag_overdue_items(late) == 0
+    assert [type(e) for e in caps.caps.published].count(CapItemOverdue) == 1
