@@ -12,6 +12,7 @@ from evidence_store.service_layer.handlers import EvidenceHandlers
 from shared_audits.contracts import topics
 from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened
 from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/evidence"
 
@@ -44,12 +45,16 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     async def prepare() -> None:
         await bucket.ensure_bucket()
         await evidence.collection.create_index([("cap_id", 1), ("item_id", 1)])
+        await uploads.collection.create_index([("status", 1)])
         # A resubmission is a new version; two uploads can never claim the same one.
         await evidence.collection.create_index(
             [("cap_id", 1), ("item_id", 1), ("version_number", 1)], unique=True, name="one_evidence_per_version"
         )
 
-    runtime.startup_hooks.append(prepare)
+    abandoned_uploads = PeriodicJob("abandoned-uploads", settings.upload_cleanup_seconds,
+                                    handlers.expire_abandoned_uploads)
+    runtime.startup_hooks += [prepare, abandoned_uploads.start]
+    runtime.shutdown_hooks.append(abandoned_uploads.stop)
     app = create_app(runtime, title="evidence-store", prefix=PREFIX, routers=[router])
     app.state.evidence_handlers = handlers
     return app

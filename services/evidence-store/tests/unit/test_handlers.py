@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from datetime import timedelta
 import zipfile
 
 import pytest
@@ -46,7 +47,7 @@ class FakeBucket:
         return hashlib.sha256(self.objects[key]).hexdigest()
 
     async def remove(self, key: str) -> None:
-        del self.objects[key]
+        self.objects.pop(key, None)  # like S3: deleting an absent key succeeds
 
     async def download_url(self, key: str, filename: str, seconds: int) -> str:
         return f"http://127.0.0.1/{key}?expires={seconds}"
@@ -219,3 +220,19 @@ async def test_an_oversize_declaration_gets_no_upload_url() -> None:
         await declare(evidence, PDF, size_bytes=4096)
     with pytest.raises(InvalidRequestError):
         await declare(evidence, PDF, content_type="application/x-msdownload")
+
+
+async def test_an_abandoned_presigned_upload_is_deleted_after_its_window() -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    upload_id = await declare(evidence, PDF)
+    session = await evidence.uploads.get(upload_id)
+    bucket.objects[session.object_key] = PDF  # PUT, never completed
+    assert await evidence.expire_abandoned_uploads() == 0  # still within its window
+    evidence.clock = lambda: session.expires_at + timedelta(seconds=1)
+    assert await evidence.expire_abandoned_uploads() == 1
+    assert bucket.objects == {} and (await evidence.uploads.get(upload_id)).status == "rejected"
+    [event] = evidence.uploads.published
+    assert isinstance(event, EvidenceRejectedOnUpload)
+    with pytest.raises(ConflictError):
+        await evidence.complete_upload(factory_account("f-1"), upload_id)

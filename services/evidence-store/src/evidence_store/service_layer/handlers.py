@@ -11,7 +11,7 @@ from typing import Protocol
 
 from evidence_store.domain.file_types import MIME_BY_TYPE, checked_filename, declared_type, detect_type
 from evidence_store.domain.model import Evidence, ReviewStatus
-from evidence_store.domain.upload import UploadSession
+from evidence_store.domain.upload import UploadSession, UploadStatus
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import CapItemAccepted, CapItemRejected
@@ -219,6 +219,23 @@ class EvidenceHandlers:
         session.reject(reason)
         await self.uploads.save(session)  # EvidenceRejectedOnUpload leaves with this write
         raise UploadRefusedError(f"{reason}; the object was deleted")
+
+    async def expire_abandoned_uploads(self) -> int:
+        """The scheduled clean-up: presigned uploads never completed in time are refused and their object deleted."""
+        assert self.uploads is not None
+        now = self.clock()
+        expired = 0
+        for session in await self.uploads.find(limit=1_000, status=UploadStatus.PENDING.value):
+            if session.expires_at >= now:
+                continue
+            await self.objects.remove(session.object_key)  # removing an absent key is not an error
+            session.reject("the upload was not completed before its URL expired")
+            try:
+                await self.uploads.save(session)
+            except ConflictError:
+                continue  # completed or expired by another request meanwhile
+            expired += 1
+        return expired
 
     async def note_decision(self, decision: CapItemAccepted | CapItemRejected, envelope: EventEnvelope) -> None:
         """cap-service decided on an evidence version: keep the verdict on that version (never delete it)."""
