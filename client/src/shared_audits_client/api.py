@@ -145,6 +145,10 @@ class PlatformClient:
         headers = {"traceparent": traceparent} if traceparent else None
         return self._call("POST", f"/caps/caps/{cap_id}/items/{item_id}/decisions", json=body, headers=headers)
 
+    def run_overdue_check(self, as_of: str) -> dict:
+        """Operator, development only: run the scheduled overdue check as of a day (ISO date)."""
+        return self._call("POST", "/caps/overdue-scans", json={"as_of": as_of})
+
     # evidence-store
     def upload_evidence(self, cap_id: str, item_id: str, filename: str, content: bytes, content_type: str) -> dict:
         files = {"file": (filename, content, content_type)}
@@ -153,6 +157,38 @@ class PlatformClient:
     def evidence_download(self, evidence_id: str) -> dict:
         return self._call("GET", f"/evidence/files/{evidence_id}/download")
 
+    def evidence_versions(self, cap_id: str, item_id: str) -> list[dict]:
+        """Every evidence version of a CAP item, oldest first (rejected ones stay)."""
+        return self._call("GET", f"/evidence/caps/{cap_id}/items/{item_id}/files")
+
+    def request_upload(
+        self, cap_id: str, item_id: str, filename: str, content_type: str, size_bytes: int, sha256: str
+    ) -> dict:
+        """A presigned PUT URL for a new evidence object; PUT the bytes there, then ``complete_upload``."""
+        body = {"filename": filename, "content_type": content_type, "size_bytes": size_bytes, "sha256": sha256}
+        return self._call("POST", f"/evidence/caps/{cap_id}/items/{item_id}/uploads", json=body)
+
+    def complete_upload(self, upload_id: str) -> dict:
+        return self._call("POST", f"/evidence/uploads/{upload_id}/complete")
+
+    @staticmethod
+    def put_to_presigned_url(url: str, content: bytes) -> int:
+        """PUT bytes straight to the S3 store (no platform token: the URL carries the signature)."""
+        with httpx.Client(timeout=30.0, trust_env=False) as s3:
+            return s3.put(url, content=content).status_code
+
     # notifier
     def inbox(self, limit: int = 100) -> list[dict]:
         return self._call("GET", "/notifier/inbox", params={"limit": limit})
+
+    def register_webhook(self, url: str, secret: str) -> dict:
+        return self._call("POST", "/notifier/webhooks", json={"url": url, "secret": secret})
+
+    def webhooks(self) -> list[dict]:
+        return self._call("GET", "/notifier/webhooks")
+
+    def register_recipient(self, email: str, preference: str = "immediate") -> dict:
+        return self._call("PUT", "/notifier/recipients", json={"email": email, "preference": preference})
+
+    def deliveries(self, limit: int = 100) -> list[dict]:
+        return self._call("GET", "/notifier/deliveries", params={"limit": limit})

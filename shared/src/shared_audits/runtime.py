@@ -51,7 +51,7 @@ class ServiceRuntime:
     produced_topics: list[TopicSpec] = field(default_factory=list)
     consumed_topics: list[TopicSpec] = field(default_factory=list)
     startup_hooks: list[StartupHook] = field(default_factory=list)
-    # Run first on the way down, e.g. to stop a service's scheduled jobs.
+    # Run at shutdown, before the relay and broker stop (background jobs end here).
     shutdown_hooks: list[StartupHook] = field(default_factory=list)
     readiness_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
 

@@ -10,6 +10,7 @@ from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.contracts import topics
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/caps"
 
@@ -23,14 +24,22 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         span_processors=span_processors,
     )
     caps = runtime.store("caps", Cap)
-    handlers = CapHandlers(caps=caps, links=runtime.links, deadline_rules=load_deadline_rules())
+    handlers = CapHandlers(
+        caps=caps,
+        links=runtime.links,
+        deadline_rules=load_deadline_rules(),
+        clock_override_allowed=settings.allow_clock_override,
+    )
+    overdue_job = PeriodicJob("overdue-items", settings.overdue_scan_seconds, handlers.flag_overdue_items)
     runtime.consumer.on(AuditReportPublished, handlers.open_cap)
     runtime.consumer.on(EvidenceStored, handlers.record_evidence)
 
     async def prepare() -> None:
         await caps.collection.create_index([("factory_id", 1)])
+        await caps.collection.create_index([("status", 1)])
 
-    runtime.startup_hooks.append(prepare)
+    runtime.startup_hooks += [prepare, overdue_job.start]
+    runtime.shutdown_hooks.append(overdue_job.stop)
     app = create_app(runtime, title="cap-service", prefix=PREFIX, routers=[router])
     app.state.cap_handlers = handlers
     return app

@@ -12,15 +12,18 @@ from shared_audits.contracts.events import (
     AuditReportPublished,
     CapClosed,
     CapItemAccepted,
+    CapItemClosed,
     CapItemEvidenceSubmitted,
+    CapItemOverdue,
     CapItemRejected,
+    CapItemReopened,
     CapOpened,
     EvidenceStored,
 )
 from shared_audits.errors import ConflictError, InvalidEventError, InvalidRequestError, NotFoundError
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member
+from shared_audits.testing import factory_account, member, operator
 
 REPORT = AuditReportPublished(
     audit_id="a-1",
@@ -125,3 +128,93 @@ async def test_unlinked_members_and_other_factories_see_no_cap(caps: CapHandlers
         with pytest.raises(NotFoundError):
             await caps.decide(caller, cap.id, cap.items[0].item_id, "accept", None)
     assert (await caps.cap_for(factory_account("f-1"), cap.id)).id == cap.id
+
+
+async def test_an_item_past_its_deadline_is_reported_overdue_once(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    assert await caps.flag_overdue_items(date(2026, 3, 31)) == 0  # the deadline day itself is not late
+    assert await caps.flag_overdue_items(date(2026, 4, 1)) == 1
+    assert await caps.flag_overdue_items(date(2026, 4, 2)) == 0  # once, however often the job runs
+    overdue = [e for e in caps.caps.published if isinstance(e, CapItemOverdue)]
+    assert [(e.item_id, e.deadline) for e in overdue] == [(cap.items[0].item_id, date(2026, 3, 31))]
+
+
+async def test_an_accepted_item_is_never_overdue(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", None)
+    assert await caps.flag_overdue_items(date(2026, 4, 1)) == 0
+
+
+async def test_the_overdue_check_as_of_another_day_is_for_operators_in_development_only(caps: CapHandlers) -> None:
+    await open_cap(caps)
+    with pytest.raises(NotFoundError):
+        await caps.scan_overdue_as_of(operator(), date(2026, 4, 1))  # disabled by default
+    caps.clock_override_allowed = True
+    with pytest.raises(NotFoundError):
+        await caps.scan_overdue_as_of(member("m-a"), date(2026, 4, 1))
+    assert await caps.scan_overdue_as_of(operator(), date(2026, 4, 1)) == 1
+
+
+def follow_up(findings: list[dict], follows: str | None = None) -> AuditReportPublished:
+    return AuditReportPublished(
+        audit_id="a-2", factory_id="f-1", audit_type="follow_up", compliance_percentage=80, letter="B",
+        rule_set_version="2026.1", published_at=datetime(2026, 9, 1, tzinfo=UTC), findings=findings,
+        follows_audit_id=follows,
+    )
+
+
+async def test_a_follow_up_closes_corrected_items_and_reopens_findings_found_again(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", None)
+    again = {"finding_id": "n-9", "chapter": " 9 ", "severity": "major", "description": "Exit locked again",
+             "recommended_action": "Unlock"}
+    report = follow_up([again])
+    await caps.open_cap(report, wrap(report, producer="audit-service"))
+
+    after = await caps.caps.get(cap.id)
+    assert [item.status for item in after.items] == ["open", "closed"]
+    assert after.items[0].deadline == date(2026, 10, 31)  # new deadline for a major finding
+    assert [c.outcome for c in after.items[0].follow_ups] == ["reopened"]
+    assert {type(e) for e in caps.caps.published} >= {CapItemReopened, CapItemClosed}
+    # The finding found again lives on in the old item: no new CAP for it.
+    assert await caps.caps.get(Cap.id_for_audit("a-2")) is None
+
+
+async def test_a_follow_up_that_finds_nothing_closes_the_cap_once(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    report = follow_up([], follows="a-1")
+    for _ in range(2):
+        await caps.open_cap(report, wrap(report, producer="audit-service"))
+    after = await caps.caps.get(cap.id)
+    assert after.status == "closed" and after.progress().items_closed == 2
+    assert [type(e) for e in caps.caps.published].count(CapClosed) == 1
+
+
+async def test_a_second_decision_racing_the_first_is_a_conflict(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    item_id = cap.items[0].item_id
+    first, second = await caps.cap_for(member("m-a"), cap.id), await caps.cap_for(member("m-b"), cap.id)
+    first.decide(item_id, "accept", "m-a", "client-m-a", None, datetime(2026, 4, 1, tzinfo=UTC))
+    second.decide(item_id, "reject", "m-b", "client-m-b", "No", datetime(2026, 4, 1, tzinfo=UTC))
+    await caps.caps.save(first)
+    with pytest.raises(ConflictError):
+        await caps.caps.save(second)
+    assert [d.member_id for d in (await caps.caps.get(cap.id)).items[0].decisions] == ["m-a"]
+
+
+async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    late = date(2026, 4, 1)
+    # Two instances read the same CAP in the same moment: only one write of the flag is accepted.
+    first, second = await caps.caps.get(cap.id), await caps.caps.get(cap.id)
+    assert first.flag_overdue(late) and second.flag_overdue(late)
+    await caps.caps.save(first)
+    with pytest.raises(ConflictError):
+        await caps.caps.save(second)
+    # A restarted process (new handlers, same store) finds the flag saved and emits nothing.
+    restarted = CapHandlers(caps=caps.caps, links=caps.links, deadline_rules=caps.deadline_rules)
+    assert await restarted.flag_overdue_items(late) == 0
+    assert [type(e) for e in caps.caps.published].count(CapItemOverdue) == 1

@@ -6,11 +6,13 @@ from evidence_store.adapters.cap_items import MongoCapItems
 from evidence_store.adapters.object_store import EvidenceBucket
 from evidence_store.config import Settings
 from evidence_store.domain.model import Evidence
+from evidence_store.domain.upload import UploadSession
 from evidence_store.entrypoints.http.routes import router
 from evidence_store.service_layer.handlers import EvidenceHandlers
 from shared_audits.contracts import topics
-from shared_audits.contracts.events import CapOpened
+from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened
 from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/evidence"
 
@@ -21,6 +23,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         settings, produced_topics=[topics.EVIDENCE], consumed_topics=[topics.CAP], span_processors=span_processors
     )
     evidence = runtime.store("evidence", Evidence)
+    uploads = runtime.store("uploads", UploadSession)
     bucket = EvidenceBucket.from_settings(settings)
     cap_items = MongoCapItems(runtime.database["cap_items"])
     handlers = EvidenceHandlers(
@@ -31,15 +34,27 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         max_upload_bytes=settings.max_upload_bytes,
         allowed_types=settings.allowed_types,
         download_url_seconds=settings.download_url_seconds,
+        uploads=uploads,
+        upload_url_seconds=settings.upload_url_seconds,
     )
     runtime.consumer.on(CapOpened, cap_items.apply_opened)
+    runtime.consumer.on(CapItemAccepted, handlers.note_decision)
+    runtime.consumer.on(CapItemRejected, handlers.note_decision)
     runtime.readiness_checks["bucket"] = bucket.check
 
     async def prepare() -> None:
         await bucket.ensure_bucket()
         await evidence.collection.create_index([("cap_id", 1), ("item_id", 1)])
+        await uploads.collection.create_index([("status", 1)])
+        # A resubmission is a new version; two uploads can never claim the same one.
+        await evidence.collection.create_index(
+            [("cap_id", 1), ("item_id", 1), ("version_number", 1)], unique=True, name="one_evidence_per_version"
+        )
 
-    runtime.startup_hooks.append(prepare)
+    abandoned_uploads = PeriodicJob("abandoned-uploads", settings.upload_cleanup_seconds,
+                                    handlers.expire_abandoned_uploads)
+    runtime.startup_hooks += [prepare, abandoned_uploads.start]
+    runtime.shutdown_hooks.append(abandoned_uploads.stop)
     app = create_app(runtime, title="evidence-store", prefix=PREFIX, routers=[router])
     app.state.evidence_handlers = handlers
     return app

@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     max_upload_bytes: int = 25 * 1024 * 1024
     allowed_types: list[str] = ["pdf", "jpeg", "png", "docx", "xlsx"]
     download_url_seconds: int = 300
+    upload_url_seconds: int = 300
+    # How often presigned uploads never completed in time are cleaned up.
+    upload_cleanup_seconds: float = 60.0
 
     def unsafe_development_values(self) -> list[str]:
         return ["S3_SECRET_KEY"] if self.s3_secret_key == DEVELOPMENT_S3_SECRET else []

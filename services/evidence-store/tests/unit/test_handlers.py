@@ -2,20 +2,22 @@
 
 import hashlib
 import io
+from datetime import timedelta
 import zipfile
 
 import pytest
 
 from evidence_store.adapters.cap_items import InMemoryCapItems
-from evidence_store.domain.file_types import detect_type
+from evidence_store.domain.file_types import checked_filename, detect_type
 from evidence_store.service_layer.handlers import (
     EvidenceHandlers,
     FileTooLargeError,
     IntegrityError,
-    safe_filename,
+    UploadRefusedError,
 )
-from shared_audits.contracts.events import EvidenceStored
-from shared_audits.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from shared_audits.contracts import wrap
+from shared_audits.contracts.events import CapItemRejected, EvidenceRejectedOnUpload, EvidenceStored
+from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.store import InMemoryAggregateStore
 from shared_audits.testing import factory_account, member
@@ -45,10 +47,19 @@ class FakeBucket:
         return hashlib.sha256(self.objects[key]).hexdigest()
 
     async def remove(self, key: str) -> None:
-        del self.objects[key]
+        self.objects.pop(key, None)  # like S3: deleting an absent key succeeds
 
     async def download_url(self, key: str, filename: str, seconds: int) -> str:
         return f"http://127.0.0.1/{key}?expires={seconds}"
+
+    async def upload_url(self, key: str, seconds: int) -> str:
+        return f"http://127.0.0.1/{key}?put&expires={seconds}"
+
+    async def size_of(self, key: str) -> int | None:
+        return len(self.objects[key]) if key in self.objects else None
+
+    async def read(self, key: str, limit: int) -> bytes:
+        return self.objects[key][:limit]
 
 
 def handlers(bucket: FakeBucket | None = None) -> EvidenceHandlers:
@@ -60,6 +71,7 @@ def handlers(bucket: FakeBucket | None = None) -> EvidenceHandlers:
         max_upload_bytes=1024,
         allowed_types=["pdf", "jpeg", "png", "docx", "xlsx"],
         download_url_seconds=300,
+        uploads=InMemoryAggregateStore(),
     )
 
 
@@ -72,9 +84,14 @@ def test_file_types_are_told_by_content(content: bytes, kind: str | None) -> Non
     assert detect_type(content[:4096], content) == kind
 
 
-@pytest.mark.parametrize(("name", "safe"), [("../../etc/passwd", "passwd"), ("C:\\x\\log.pdf", "log.pdf"), ("..", "evidence"), ("a<b>.pdf", "a_b_.pdf")])
-def test_names_never_become_paths(name: str, safe: str) -> None:
-    assert safe_filename(name) == safe
+@pytest.mark.parametrize("name", ["../../etc/passwd", "C:\\x\\log.pdf", "..", ".hidden.pdf", "a/b.pdf", "a\x00.pdf", ""])
+def test_names_that_are_paths_are_refused(name: str) -> None:
+    with pytest.raises(InvalidRequestError):
+        checked_filename(name)
+
+
+def test_plain_names_keep_a_plain_alphabet() -> None:
+    assert checked_filename("a<b>.pdf") == "a_b_.pdf"
 
 
 async def test_the_factory_uploads_and_the_sha256_is_recorded_and_announced() -> None:
@@ -122,3 +139,100 @@ async def test_downloads_go_only_to_callers_who_may_see_the_factory() -> None:
     assert link.expires_in == 300 and stored.object_key in link.url
     with pytest.raises(NotFoundError):
         await evidence.download_link(member("m-c"), stored.id)
+
+
+async def test_a_declared_type_that_the_content_contradicts_is_refused() -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    with pytest.raises(InvalidRequestError):
+        await evidence.upload(factory_account("f-1"), "c-1", "i-1", "photo.png", PDF, "image/png")
+    with pytest.raises(InvalidRequestError):
+        await evidence.upload(factory_account("f-1"), "c-1", "i-1", "../permit.pdf", PDF, "application/pdf")
+    assert bucket.objects == {}
+
+
+async def test_a_resubmission_is_a_new_version_and_the_rejected_one_stays() -> None:
+    evidence = handlers()
+    first = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
+    rejected = CapItemRejected(
+        cap_id="c-1", item_id="i-1", factory_id="f-1", member_id="m-a", decided_by="u", comment="Unsigned",
+        decided_at="2026-04-01T00:00:00Z", evidence_id=first.id,
+    )
+    await evidence.note_decision(rejected, wrap(rejected, producer="cap-service"))
+    second = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit-signed.pdf", PDF)
+    versions = await evidence.evidence_of_item(member("m-a"), "c-1", "i-1")
+    assert [(v.version_number, v.review_status, v.review_comment) for v in versions] == [
+        (1, "rejected", "Unsigned"), (2, "submitted", None)
+    ]
+    assert versions[1].id == second.id
+
+
+async def declare(evidence: EvidenceHandlers, content: bytes, **overrides: object) -> str:
+    declared = {"filename": "permit.pdf", "content_type": "application/pdf", "size_bytes": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(), **overrides}
+    ticket = await evidence.request_upload(factory_account("f-1"), "c-1", "i-1", **declared)
+    assert ticket.expires_in == 300 and ticket.session.object_key in ticket.url
+    return ticket.session.id
+
+
+async def test_a_presigned_upload_is_verified_on_completion() -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    upload_id = await declare(evidence, PDF)
+    with pytest.raises(ConflictError):
+        await evidence.complete_upload(factory_account("f-1"), upload_id)  # nothing PUT yet
+    session = await evidence.uploads.get(upload_id)
+    bucket.objects[session.object_key] = PDF
+    with pytest.raises(NotFoundError):
+        await evidence.complete_upload(factory_account("f-2"), upload_id)
+    stored = await evidence.complete_upload(factory_account("f-1"), upload_id)
+    assert stored.sha256 == hashlib.sha256(PDF).hexdigest() and stored.object_key == session.object_key
+    with pytest.raises(ConflictError):
+        await evidence.complete_upload(factory_account("f-1"), upload_id)
+
+
+@pytest.mark.parametrize(
+    ("declared_content", "uploaded", "overrides"),
+    [
+        (PDF, PDF[:-3], {}),  # truncated
+        (PDF, EXECUTABLE, {}),  # an executable under a .pdf name
+        (PDF, PDF, {"sha256": "0" * 64}),  # not what was declared
+        (PNG, PDF + b"\x00" * (len(PNG) - len(PDF)), {"content_type": "image/png", "filename": "p.png"}),
+    ],
+)
+async def test_a_refused_presigned_upload_is_deleted_and_announced(
+    declared_content: bytes, uploaded: bytes, overrides: dict
+) -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    upload_id = await declare(evidence, declared_content, **overrides)
+    bucket.objects[(await evidence.uploads.get(upload_id)).object_key] = uploaded
+    with pytest.raises(UploadRefusedError):
+        await evidence.complete_upload(factory_account("f-1"), upload_id)
+    assert bucket.objects == {} and evidence.evidence.published == []
+    [event] = evidence.uploads.published
+    assert isinstance(event, EvidenceRejectedOnUpload) and event.upload_id == upload_id
+
+
+async def test_an_oversize_declaration_gets_no_upload_url() -> None:
+    evidence = handlers()
+    with pytest.raises(FileTooLargeError):
+        await declare(evidence, PDF, size_bytes=4096)
+    with pytest.raises(InvalidRequestError):
+        await declare(evidence, PDF, content_type="application/x-msdownload")
+
+
+async def test_an_abandoned_presigned_upload_is_deleted_after_its_window() -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    upload_id = await declare(evidence, PDF)
+    session = await evidence.uploads.get(upload_id)
+    bucket.objects[session.object_key] = PDF  # PUT, never completed
+    assert await evidence.expire_abandoned_uploads() == 0  # still within its window
+    evidence.clock = lambda: session.expires_at + timedelta(seconds=1)
+    assert await evidence.expire_abandoned_uploads() == 1
+    assert bucket.objects == {} and (await evidence.uploads.get(upload_id)).status == "rejected"
+    [event] = evidence.uploads.published
+    assert isinstance(event, EvidenceRejectedOnUpload)
+    with pytest.raises(ConflictError):
+        await evidence.complete_upload(factory_account("f-1"), upload_id)

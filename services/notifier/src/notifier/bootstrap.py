@@ -2,14 +2,23 @@
 
 from fastapi import FastAPI
 
+from notifier.adapters.deliveries import MongoDeliveries
 from notifier.adapters.feeds import KafkaMemberFeeds
 from notifier.adapters.inbox import MongoFactoryEventLog, MongoInbox
+from notifier.adapters.mailer import SmtpMailer
+from notifier.adapters.recipients import MongoRecipients
+from notifier.adapters.rules import load_notification_rules
+from notifier.adapters.webhook_sender import HttpWebhookSender
 from notifier.config import Settings
+from notifier.domain.channels import Webhook
+from notifier.entrypoints.http.channels import router as channels_router
 from notifier.entrypoints.http.routes import router
+from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import topics
 from shared_audits.contracts.events import EVENT_TYPES
 from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/notifier"
 SOURCE_TOPICS = [topics.ACCESS, topics.REGISTRY, topics.AUDIT, topics.CAP, topics.EVIDENCE]
@@ -22,16 +31,47 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     inbox = MongoInbox(runtime.database["inbox"])
     factory_log = MongoFactoryEventLog(runtime.database["factory_events"])
+    deliveries = MongoDeliveries(runtime.database["deliveries"])
+    recipients = MongoRecipients(runtime.database["recipients"])
+    webhooks = runtime.store("webhooks", Webhook)
+    sender = HttpWebhookSender(settings.webhook_timeout_seconds)
+    channels = ChannelHandlers(
+        webhooks=webhooks,
+        recipients=recipients,
+        deliveries=deliveries,
+        mailer=SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                          use_tls=settings.smtp_starttls, username=settings.smtp_username,
+                          password=settings.smtp_password),
+        sender=sender,
+        rules=load_notification_rules(),
+        policy=DeliveryPolicy(
+            max_attempts=settings.delivery_max_attempts,
+            backoff_seconds=settings.delivery_backoff_seconds,
+            backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
+            disable_after_failures=settings.webhook_disable_after_failures,
+        ),
+    )
     handlers = NotifierHandlers(
         links=runtime.links,
         feeds=KafkaMemberFeeds(runtime.broker, settings.kafka_bootstrap),
         inbox=inbox,
         factory_log=factory_log,
+        channels=channels,
     )
     for payload_type in EVENT_TYPES.values():
         if payload_type.TOPIC in SOURCE_TOPICS:
             runtime.consumer.on(payload_type, handlers.fan_out)
-    runtime.startup_hooks += [inbox.ensure_indexes, factory_log.ensure_indexes]
-    app = create_app(runtime, title="notifier", prefix=PREFIX, routers=[router])
+
+    async def prepare() -> None:
+        await webhooks.collection.create_index([("member_id", 1)])
+
+    dispatcher = PeriodicJob("deliveries", settings.dispatch_interval_seconds, channels.dispatch_due)
+    digests = PeriodicJob("daily-digest", settings.digest_interval_seconds, channels.send_digests)
+    runtime.startup_hooks += [inbox.ensure_indexes, factory_log.ensure_indexes, deliveries.ensure_indexes,
+                              recipients.ensure_indexes, prepare, dispatcher.start, digests.start]
+    runtime.shutdown_hooks += [dispatcher.stop, digests.stop, sender.aclose]
+    app = create_app(runtime, title="notifier", prefix=PREFIX, routers=[router, channels_router])
     app.state.notifier_handlers = handlers
+    app.state.channel_handlers = channels
+    app.state.webhook_allow_http = settings.webhook_allow_http
     return app

@@ -14,8 +14,11 @@ from shared_audits.contracts.events import (
     AuditReportPublished,
     CapClosed,
     CapItemAccepted,
+    CapItemClosed,
     CapItemEvidenceSubmitted,
+    CapItemOverdue,
     CapItemRejected,
+    CapItemReopened,
     CapOpened,
     CapProgress,
     OpenedCapItem,
@@ -40,6 +43,19 @@ class Decision(BaseModel):
     decided_at: datetime
 
 
+class FollowUpOutcome(StrEnum):
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class FollowUpChange(BaseModel):
+    """What a follow-up audit did to an item (kept next to the decisions, append-only)."""
+
+    audit_id: str
+    outcome: FollowUpOutcome
+    at: datetime
+
+
 class CapItem(BaseModel):
     item_id: str
     finding_id: str
@@ -47,13 +63,25 @@ class CapItem(BaseModel):
     description: str
     recommended_action: str
     deadline: date
+    chapter: str | None = None
     status: CapItemStatus = CapItemStatus.OPEN
     evidence_ids: list[str] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)  # append-only history
+    follow_ups: list[FollowUpChange] = Field(default_factory=list)  # append-only history
+    # The deadline for which CapItemOverdue was emitted; a new deadline re-arms the check.
+    overdue_reported_for: date | None = None
 
     @property
     def done(self) -> bool:
         return self.status in (CapItemStatus.ACCEPTED, CapItemStatus.CLOSED)
+
+    def is_overdue(self, today: date) -> bool:
+        return not self.done and self.deadline < today and self.overdue_reported_for != self.deadline
+
+
+def same_chapter(left: str | None, right: str | None) -> bool:
+    """Chapters match by their text, ignoring case and surrounding blanks."""
+    return left is not None and right is not None and left.strip().casefold() == right.strip().casefold()
 
 
 class CapStatus(StrEnum):
@@ -68,6 +96,7 @@ class Cap(Aggregate):
     rule_set_version: str
     opened_at: datetime
     items: list[CapItem]
+    applied_follow_ups: list[str] = Field(default_factory=list)  # audit ids already applied
 
     @staticmethod
     def id_for_audit(audit_id: str) -> str:
@@ -85,6 +114,7 @@ class Cap(Aggregate):
                 description=finding.description,
                 recommended_action=finding.recommended_action,
                 deadline=rules.deadline_for(finding.severity, published),
+                chapter=finding.chapter,
             )
             for finding in report.findings
         ]
@@ -111,6 +141,7 @@ class Cap(Aggregate):
                         description=item.description,
                         recommended_action=item.recommended_action,
                         deadline=item.deadline,
+                        chapter=item.chapter,
                     )
                     for item in items
                 ],
@@ -146,14 +177,15 @@ class Cap(Aggregate):
     ) -> None:
         decision = CapDecision(decision)
         item = self.item(item_id)
-        if item.status is not CapItemStatus.EVIDENCE_SUBMITTED:
+        if item.status != CapItemStatus.EVIDENCE_SUBMITTED:
             raise ConflictError(f"item is {item.status.value}; only submitted evidence can be decided")
-        if decision is CapDecision.REJECT and not comment:
+        if decision == CapDecision.REJECT and not comment:
             raise InvalidRequestError("a rejection needs a comment telling the factory what is missing")
         item.decisions.append(
             Decision(decision=decision, member_id=member_id, decided_by=decided_by, comment=comment, decided_at=now)
         )
-        if decision is CapDecision.ACCEPT:
+        judged = item.evidence_ids[-1] if item.evidence_ids else None
+        if decision == CapDecision.ACCEPT:
             item.status = CapItemStatus.ACCEPTED
             self.record(
                 CapItemAccepted(
@@ -165,6 +197,7 @@ class Cap(Aggregate):
                     comment=comment,
                     decided_at=now,
                     progress=self.progress(),
+                    evidence_id=judged,
                 )
             )
         else:
@@ -178,9 +211,78 @@ class Cap(Aggregate):
                     decided_by=decided_by,
                     comment=comment or "",
                     decided_at=now,
+                    evidence_id=judged,
                 )
             )
         self.items = list(self.items)
-        if all(i.done for i in self.items):
+        self._close_when_done(now)
+
+    def _close_when_done(self, now: datetime) -> None:
+        if self.status == CapStatus.OPEN and all(i.done for i in self.items):
             self.status = CapStatus.CLOSED
             self.record(CapClosed(cap_id=self.id, factory_id=self.factory_id, closed_at=now))
+
+    def flag_overdue(self, today: date) -> list[str]:
+        """Emit CapItemOverdue once per item and deadline; returns the item ids flagged."""
+        flagged = []
+        for item in self.items:
+            if item.is_overdue(today):
+                item.overdue_reported_for = item.deadline
+                flagged.append(item.item_id)
+                self.record(
+                    CapItemOverdue(
+                        cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
+                        deadline=item.deadline, status=item.status,
+                    )
+                )
+        if flagged:
+            self.items = list(self.items)
+        return flagged
+
+    def apply_follow_up(self, report: AuditReportPublished, rules: DeadlineRules, now: datetime) -> set[str]:
+        """Close the items a follow-up audit no longer finds, reopen those it finds again.
+
+        The rule (documented in the README): an item and a follow-up finding match when
+        their chapters are the same. A matched item that was accepted or closed is
+        reopened with a new deadline from the finding's severity; a matched item still
+        in progress stays as it is. An item whose chapter has no finding in the
+        follow-up is closed. Items without a chapter are left alone. Returns the ids of
+        the follow-up's findings that matched an item of this CAP.
+        """
+        matched = {f.finding_id for f in report.findings if any(same_chapter(f.chapter, i.chapter) for i in self.items)}
+        if report.audit_id in self.applied_follow_ups:
+            return matched
+        published = report.published_at.date()
+        for item in self.items:
+            if item.chapter is None:
+                continue
+            found_again = [f for f in report.findings if same_chapter(f.chapter, item.chapter)]
+            if found_again and item.done:
+                worst = max(found_again, key=lambda f: SEVERITY_ORDER[FindingSeverity(f.severity)])
+                item.status = CapItemStatus.OPEN
+                item.deadline = rules.deadline_for(FindingSeverity(worst.severity), published)
+                item.follow_ups.append(FollowUpChange(audit_id=report.audit_id, outcome=FollowUpOutcome.REOPENED, at=now))
+                self.status = CapStatus.OPEN
+                self.record(
+                    CapItemReopened(
+                        cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
+                        follow_up_audit_id=report.audit_id, deadline=item.deadline, reopened_at=now,
+                        progress=self.progress(),
+                    )
+                )
+            elif not found_again and item.status != CapItemStatus.CLOSED:
+                item.status = CapItemStatus.CLOSED
+                item.follow_ups.append(FollowUpChange(audit_id=report.audit_id, outcome=FollowUpOutcome.CLOSED, at=now))
+                self.record(
+                    CapItemClosed(
+                        cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
+                        follow_up_audit_id=report.audit_id, closed_at=now, progress=self.progress(),
+                    )
+                )
+        self.applied_follow_ups = [*self.applied_follow_ups, report.audit_id]
+        self.items = list(self.items)
+        self._close_when_done(now)
+        return matched
+
+
+SEVERITY_ORDER = {FindingSeverity.MINOR: 0, FindingSeverity.MAJOR: 1, FindingSeverity.CRITICAL: 2}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from cap_service.domain.model import Cap, DeadlineRules
+from cap_service.domain.model import Cap, CapStatus, DeadlineRules
 from shared_audits.auth import Principal
-from shared_audits.contracts.enums import CapDecision
+from shared_audits.contracts.enums import AuditType, CapDecision
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
@@ -24,16 +24,67 @@ class CapHandlers:
     links: LinkProjection
     deadline_rules: DeadlineRules
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Lets an operator run the overdue check for another day; refused outside development.
+    clock_override_allowed: bool = False
 
     async def open_cap(self, report: AuditReportPublished, envelope: EventEnvelope) -> None:
-        if not report.findings:
-            return  # nothing to correct
+        """Open a CAP from a report; a follow-up report first closes or reopens earlier items."""
+        findings = report.findings
+        if report.audit_type == AuditType.FOLLOW_UP:
+            matched = await self._apply_follow_up(report)
+            # Findings that re-found an earlier item live on in it; only new ones open a CAP.
+            findings = [finding for finding in findings if finding.finding_id not in matched]
+        if not findings:
+            return  # nothing (new) to correct
         if await self.caps.get(Cap.id_for_audit(report.audit_id)) is not None:
             return  # this report was already handled
         try:
-            await self.caps.add(Cap.open_from_report(report, self.deadline_rules, self.clock()))
+            opened = report.model_copy(update={"findings": findings})
+            await self.caps.add(Cap.open_from_report(opened, self.deadline_rules, self.clock()))
         except ConflictError:
             pass  # another instance opened it in the same moment
+
+    async def _apply_follow_up(self, report: AuditReportPublished) -> set[str]:
+        # The CAP of the audit it follows, when named; otherwise every open CAP of the factory.
+        if report.follows_audit_id:
+            named = await self.caps.get(Cap.id_for_audit(report.follows_audit_id))
+            targets = [named] if named and named.factory_id == report.factory_id else []
+        else:
+            targets = await self.caps.find(factory_id=report.factory_id, status=CapStatus.OPEN.value)
+        matched: set[str] = set()
+        for cap in targets:
+            if cap.audit_id == report.audit_id:
+                continue
+            matched |= cap.apply_follow_up(report, self.deadline_rules, self.clock())
+            await self.caps.save(cap)  # a conflict propagates: the event is redelivered and re-applied
+        return matched
+
+    async def flag_overdue_items(self, today: date | None = None) -> int:
+        """The scheduled check: CapItemOverdue once per item and deadline. Returns how many were flagged.
+
+        Safe with several instances and across restarts: the flag is saved with the
+        event in one conditional write, so a concurrent scan's write is refused.
+        """
+        today = today or self.clock().date()
+        flagged = 0
+        for cap in await self.caps.find(limit=10_000, status=CapStatus.OPEN.value):
+            items = cap.flag_overdue(today)
+            if not items:
+                continue
+            try:
+                await self.caps.save(cap)
+            except ConflictError:
+                continue  # changed meanwhile (a decision or another instance): the next scan decides
+            flagged += len(items)
+        return flagged
+
+    async def scan_overdue_as_of(self, caller: Principal, as_of: date) -> int:
+        """An operator runs the scheduled check for a chosen day (test and development only)."""
+        if not self.clock_override_allowed:
+            raise NotFoundError("not found")
+        if not caller.is_operator:
+            raise NotFoundError("not found")
+        return await self.flag_overdue_items(as_of)
 
     async def record_evidence(self, stored: EvidenceStored, envelope: EventEnvelope) -> None:
         cap = await self.caps.get(stored.cap_id)

@@ -11,6 +11,7 @@ import io
 from datetime import timedelta
 
 from minio import Minio
+from minio.error import S3Error
 
 from evidence_store.config import Settings
 
@@ -65,6 +66,36 @@ class EvidenceBucket:
                 response.release_conn()
 
         return await asyncio.to_thread(read_and_hash)
+
+    async def upload_url(self, key: str, seconds: int) -> str:
+        """A presigned PUT for one new object key, signed client-side (SigV4)."""
+        return await asyncio.to_thread(self._client.presigned_put_object, self._bucket, key, timedelta(seconds=seconds))
+
+    async def size_of(self, key: str) -> int | None:
+        """The stored object's size, None when nothing was uploaded under the key."""
+
+        def stat() -> int | None:
+            try:
+                return self._client.stat_object(self._bucket, key).size
+            except S3Error as error:
+                if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                    return None
+                raise
+
+        return await asyncio.to_thread(stat)
+
+    async def read(self, key: str, limit: int) -> bytes:
+        """The stored object's bytes, at most ``limit`` (the caller checked the size first)."""
+
+        def read_all() -> bytes:
+            response = self._client.get_object(self._bucket, key, length=limit)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await asyncio.to_thread(read_all)
 
     async def remove(self, key: str) -> None:
         await asyncio.to_thread(self._client.remove_object, self._bucket, key)

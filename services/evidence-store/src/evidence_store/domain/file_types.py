@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import puremagic
+
+from shared_audits.errors import InvalidRequestError
 
 MIME_BY_TYPE = {
     "pdf": "application/pdf",
@@ -14,6 +17,9 @@ MIME_BY_TYPE = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+TYPE_BY_MIME = {mime: name for name, mime in MIME_BY_TYPE.items()}
+# Declared types that say nothing (browsers and curl send them): the content decides alone.
+UNINFORMATIVE_MIME = {"", "application/octet-stream", "binary/octet-stream"}
 _OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
 
@@ -36,3 +42,26 @@ def detect_type(head: bytes, whole: bytes | None = None) -> str | None:
             if part in names and "[Content_Types].xml" in names:
                 return name
     return None
+
+
+def declared_type(content_type: str | None) -> str | None:
+    """The short type a caller declared, None when it declared nothing useful; unknown types are refused."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime in UNINFORMATIVE_MIME:
+        return None
+    if mime not in TYPE_BY_MIME:
+        raise InvalidRequestError(f"content type {mime} is not accepted as evidence")
+    return TYPE_BY_MIME[mime]
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def checked_filename(name: str) -> str:
+    """A file name, never a path: names with directories, traversal or control characters are refused."""
+    if not name or len(name) > 255:
+        raise InvalidRequestError("a file name of 1 to 255 characters is required")
+    if "/" in name or "\\" in name or ".." in name or _CONTROL.search(name) or name.strip().startswith("."):
+        raise InvalidRequestError("the file name must be a plain name, not a path")
+    return _UNSAFE_NAME.sub("_", name.strip())[:200]

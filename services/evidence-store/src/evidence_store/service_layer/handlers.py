@@ -1,23 +1,32 @@
-"""Use cases of evidence-store: checked uploads and authorised downloads."""
+"""Use cases of evidence-store: checked uploads (streamed or presigned), versions and authorised downloads."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from evidence_store.domain.file_types import MIME_BY_TYPE, detect_type
-from evidence_store.domain.model import Evidence
+from evidence_store.domain.file_types import MIME_BY_TYPE, checked_filename, declared_type, detect_type
+from evidence_store.domain.model import Evidence, ReviewStatus
+from evidence_store.domain.upload import UploadSession, UploadStatus
 from shared_audits.auth import Principal
-from shared_audits.errors import DomainError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import CapItemAccepted, CapItemRejected
+from shared_audits.errors import (
+    ConflictError,
+    DomainError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
 EvidenceStore = MongoAggregateStore[Evidence] | InMemoryAggregateStore[Evidence]
+UploadStore = MongoAggregateStore[UploadSession] | InMemoryAggregateStore[UploadSession]
 
 
 class FileTooLargeError(DomainError):
@@ -30,11 +39,21 @@ class IntegrityError(DomainError):
     status = 503
 
 
+class UploadRefusedError(DomainError):
+    """The uploaded object failed a check; it was deleted and EvidenceRejectedOnUpload emitted."""
+
+    title = "Upload refused"
+    status = 422
+
+
 class ObjectStore(Protocol):
     async def put(self, key: str, content: bytes, content_type: str, sha256: str) -> None: ...
     async def sha256_of(self, key: str) -> str: ...
     async def remove(self, key: str) -> None: ...
     async def download_url(self, key: str, filename: str, seconds: int) -> str: ...
+    async def upload_url(self, key: str, seconds: int) -> str: ...
+    async def size_of(self, key: str) -> int | None: ...
+    async def read(self, key: str, limit: int) -> bytes: ...
 
 
 class CapItems(Protocol):
@@ -47,13 +66,16 @@ class DownloadLink:
     expires_in: int
 
 
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
+@dataclass(frozen=True)
+class UploadTicket:
+    session: UploadSession
+    url: str
+    expires_in: int
 
 
-def safe_filename(name: str) -> str:
-    """Only the last path segment, in a plain alphabet: a name is never a path."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".")
-    return _UNSAFE_NAME.sub("_", base)[:200] or "evidence"
+def new_object_key(factory_id: str) -> str:
+    # Random, unguessable key; the factory id groups objects for operators.
+    return f"{factory_id}/{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -65,14 +87,20 @@ class EvidenceHandlers:
     max_upload_bytes: int
     allowed_types: list[str]
     download_url_seconds: int
+    uploads: UploadStore | None = None
+    upload_url_seconds: int = 300
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    async def upload(self, caller: Principal, cap_id: str, item_id: str, filename: str, content: bytes) -> Evidence:
+    async def _factory_uploading(self, caller: Principal, cap_id: str, item_id: str) -> str:
         factory_id = await self.cap_items.factory_of(cap_id, item_id)
         if factory_id is None or not (caller.is_factory and caller.factory_id == factory_id):
             if factory_id is not None and await may_see_factory(caller, factory_id, self.links):
                 raise PermissionDeniedError("only the factory uploads evidence for its CAP")
             raise NotFoundError(f"CAP item {cap_id}/{item_id} not found")
+        return factory_id
+
+    def _check_content(self, content: bytes, declared: str | None) -> str:
+        """The detected type of acceptable content; raises with the reason otherwise."""
         if len(content) > self.max_upload_bytes:
             raise FileTooLargeError(f"the limit is {self.max_upload_bytes} bytes")
         if not content:
@@ -80,29 +108,145 @@ class EvidenceHandlers:
         file_type = detect_type(content[:4096], content)
         if file_type not in self.allowed_types:
             raise InvalidRequestError(f"file content is not one of: {', '.join(self.allowed_types)}")
+        if declared is not None and declared != file_type:
+            raise InvalidRequestError(f"the file was declared as {declared} but its content is {file_type}")
+        return file_type
+
+    async def _next_version(self, cap_id: str, item_id: str) -> int:
+        versions = await self.evidence.find(limit=10_000, cap_id=cap_id, item_id=item_id)
+        return max((v.version_number for v in versions), default=0) + 1
+
+    async def _record(
+        self, evidence_id: str, factory_id: str, cap_id: str, item_id: str, filename: str, file_type: str,
+        size: int, sha256: str, object_key: str, caller: Principal, remove_on_conflict: bool = True,
+    ) -> Evidence:
+        evidence = Evidence.store(
+            evidence_id=evidence_id, factory_id=factory_id, cap_id=cap_id, item_id=item_id, filename=filename,
+            content_type=MIME_BY_TYPE[file_type], size_bytes=size, sha256=sha256, object_key=object_key,
+            uploaded_by=caller.subject, now=self.clock(), version_number=await self._next_version(cap_id, item_id),
+        )
+        try:
+            await self.evidence.add(evidence)  # (cap, item, version) is unique: a racing upload conflicts
+        except ConflictError:
+            if remove_on_conflict:
+                await self.objects.remove(object_key)
+            raise
+        return evidence
+
+    async def upload(
+        self, caller: Principal, cap_id: str, item_id: str, filename: str, content: bytes, content_type: str | None = None
+    ) -> Evidence:
+        """A streamed upload: every check runs before anything is stored."""
+        factory_id = await self._factory_uploading(caller, cap_id, item_id)
+        name = checked_filename(filename)
+        file_type = self._check_content(content, declared_type(content_type))
         sha256 = hashlib.sha256(content).hexdigest()
-        evidence_id = str(uuid.uuid4())
-        # Random, unguessable key; the factory id groups objects for operators.
-        object_key = f"{factory_id}/{uuid.uuid4().hex}"
+        object_key = new_object_key(factory_id)
         await self.objects.put(object_key, content, MIME_BY_TYPE[file_type], sha256)
         if await self.objects.sha256_of(object_key) != sha256:
             await self.objects.remove(object_key)
             raise IntegrityError("the stored object differs from the upload; nothing was kept")
-        evidence = Evidence.store(
-            evidence_id=evidence_id,
-            factory_id=factory_id,
-            cap_id=cap_id,
-            item_id=item_id,
-            filename=safe_filename(filename),
-            content_type=MIME_BY_TYPE[file_type],
-            size_bytes=len(content),
-            sha256=sha256,
-            object_key=object_key,
-            uploaded_by=caller.subject,
-            now=self.clock(),
+        return await self._record(
+            str(uuid.uuid4()), factory_id, cap_id, item_id, name, file_type, len(content), sha256, object_key, caller
         )
-        await self.evidence.add(evidence)
+
+    async def request_upload(
+        self, caller: Principal, cap_id: str, item_id: str, filename: str, content_type: str, size_bytes: int,
+        sha256: str,
+    ) -> UploadTicket:
+        """A short-lived presigned PUT for a new object key; the declaration is checked again on completion."""
+        assert self.uploads is not None
+        factory_id = await self._factory_uploading(caller, cap_id, item_id)
+        name = checked_filename(filename)
+        file_type = declared_type(content_type)
+        if file_type is None or file_type not in self.allowed_types:
+            raise InvalidRequestError(f"declare the content type, one of: {', '.join(self.allowed_types)}")
+        if size_bytes > self.max_upload_bytes:
+            raise FileTooLargeError(f"the limit is {self.max_upload_bytes} bytes")
+        now = self.clock()
+        session = UploadSession(
+            id=str(uuid.uuid4()), factory_id=factory_id, cap_id=cap_id, item_id=item_id, filename=name,
+            declared_type=file_type, declared_size=size_bytes, declared_sha256=sha256.lower(),
+            object_key=new_object_key(factory_id), requested_by=caller.subject, created_at=now,
+            expires_at=now + timedelta(seconds=self.upload_url_seconds),
+        )
+        await self.uploads.add(session)
+        url = await self.objects.upload_url(session.object_key, self.upload_url_seconds)
+        return UploadTicket(session, url, self.upload_url_seconds)
+
+    async def complete_upload(self, caller: Principal, upload_id: str) -> Evidence:
+        """Verify the object the factory PUT: size, type by magic bytes, SHA-256 of what is stored."""
+        assert self.uploads is not None
+        session = await self.uploads.get(upload_id)
+        if session is None or not (caller.is_factory and caller.factory_id == session.factory_id):
+            raise NotFoundError(f"upload {upload_id} not found")
+        session.ensure_pending()
+        size = await self.objects.size_of(session.object_key)
+        if size is None:
+            if self.clock() <= session.expires_at:
+                raise ConflictError("nothing was uploaded yet; PUT the file to the upload URL first")
+            await self._refuse(session, "the upload window expired before anything was uploaded")
+        reason = await self._verify_stored(session, size or 0)
+        if reason:
+            await self._refuse(session, reason)
+        evidence = await self._record(
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"evidence-of-upload:{session.id}")), session.factory_id,
+            session.cap_id, session.item_id, session.filename, session.declared_type, session.declared_size,
+            session.declared_sha256, session.object_key, caller,
+            remove_on_conflict=False,  # a racing completion of the same upload owns the object
+        )
+        session.complete(evidence.id)
+        await self.uploads.save(session)
         return evidence
+
+    async def _verify_stored(self, session: UploadSession, size: int) -> str | None:
+        if size > self.max_upload_bytes:
+            return f"the object is {size} bytes; the limit is {self.max_upload_bytes}"
+        if size != session.declared_size:
+            return f"the object is {size} bytes but {session.declared_size} were declared (truncated or altered)"
+        content = await self.objects.read(session.object_key, self.max_upload_bytes)
+        try:
+            self._check_content(content, session.declared_type)
+        except DomainError as error:
+            return error.detail
+        if hashlib.sha256(content).hexdigest() != session.declared_sha256:
+            return "the SHA-256 of the stored object differs from the declared one"
+        return None
+
+    async def _refuse(self, session: UploadSession, reason: str) -> None:
+        assert self.uploads is not None
+        await self.objects.remove(session.object_key)
+        session.reject(reason)
+        await self.uploads.save(session)  # EvidenceRejectedOnUpload leaves with this write
+        raise UploadRefusedError(f"{reason}; the object was deleted")
+
+    async def expire_abandoned_uploads(self) -> int:
+        """The scheduled clean-up: presigned uploads never completed in time are refused and their object deleted."""
+        assert self.uploads is not None
+        now = self.clock()
+        expired = 0
+        for session in await self.uploads.find(limit=1_000, status=UploadStatus.PENDING.value):
+            if session.expires_at >= now:
+                continue
+            await self.objects.remove(session.object_key)  # removing an absent key is not an error
+            session.reject("the upload was not completed before its URL expired")
+            try:
+                await self.uploads.save(session)
+            except ConflictError:
+                continue  # completed or expired by another request meanwhile
+            expired += 1
+        return expired
+
+    async def note_decision(self, decision: CapItemAccepted | CapItemRejected, envelope: EventEnvelope) -> None:
+        """cap-service decided on an evidence version: keep the verdict on that version (never delete it)."""
+        if decision.evidence_id is None:
+            return
+        evidence = await self.evidence.get(decision.evidence_id)
+        if evidence is None:
+            return
+        status = ReviewStatus.ACCEPTED if isinstance(decision, CapItemAccepted) else ReviewStatus.REJECTED
+        if evidence.reviewed(status, decision.comment):
+            await self.evidence.save(evidence)
 
     async def evidence_for(self, caller: Principal, evidence_id: str) -> Evidence:
         evidence = await self.evidence.get(evidence_id)
@@ -111,10 +255,12 @@ class EvidenceHandlers:
         return evidence
 
     async def evidence_of_item(self, caller: Principal, cap_id: str, item_id: str) -> list[Evidence]:
+        """Every version of an item's evidence, oldest first."""
         factory_id = await self.cap_items.factory_of(cap_id, item_id)
         if factory_id is None or not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"CAP item {cap_id}/{item_id} not found")
-        return await self.evidence.find(cap_id=cap_id, item_id=item_id)
+        versions = await self.evidence.find(limit=10_000, cap_id=cap_id, item_id=item_id)
+        return sorted(versions, key=lambda evidence: evidence.version_number)
 
     async def download_link(self, caller: Principal, evidence_id: str) -> DownloadLink:
         evidence = await self.evidence_for(caller, evidence_id)

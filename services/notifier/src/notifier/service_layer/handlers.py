@@ -24,6 +24,10 @@ class Inbox(Protocol):
     async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]: ...
 
 
+class ChannelQueue(Protocol):
+    async def enqueue_for_member(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None: ...
+
+
 class FactoryEventLog(Protocol):
     async def append(self, factory_id: str, envelope: EventEnvelope) -> None: ...
     async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]: ...
@@ -35,6 +39,7 @@ class NotifierHandlers:
     feeds: MemberFeeds
     inbox: Inbox
     factory_log: FactoryEventLog
+    channels: ChannelQueue | None = None  # webhooks and e-mail
 
     async def fan_out(self, event: EventPayload, envelope: EventEnvelope) -> None:
         """Deliver an event to every member linked to its factory, and to nobody else."""
@@ -55,6 +60,8 @@ class NotifierHandlers:
         if await self.inbox.has(member_id, str(envelope.event_id)):
             return
         await self.feeds.deliver(member_id, envelope)
+        if self.channels is not None:
+            await self.channels.enqueue_for_member(member_id, factory_id, envelope)
         await self.inbox.put(
             InboxEntry(
                 member_id=member_id,

@@ -97,6 +97,8 @@ class AuditReportPublished(EventPayload):
     has_alert: bool | None = None
     flags: list[str] | None = None
     audit_last_day: date | None = None
+    # A follow-up report names the audit whose findings it re-checks (optional: older producers omit it).
+    follows_audit_id: Id | None = None
 
 
 class CriticalFindingRaised(EventPayload):

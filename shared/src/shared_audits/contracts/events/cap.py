@@ -28,6 +28,7 @@ class OpenedCapItem(ContractModel):
     description: str
     recommended_action: str
     deadline: date
+    chapter: str | None = None
 
 
 class CapOpened(EventPayload):
@@ -66,6 +67,7 @@ class CapItemAccepted(EventPayload):
     comment: str | None = None
     decided_at: datetime
     progress: CapProgress
+    evidence_id: Id | None = None  # the evidence version this decision judged
 
 
 class CapItemRejected(EventPayload):
@@ -80,6 +82,7 @@ class CapItemRejected(EventPayload):
     decided_by: str
     comment: str
     decided_at: datetime
+    evidence_id: Id | None = None  # the evidence version this decision judged
 
 
 class CapItemOverdue(EventPayload):
@@ -92,6 +95,37 @@ class CapItemOverdue(EventPayload):
     factory_id: Id
     deadline: date
     status: CapItemStatus
+
+
+class CapItemClosed(EventPayload):
+    """A follow-up audit found the non-conformity corrected."""
+
+    TYPE = "CapItemClosed"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    follow_up_audit_id: Id
+    closed_at: datetime
+    progress: CapProgress
+
+
+class CapItemReopened(EventPayload):
+    """A follow-up audit found the non-conformity again: the item is open with a new deadline."""
+
+    TYPE = "CapItemReopened"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    follow_up_audit_id: Id
+    deadline: date
+    reopened_at: datetime
+    progress: CapProgress
 
 
 class CapClosed(EventPayload):

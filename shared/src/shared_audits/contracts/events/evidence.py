@@ -23,6 +23,7 @@ class EvidenceStored(EventPayload):
     content_type: str
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    version_number: int | None = Field(default=None, ge=1)  # 1, 2, ... per CAP item
 
 
 class EvidenceRejectedOnUpload(EventPayload):
@@ -34,3 +35,5 @@ class EvidenceRejectedOnUpload(EventPayload):
     cap_id: Id
     item_id: Id
     reason: str
+    upload_id: Id | None = None
+    filename: str | None = Field(default=None, max_length=255)

@@ -5,7 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from cap_service.domain.model import Cap
-from cap_service.entrypoints.http.schemas import CapItemOut, CapOut, DecideItem, ProgressOut
+from cap_service.entrypoints.http.schemas import (
+    CapItemOut,
+    CapOut,
+    DecideItem,
+    OverdueScan,
+    OverdueScanOut,
+    ProgressOut,
+)
 from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.http import CurrentPrincipal
 
@@ -28,7 +35,10 @@ def _out(cap: Cap) -> CapOut:
         rule_set_version=cap.rule_set_version,
         opened_at=cap.opened_at,
         progress=ProgressOut(**cap.progress().model_dump()),
-        items=[CapItemOut(**item.model_dump()) for item in cap.items],
+        items=[
+            CapItemOut(**item.model_dump(exclude={"overdue_reported_for"}), overdue=item.overdue_reported_for == item.deadline and not item.done)
+            for item in cap.items
+        ],
     )
 
 
@@ -50,3 +60,9 @@ async def decide_item(
 ) -> CapOut:
     """Accept or reject the evidence submitted for an item; every linked member sees the result."""
     return _out(await handlers.decide(caller, cap_id, item_id, body.decision, body.comment))
+
+
+@router.post("/overdue-scans", response_model=OverdueScanOut, include_in_schema=False)
+async def scan_overdue(body: OverdueScan, caller: CurrentPrincipal, handlers: Handlers) -> OverdueScanOut:
+    """Run the scheduled overdue check as of a chosen day: operators, development only (404 otherwise)."""
+    return OverdueScanOut(as_of=body.as_of, items_flagged=await handlers.scan_overdue_as_of(caller, body.as_of))

@@ -20,6 +20,23 @@ class DecisionOut(BaseModel):
     decided_at: datetime
 
 
+class FollowUpChangeOut(BaseModel):
+    audit_id: str
+    outcome: str
+    at: datetime
+
+
+class OverdueScan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date
+
+
+class OverdueScanOut(BaseModel):
+    as_of: date
+    items_flagged: int
+
+
 class CapItemOut(BaseModel):
     item_id: str
     finding_id: str
@@ -27,9 +44,12 @@ class CapItemOut(BaseModel):
     description: str
     recommended_action: str
     deadline: date
+    chapter: str | None
     status: CapItemStatus
     evidence_ids: list[str]
     decisions: list[DecisionOut]
+    follow_ups: list[FollowUpChangeOut]
+    overdue: bool
 
 
 class ProgressOut(BaseModel):

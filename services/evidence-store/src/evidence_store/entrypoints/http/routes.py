@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from evidence_store.domain.model import Evidence
-from evidence_store.entrypoints.http.schemas import DownloadOut, EvidenceOut
+from evidence_store.entrypoints.http.schemas import DownloadOut, EvidenceOut, RequestUpload, UploadOut
 from evidence_store.service_layer.handlers import EvidenceHandlers, FileTooLargeError
 from shared_audits.http import CurrentPrincipal
 
@@ -22,7 +22,9 @@ Handlers = Annotated[EvidenceHandlers, Depends(_handlers)]
 
 
 def _out(evidence: Evidence) -> EvidenceOut:
-    return EvidenceOut(evidence_id=evidence.id, **evidence.model_dump(exclude={"id", "version", "object_key", "uploaded_by"}))
+    return EvidenceOut(
+        evidence_id=evidence.id, **evidence.model_dump(exclude={"id", "version", "object_key", "uploaded_by"})
+    )
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -45,11 +47,29 @@ async def upload_evidence(
     handlers: Handlers,
 ) -> EvidenceOut:
     content = await _read_limited(file, handlers.max_upload_bytes)
-    return _out(await handlers.upload(caller, cap_id, item_id, file.filename or "evidence", content))
+    return _out(await handlers.upload(caller, cap_id, item_id, file.filename or "", content, file.content_type))
+
+
+@router.post("/caps/{cap_id}/items/{item_id}/uploads", response_model=UploadOut, status_code=201)
+async def request_upload(
+    cap_id: str, item_id: str, body: RequestUpload, caller: CurrentPrincipal, handlers: Handlers
+) -> UploadOut:
+    """A short-lived presigned PUT URL for one new object; complete it with POST /uploads/{id}/complete."""
+    ticket = await handlers.request_upload(
+        caller, cap_id, item_id, body.filename, body.content_type, body.size_bytes, body.sha256
+    )
+    return UploadOut(upload_id=ticket.session.id, upload_url=ticket.url, expires_in=ticket.expires_in)
+
+
+@router.post("/uploads/{upload_id}/complete", response_model=EvidenceOut, status_code=201)
+async def complete_upload(upload_id: str, caller: CurrentPrincipal, handlers: Handlers) -> EvidenceOut:
+    """Verify the uploaded object (size, type by content, SHA-256 as stored); a refused one is deleted."""
+    return _out(await handlers.complete_upload(caller, upload_id))
 
 
 @router.get("/caps/{cap_id}/items/{item_id}/files", response_model=list[EvidenceOut])
 async def evidence_of_item(cap_id: str, item_id: str, caller: CurrentPrincipal, handlers: Handlers) -> list[EvidenceOut]:
+    """Every evidence version of the item, oldest first; rejected versions stay."""
     return [_out(evidence) for evidence in await handlers.evidence_of_item(caller, cap_id, item_id)]
 
 

@@ -1,0 +1,90 @@
+"""The delivery log: one document per channel, target and event, claimed by the dispatcher when due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+
+from notifier.domain.channels import Delivery, DeliveryStatus
+
+
+class MongoDeliveries:
+    def __init__(self, collection: AsyncCollection) -> None:
+        self._collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index([("status", 1), ("next_attempt_at", 1)])
+        await self._collection.create_index([("member_id", 1), ("created_at", -1)])
+        await self._collection.create_index([("target", 1), ("status", 1)])
+
+    async def enqueue(self, delivery: Delivery) -> None:
+        """Add a delivery unless it exists: a redelivered event never sends twice."""
+        document = delivery.model_dump()
+        document.pop("delivery_id")
+        await self._collection.update_one(
+            {"_id": delivery.delivery_id}, {"$setOnInsert": document}, upsert=True
+        )
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+        """Take due deliveries; the lease keeps another instance off them while they are sent."""
+        claimed = []
+        for _ in range(limit):
+            document = await self._collection.find_one_and_update(
+                {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}},
+                {"$set": {"next_attempt_at": now + lease}},
+                sort=[("next_attempt_at", 1)],
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is None:
+                break
+            claimed.append(_delivery(document))
+        return claimed
+
+    async def update(self, delivery: Delivery) -> None:
+        document = delivery.model_dump()
+        document.pop("delivery_id")
+        await self._collection.update_one({"_id": delivery.delivery_id}, {"$set": document})
+
+    async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
+        cursor = self._collection.find({"member_id": member_id}).sort("created_at", -1).limit(limit)
+        return [_delivery(document) async for document in cursor]
+
+    async def digest_of(self, email: str) -> list[Delivery]:
+        cursor = self._collection.find({"target": email, "status": DeliveryStatus.DIGEST.value}).sort("created_at", 1)
+        return [_delivery(document) async for document in cursor]
+
+
+def _delivery(document: dict) -> Delivery:
+    document = dict(document)
+    document["delivery_id"] = document.pop("_id")
+    return Delivery.model_validate(document)
+
+
+class InMemoryDeliveries:
+    def __init__(self) -> None:
+        self.items: dict[str, Delivery] = {}
+
+    async def enqueue(self, delivery: Delivery) -> None:
+        self.items.setdefault(delivery.delivery_id, delivery.model_copy(deep=True))
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+        due = sorted(
+            (d for d in self.items.values() if d.status == DeliveryStatus.PENDING and d.next_attempt_at <= now),
+            key=lambda d: d.next_attempt_at,
+        )[:limit]
+        for delivery in due:
+            delivery.next_attempt_at = now + lease
+        return [d.model_copy(deep=True) for d in due]
+
+    async def update(self, delivery: Delivery) -> None:
+        self.items[delivery.delivery_id] = delivery.model_copy(deep=True)
+
+    async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
+        found = [d for d in self.items.values() if d.member_id == member_id]
+        return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
+
+    async def digest_of(self, email: str) -> list[Delivery]:
+        found = [d for d in self.items.values() if d.target == email and d.status == DeliveryStatus.DIGEST]
+        return sorted(found, key=lambda d: d.created_at)

@@ -1,0 +1,60 @@
+"""E-mail recipients registered by members, with their preference."""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from notifier.domain.channels import Preference, Recipient
+
+
+def _recipient_id(member_id: str, email: str) -> str:
+    return f"{member_id}:{email.lower()}"
+
+
+class MongoRecipients:
+    def __init__(self, collection: AsyncCollection) -> None:
+        self._collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index([("member_id", 1)])
+        await self._collection.create_index([("preference", 1)])
+
+    async def put(self, recipient: Recipient) -> None:
+        await self._collection.update_one(
+            {"_id": _recipient_id(recipient.member_id, recipient.email)},
+            {"$set": recipient.model_dump(mode="json", exclude={"last_digest_on"})},
+            upsert=True,
+        )
+
+    async def of_member(self, member_id: str) -> list[Recipient]:
+        cursor = self._collection.find({"member_id": member_id}, {"_id": 0}).sort("email", 1)
+        return [Recipient.model_validate(document) async for document in cursor]
+
+    async def wanting_digest(self) -> list[Recipient]:
+        cursor = self._collection.find({"preference": Preference.DAILY_DIGEST.value}, {"_id": 0})
+        return [Recipient.model_validate(document) async for document in cursor]
+
+    async def digest_sent(self, recipient: Recipient, on: str) -> None:
+        await self._collection.update_one(
+            {"_id": _recipient_id(recipient.member_id, recipient.email)}, {"$set": {"last_digest_on": on}}
+        )
+
+
+class InMemoryRecipients:
+    def __init__(self) -> None:
+        self.items: dict[str, Recipient] = {}
+
+    async def put(self, recipient: Recipient) -> None:
+        key = _recipient_id(recipient.member_id, recipient.email)
+        previous = self.items.get(key)
+        self.items[key] = recipient.model_copy(update={"last_digest_on": previous.last_digest_on if previous else None})
+
+    async def of_member(self, member_id: str) -> list[Recipient]:
+        return sorted((r for r in self.items.values() if r.member_id == member_id), key=lambda r: r.email)
+
+    async def wanting_digest(self) -> list[Recipient]:
+        return [r for r in self.items.values() if r.preference == Preference.DAILY_DIGEST]
+
+    async def digest_sent(self, recipient: Recipient, on: str) -> None:
+        key = _recipient_id(recipient.member_id, recipient.email)
+        self.items[key] = self.items[key].model_copy(update={"last_digest_on": on})

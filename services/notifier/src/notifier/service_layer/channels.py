@@ -1,0 +1,245 @@
+"""Use cases of the delivery channels: webhooks and e-mail recipients, the dispatcher and the daily digest."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from notifier.domain.channels import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    NotificationRules,
+    Preference,
+    Recipient,
+    Webhook,
+    WebhookStatus,
+    backoff,
+)
+from notifier.domain.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
+from shared_audits.auth import Principal
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
+from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+
+WebhookStore = MongoAggregateStore[Webhook] | InMemoryAggregateStore[Webhook]
+
+
+class Deliveries(Protocol):
+    async def enqueue(self, delivery: Delivery) -> None: ...
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]: ...
+    async def update(self, delivery: Delivery) -> None: ...
+    async def of_member(self, member_id: str, limit: int) -> list[Delivery]: ...
+    async def digest_of(self, email: str) -> list[Delivery]: ...
+
+
+class Recipients(Protocol):
+    async def put(self, recipient: Recipient) -> None: ...
+    async def of_member(self, member_id: str) -> list[Recipient]: ...
+    async def wanting_digest(self) -> list[Recipient]: ...
+    async def digest_sent(self, recipient: Recipient, on: str) -> None: ...
+
+
+class Mailer(Protocol):
+    async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class WebhookSender(Protocol):
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None: ...
+
+
+@dataclass
+class DeliveryPolicy:
+    """Operational numbers of the dispatcher (settings, not domain rules)."""
+
+    max_attempts: int = 6
+    backoff_seconds: float = 1.0
+    backoff_cap_seconds: float = 3600.0
+    disable_after_failures: int = 5
+    lease_seconds: float = 60.0
+    batch: int = 50
+
+
+def _member(caller: Principal) -> str:
+    if not caller.is_member:
+        raise PermissionDeniedError("webhooks, recipients and the delivery log are for members")
+    return caller.organisation_id
+
+
+def email_text(envelope: EventEnvelope, critical: bool) -> tuple[str, str]:
+    factory_id = envelope.key
+    prefix = "CRITICAL ALERT: " if critical else ""
+    subject = f"[Shared audits] {prefix}{envelope.type} at factory {factory_id}"
+    body = (
+        f"{prefix}{envelope.type} about factory {factory_id}, {envelope.occurred_at.isoformat()}.\n\n"
+        f"{json.dumps(envelope.payload, indent=2, sort_keys=True)}\n\nEvent id: {envelope.event_id}\n"
+    )
+    return subject, body
+
+
+@dataclass
+class ChannelHandlers:
+    webhooks: WebhookStore
+    recipients: Recipients
+    deliveries: Deliveries
+    mailer: Mailer
+    sender: WebhookSender
+    rules: NotificationRules
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # registration (HTTP)
+
+    async def register_webhook(self, caller: Principal, url: str, secret: str) -> Webhook:
+        webhook = Webhook(id=str(uuid.uuid4()), member_id=_member(caller), url=url, secret=secret,
+                          created_at=self.clock())
+        await self.webhooks.add(webhook)
+        return webhook
+
+    async def webhooks_of(self, caller: Principal) -> list[Webhook]:
+        return await self.webhooks.find(member_id=_member(caller))
+
+    async def enable_webhook(self, caller: Principal, webhook_id: str) -> Webhook:
+        webhook = await self.webhooks.get(webhook_id)
+        if webhook is None or webhook.member_id != _member(caller):
+            raise NotFoundError(f"webhook {webhook_id} not found")
+        webhook.enable()
+        await self.webhooks.save(webhook)
+        return webhook
+
+    async def register_recipient(self, caller: Principal, email: str, preference: Preference) -> Recipient:
+        recipient = Recipient(member_id=_member(caller), email=email.lower(), preference=preference,
+                              updated_at=self.clock())
+        await self.recipients.put(recipient)
+        return recipient
+
+    async def recipients_of(self, caller: Principal) -> list[Recipient]:
+        return await self.recipients.of_member(_member(caller))
+
+    async def delivery_log(self, caller: Principal, limit: int) -> list[Delivery]:
+        return await self.deliveries.of_member(_member(caller), limit)
+
+    # fan-out (Kafka consumer)
+
+    async def enqueue_for_member(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None:
+        """Queue the event for the member's active webhooks and its recipients, each once."""
+        now = self.clock()
+        critical = envelope.type in self.rules.critical_event_types
+        envelope_json = envelope.model_dump(mode="json")
+        targets: list[tuple[Channel, str, DeliveryStatus]] = [
+            (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING)
+            for webhook in await self.webhooks.find(member_id=member_id)
+            if webhook.status == WebhookStatus.ACTIVE
+        ]
+        for recipient in await self.recipients.of_member(member_id):
+            mode = self.rules.email_mode(envelope.type, recipient.preference)
+            if mode is not None:
+                targets.append((Channel.EMAIL, recipient.email, mode))
+        for channel, target, status in targets:
+            await self.deliveries.enqueue(
+                Delivery(
+                    delivery_id=Delivery.id_for(channel, target, str(envelope.event_id)), channel=channel,
+                    member_id=member_id, factory_id=factory_id, target=target, event_id=str(envelope.event_id),
+                    event_type=envelope.type, critical=critical, envelope=envelope_json, status=status,
+                    next_attempt_at=now, created_at=now,
+                )
+            )
+
+    # background jobs
+
+    async def dispatch_due(self) -> int:
+        """Send what is due; a failure is retried with exponential backoff. Returns how many were sent."""
+        now = self.clock()
+        sent = 0
+        for delivery in await self.deliveries.claim_due(now, timedelta(seconds=self.policy.lease_seconds),
+                                                         self.policy.batch):
+            delivery.attempts += 1
+            try:
+                if delivery.channel == Channel.WEBHOOK:
+                    await self._post_webhook(delivery)
+                else:
+                    subject, body = email_text(EventEnvelope.model_validate(delivery.envelope), delivery.critical)
+                    await self.mailer.send(delivery.target, subject, body)
+            except _Undeliverable as error:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.last_error = str(error)
+            except Exception as error:  # noqa: BLE001 - any failure of the far end is retried, then logged
+                delivery.last_error = f"{type(error).__name__}: {error}"[:500]
+                if delivery.attempts >= self.policy.max_attempts:
+                    delivery.status = DeliveryStatus.FAILED
+                else:
+                    delivery.next_attempt_at = self.clock() + backoff(
+                        delivery.attempts, self.policy.backoff_seconds, self.policy.backoff_cap_seconds
+                    )
+                if delivery.channel == Channel.WEBHOOK:
+                    await self._webhook_failed(delivery)
+            else:
+                delivery.status = DeliveryStatus.DELIVERED
+                delivery.delivered_at = self.clock()
+                delivery.last_error = None
+                sent += 1
+            await self.deliveries.update(delivery)
+        return sent
+
+    async def _post_webhook(self, delivery: Delivery) -> None:
+        webhook = await self.webhooks.get(delivery.target)
+        if webhook is None or webhook.status != WebhookStatus.ACTIVE:
+            raise _Undeliverable("the webhook is disabled")
+        body = json.dumps(delivery.envelope, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(self.clock().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(webhook.secret, timestamp, body),
+            EVENT_ID_HEADER: delivery.event_id,
+            EVENT_TYPE_HEADER: delivery.event_type,
+        }
+        await self.sender.post(webhook.url, body, headers)
+        if webhook.succeeded():
+            await self._save_webhook(webhook)
+
+    async def _webhook_failed(self, delivery: Delivery) -> None:
+        webhook = await self.webhooks.get(delivery.target)
+        if webhook is None:
+            return
+        webhook.failed(delivery.factory_id, delivery.last_error or "", self.policy.disable_after_failures,
+                       self.clock())
+        await self._save_webhook(webhook)
+
+    async def _save_webhook(self, webhook: Webhook) -> None:
+        try:
+            await self.webhooks.save(webhook)
+        except ConflictError:
+            pass  # changed meanwhile (re-enabled, or counted by another delivery): that state stands
+
+    async def send_digests(self) -> int:
+        """Once a day, after the rule's hour, one e-mail per recipient with what waited. Returns mails sent."""
+        now = self.clock()
+        if now.hour < self.rules.digest_hour_utc:
+            return 0
+        today = now.date().isoformat()
+        sent = 0
+        for recipient in await self.recipients.wanting_digest():
+            if recipient.last_digest_on == today:
+                continue
+            waiting = [d for d in await self.deliveries.digest_of(recipient.email) if d.member_id == recipient.member_id]
+            if waiting:
+                lines = [f"- {d.created_at:%Y-%m-%d %H:%M} {d.event_type} at factory {d.factory_id}" for d in waiting]
+                await self.mailer.send(
+                    recipient.email, f"[Shared audits] Daily digest: {len(waiting)} updates",
+                    "What happened at your factories since the last digest:\n\n" + "\n".join(lines) + "\n",
+                )
+                for delivery in waiting:
+                    delivery.status = DeliveryStatus.DELIVERED
+                    delivery.delivered_at = now
+                    await self.deliveries.update(delivery)
+                sent += 1
+            await self.recipients.digest_sent(recipient, today)
+        return sent
+
+
+class _Undeliverable(Exception):
+    """No point in retrying (the webhook was disabled meanwhile)."""

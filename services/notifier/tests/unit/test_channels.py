@@ -1,0 +1,159 @@
+"""Webhooks and e-mail over in-memory fakes: signatures, preferences, retries, disabling, digests."""
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notifier.adapters.deliveries import InMemoryDeliveries
+from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
+from notifier.adapters.recipients import InMemoryRecipients
+from notifier.adapters.rules import load_notification_rules
+from notifier.domain.channels import backoff
+from notifier.domain.signing import SIGNATURE_HEADER
+from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
+from notifier.service_layer.handlers import NotifierHandlers
+from shared_audits.contracts import wrap
+from shared_audits.contracts.events import CapClosed, CriticalFindingRaised, WebhookDeliveryFailed
+from shared_audits.errors import NotFoundError, PermissionDeniedError
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import factory_account, member
+
+SECRET = "s" * 32
+CLOSED = CapClosed(cap_id="c-1", factory_id="f-1", closed_at=datetime(2026, 5, 1, tzinfo=UTC))
+CRITICAL = CriticalFindingRaised(audit_id="a-1", factory_id="f-1", finding_id="n-1", chapter="9",
+                                 description="Emergency exit locked")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, subject, body))
+
+
+class FakeSender:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, bytes, dict]] = []
+        self.failing = False
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
+        self.requests.append((url, body, headers))
+        if self.failing:
+            raise ConnectionError("refused")
+
+
+class FakeFeeds:
+    async def deliver(self, member_id: str, envelope) -> None:  # noqa: ANN001
+        pass
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def channels(clock: Clock) -> ChannelHandlers:
+    return ChannelHandlers(
+        webhooks=InMemoryAggregateStore(), recipients=InMemoryRecipients(), deliveries=InMemoryDeliveries(),
+        mailer=FakeMailer(), sender=FakeSender(), rules=load_notification_rules(),
+        policy=DeliveryPolicy(max_attempts=3, backoff_seconds=1, disable_after_failures=3), clock=clock,
+    )
+
+
+async def fan_out(channels: ChannelHandlers, event) -> None:  # noqa: ANN001
+    notifier = NotifierHandlers(
+        links=InMemoryLinkProjection({("m-a", "f-1")}), feeds=FakeFeeds(), inbox=InMemoryInbox(),
+        factory_log=InMemoryFactoryEventLog(), channels=channels,
+    )
+    envelope = wrap(event, producer="test")
+    await notifier.fan_out(event, envelope)
+    await notifier.fan_out(event, envelope)  # a redelivery sends nothing twice
+
+
+async def test_a_webhook_request_is_signed_over_timestamp_and_body(channels: ChannelHandlers, clock: Clock) -> None:
+    await channels.register_webhook(member("m-a"), "http://127.0.0.1:9/hook", SECRET)
+    await fan_out(channels, CLOSED)
+    assert await channels.dispatch_due() == 1
+    [(url, body, headers)] = channels.sender.requests
+    timestamp, mac = (part.split("=", 1)[1] for part in headers[SIGNATURE_HEADER].split(","))
+    assert int(timestamp) == int(clock.now.timestamp())
+    expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(mac, expected)
+    assert json.loads(body)["type"] == "CapClosed"
+
+
+async def test_failed_webhooks_are_retried_with_backoff_then_disabled_with_a_notice(
+    channels: ChannelHandlers, clock: Clock
+) -> None:
+    webhook = await channels.register_webhook(member("m-a"), "http://127.0.0.1:9/hook", SECRET)
+    channels.sender.failing = True
+    await fan_out(channels, CLOSED)
+    waits = []
+    for _ in range(3):
+        assert await channels.dispatch_due() == 0
+        [delivery] = await channels.delivery_log(member("m-a"), 10)
+        waits.append(delivery.next_attempt_at - clock.now)
+        clock.now = delivery.next_attempt_at
+    assert waits[:2] == [timedelta(seconds=1), timedelta(seconds=2)]
+    assert delivery.status == "failed" and delivery.attempts == 3 and "refused" in delivery.last_error
+    stored = await channels.webhooks.get(webhook.id)
+    assert stored.status == "disabled"
+    [notice] = channels.webhooks.published
+    assert isinstance(notice, WebhookDeliveryFailed) and notice.attempts == 3
+    # A disabled webhook gets nothing new; re-enabled, it does.
+    await fan_out(channels, CRITICAL)
+    assert [d.channel for d in await channels.delivery_log(member("m-a"), 10)] == ["webhook"]
+    await channels.enable_webhook(member("m-a"), webhook.id)
+    with pytest.raises(NotFoundError):
+        await channels.enable_webhook(member("m-b"), webhook.id)
+
+
+async def test_email_follows_the_preference_but_critical_alerts_always_go_out(channels: ChannelHandlers) -> None:
+    await channels.register_recipient(member("m-a"), "Now@brand-a.example", "immediate")
+    await channels.register_recipient(member("m-a"), "quiet@brand-a.example", "off")
+    await channels.register_recipient(member("m-a"), "daily@brand-a.example", "daily_digest")
+    await fan_out(channels, CLOSED)
+    await fan_out(channels, CRITICAL)
+    await channels.dispatch_due()
+    sent = sorted((to, subject.split(" ")[2]) for to, subject, _ in channels.mailer.sent)
+    assert sent == [
+        ("daily@brand-a.example", "CRITICAL"), ("now@brand-a.example", "CRITICAL"),
+        ("now@brand-a.example", "CapClosed"), ("quiet@brand-a.example", "CRITICAL"),
+    ]
+
+
+async def test_the_daily_digest_goes_once_a_day_after_its_hour(channels: ChannelHandlers, clock: Clock) -> None:
+    await channels.register_recipient(member("m-a"), "daily@brand-a.example", "daily_digest")
+    await fan_out(channels, CLOSED)
+    clock.now = clock.now.replace(hour=5)
+    assert await channels.send_digests() == 0  # before the rule's hour (6 UTC)
+    clock.now = clock.now.replace(hour=7)
+    assert await channels.send_digests() == 1
+    assert await channels.send_digests() == 0
+    [(to, subject, body)] = channels.mailer.sent
+    assert to == "daily@brand-a.example" and "1 updates" in subject and "CapClosed" in body
+
+
+async def test_only_members_register_channels(channels: ChannelHandlers) -> None:
+    with pytest.raises(PermissionDeniedError):
+        await channels.register_webhook(factory_account("f-1"), "http://127.0.0.1:9/hook", SECRET)
+    with pytest.raises(PermissionDeniedError):
+        await channels.register_recipient(factory_account("f-1"), "x@y.example", "immediate")
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    assert [backoff(n, 2, 10).total_seconds() for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
