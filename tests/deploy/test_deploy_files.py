@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -47,7 +48,8 @@ def test_each_service_has_one_deploy_unit_and_a_kafka_user(service: str) -> None
 def test_the_six_dockerfiles_are_one_template() -> None:
     def template(service: str) -> str:
         text = (REPO / "services" / service / "Dockerfile").read_text()
-        return text.replace(service, "<service>").replace(service.replace("-", "_"), "<package>")
+        package = service.replace("-", "_")
+        return text.replace(f"{package}.main:app", "<package>.main:app").replace(service, "<service>")
 
     templates = {template(service) for service in SERVICES}
     assert len(templates) == 1, "the Dockerfiles differ beyond the service's names"
@@ -61,3 +63,26 @@ def test_the_dockerfiles_pass_hadolint() -> None:
         [hadolint, *(str(REPO / "services" / s / "Dockerfile") for s in SERVICES)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _validator():
+    spec = importlib.util.spec_from_file_location("k8s_validate", K8S / "validate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_offline_validation_refuses_unknown_fields_and_bad_custom_resources() -> None:
+    validate = _validator()
+    (deployment,) = _documents(K8S / "base/cap-service/deployment.yaml")
+    assert validate.problems_of(deployment) is None
+    deployment["spec"]["template"]["spec"]["containers"][0]["readOnlyRootFilesystem"] = True  # wrong level
+    assert "readOnlyRootFilesystem" in validate.problems_of(deployment)
+
+    topic = _documents(K8S / "base/kafka/topics.yaml")[0]
+    assert validate.problems_of(topic) is None
+    topic["spec"]["partitions"] = 0
+    assert validate.problems_of(topic) is not None
+    (user,) = _documents(K8S / "base/notifier/kafkauser.yaml")
+    user["spec"]["authorization"]["acls"][0]["operations"] = ["Publish"]  # not a Kafka ACL operation
+    assert validate.problems_of(user) is not None
