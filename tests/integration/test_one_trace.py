@@ -15,7 +15,8 @@ import secrets
 from contextlib import AsyncExitStack
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -27,6 +28,7 @@ from evidence_store.config import Settings as EvidenceSettings
 from notifier.bootstrap import build_app as build_notifier
 from notifier.config import Settings as NotifierSettings
 from shared_audits.contracts.topics import ACCESS, AUDIT, CAP, EVIDENCE, REGISTRY
+from shared_audits.lag import topic_partitions
 from shared_audits_client import PlatformClient, eventually
 from shared_audits_client.story import SAMPLE_PDF, Cast
 from tests.integration.stack import Stack
@@ -49,12 +51,17 @@ def _settings(stack: Stack, kind: type, service: str, **extra: object):
 
 async def _start_groups_at_the_end(bootstrap: str, groups: list[str], topics: list[str]) -> None:
     """The in-process consumers start from now: the topics' history is not theirs to replay."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        partitions = await topic_partitions(admin, topics)
+    finally:
+        await admin.close()
     for group in groups:
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
         await consumer.start()
         try:
-            await consumer.topics()
-            partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+            consumer.assign(partitions)
             ends = await consumer.end_offsets(partitions)
             await consumer.commit({tp: offset for tp, offset in ends.items()})
         finally:

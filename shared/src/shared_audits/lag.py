@@ -10,6 +10,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 
+async def topic_partitions(admin: AIOKafkaAdminClient, topics: list[str]) -> list[TopicPartition]:
+    """The partitions of the topics that exist (unknown topics are left out)."""
+    if not topics:
+        return []
+    described = await admin.describe_topics(topics)
+    return sorted(
+        TopicPartition(entry["topic"], partition["partition"])
+        for entry in described
+        if entry["error_code"] == 0
+        for partition in entry["partitions"]
+    )
+
+
 @dataclass(frozen=True)
 class PartitionLag:
     topic: str
@@ -40,14 +53,8 @@ class ConsumerLag:
         await consumer.start()
         try:
             committed = await admin.list_consumer_group_offsets(self.group_id)
-            existing = await consumer.topics()
             topics = self.topics if self.topics is not None else sorted({tp.topic for tp in committed})
-            partitions = [
-                TopicPartition(topic, partition)
-                for topic in topics
-                if topic in existing
-                for partition in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
+            partitions = await topic_partitions(admin, topics)
             ends = await consumer.end_offsets(partitions) if partitions else {}
             return [
                 PartitionLag(

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared_audits.contracts.topics import dead_letter_topic
+from shared_audits.lag import topic_partitions
 
 # A dead-letter topic is small; reading one to its end takes seconds, not minutes.
 READ_TIMEOUT_SECONDS = 120.0
@@ -44,14 +46,13 @@ async def replay_dead_letters(
     options = client_options or {}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **options)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
     report = ReplayReport()
+    await admin.start()
     await consumer.start()
     await producer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not partitions:
-            await consumer.topics()  # metadata may not be there yet on a fresh client
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = await topic_partitions(admin, [topic])
         if not partitions:
             return report
         consumer.assign(partitions)
@@ -75,6 +76,7 @@ async def replay_dead_letters(
     finally:
         await producer.stop()
         await consumer.stop()
+        await admin.close()
     return report
 
 
