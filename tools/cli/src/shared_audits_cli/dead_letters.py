@@ -44,7 +44,9 @@ async def replay_dead_letters(
     """Re-publish the dead letters of ``service`` that ``matches`` accepts, parked up to now."""
     topic = dead_letter_topic(service).name
     options = client_options or {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", **options
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **options)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
     report = ReplayReport()
@@ -57,7 +59,9 @@ async def replay_dead_letters(
             return report
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        # Explicit offsets: seek_to_beginning is lazy and can lose a race with the assignment's reset.
+        for tp, offset in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, offset)
         # Read up to the end as it was when we started: letters parked meanwhile wait for the next run.
         remaining = {tp for tp in partitions if await consumer.position(tp) < ends[tp]}
         deadline = asyncio.get_running_loop().time() + READ_TIMEOUT_SECONDS

@@ -26,7 +26,7 @@ from shared_audits_cli.dead_letters import replay_dead_letters
 from shared_audits_client.api import ApiError, PlatformClient
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long paths and ids stay on one line
 
 SERVICES = ["access-control", "factory-registry", "audit-service", "cap-service", "evidence-store", "notifier"]
 REPO_DOCS = Path(__file__).resolve().parents[4] / "docs" / "asyncapi"
