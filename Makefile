@@ -27,6 +27,7 @@ python-env:
 
 lint: python-env
 	.venv/bin/ruff check shared services client tests deploy tools examples
+	.venv/bin/hadolint services/*/Dockerfile
 
 # Build every kustomize overlay and validate every resource offline (deploy/k8s/README.md).
 k8s-validate: python-env
