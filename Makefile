@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env lint unit integration test
+.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test
 
 up:
 	$(STACK) up
@@ -26,15 +26,27 @@ python-env:
 	$(STACK) python-env
 
 lint: python-env
-	.venv/bin/ruff check shared services client tests deploy
+	.venv/bin/ruff check shared services client tests deploy tools examples
+	.venv/bin/hadolint services/*/Dockerfile
+
+# Build every kustomize overlay and validate every resource offline (deploy/k8s/README.md).
+k8s-validate: python-env
+	$(VENV_PY) deploy/k8s/validate.py
+
+# Regenerate docs/asyncapi from the event contracts; the check fails when they drifted.
+asyncapi: python-env
+	.venv/bin/shared-audits asyncapi
+
+asyncapi-check: python-env
+	.venv/bin/shared-audits asyncapi --check
 
 unit: python-env
-	$(VENV_PY) -m pytest shared/tests services -q
+	$(VENV_PY) -m pytest shared/tests services tests/deploy -q
 
 integration: python-env
 	$(STACK) up
 	$(VENV_PY) -m pytest tests/integration -q
 
-test: lint
+test: lint k8s-validate asyncapi-check
 	$(STACK) up
-	$(VENV_PY) -m pytest -q
+	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests

@@ -840,7 +840,7 @@ def service_parts() -> list[Part]:
 
 def python_packages() -> list[Path]:
     """shared/ and the service dirs that exist (others are warned about)."""
-    dirs = [REPO / "shared", REPO / "client"] + [REPO / "services" / n for n, *_ in SERVICES]
+    dirs = [REPO / "shared", REPO / "client", REPO / "tools" / "cli"] + [REPO / "services" / n for n, *_ in SERVICES]
     present = []
     for d in dirs:
         if (d / "pyproject.toml").exists():

@@ -87,6 +87,21 @@ class PlatformClient:
     def unlink_factory(self, factory_id: str) -> dict:
         return self._call("DELETE", f"/access/links/{factory_id}")
 
+    def my_organisation(self) -> dict:
+        return self._call("GET", "/access/organisations/me")
+
+    def links(self) -> list[dict]:
+        """The caller's own member-factory links."""
+        return self._call("GET", "/access/links")
+
+    def openapi(self, prefix: str) -> dict:
+        """A service's OpenAPI document through the gateway (``prefix`` such as ``/access``)."""
+        return self._call("GET", f"{prefix}/openapi.json")
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Any other operation (for tools that follow the OpenAPI documents)."""
+        return self._call(method, path, **kwargs)
+
     # factory-registry
     def register_factory(self, name: str, country: str, city: str | None = None, address: str | None = None) -> dict:
         body = {"name": name, "country": country, "city": city, "address": address}
@@ -153,6 +168,9 @@ class PlatformClient:
     def upload_evidence(self, cap_id: str, item_id: str, filename: str, content: bytes, content_type: str) -> dict:
         files = {"file": (filename, content, content_type)}
         return self._call("POST", f"/evidence/caps/{cap_id}/items/{item_id}/files", files=files)
+
+    def evidence_files(self, cap_id: str, item_id: str) -> list[dict]:
+        return self._call("GET", f"/evidence/caps/{cap_id}/items/{item_id}/files")
 
     def evidence_download(self, evidence_id: str) -> dict:
         return self._call("GET", f"/evidence/files/{evidence_id}/download")

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from prometheus_client import Counter
 from pydantic import ValidationError
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -67,9 +68,10 @@ class ProcessedEvents:
 
 
 class DeadLetters:
-    def __init__(self, broker: KafkaBroker, service: str) -> None:
+    def __init__(self, broker: KafkaBroker, service: str, parked: Counter | None = None) -> None:
         self._broker = broker
         self._service = service
+        self._parked = parked
         self.topic = dead_letter_topic(service)
 
     async def park(self, raw: bytes, record: DeliveredRecord, reason: str) -> None:
@@ -90,6 +92,8 @@ class DeadLetters:
             key=record.key.encode() if record.key else None,
             headers={"content-type": "application/json", "dead-letter-reason": reason[:500]},
         )
+        if self._parked is not None:
+            self._parked.labels(record.topic).inc()
 
 
 class ProcessedLog(Protocol):

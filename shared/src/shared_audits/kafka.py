@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.security import BaseSecurity, SASLScram512
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared_audits.contracts.envelope import EventEnvelope
@@ -16,10 +18,13 @@ from shared_audits.contracts.topics import TopicSpec
 logger = logging.getLogger(__name__)
 
 
-def build_broker(bootstrap: str, tracer_provider: TracerProvider, client_id: str) -> KafkaBroker:
+def build_broker(
+    bootstrap: str, tracer_provider: TracerProvider, client_id: str, client_options: dict[str, Any] | None = None
+) -> KafkaBroker:
     """One broker (one producer, shared consumers) per process, traced with W3C headers."""
     return KafkaBroker(
         bootstrap,
+        security=_security(client_options or {}),
         client_id=client_id,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         # Wait for the broker's acknowledgement: an outbox entry is removed only after it.
@@ -31,9 +36,26 @@ def build_broker(bootstrap: str, tracer_provider: TracerProvider, client_id: str
     )
 
 
-async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> None:
-    """Create the topics a service uses, with explicit partition counts (no auto-creation)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="topic-admin")
+def _security(options: dict[str, Any]) -> BaseSecurity | None:
+    """FastStream's form of the aiokafka SASL options (``ServiceSettings.kafka_client_options``)."""
+    if not options:
+        return None
+    return SASLScram512(
+        username=options["sasl_plain_username"],
+        password=options["sasl_plain_password"],
+        use_ssl=options["security_protocol"] == "SASL_SSL",
+        ssl_context=options.get("ssl_context"),
+    )
+
+
+async def ensure_topics(
+    bootstrap: str, specs: list[TopicSpec], client_options: dict[str, Any] | None = None
+) -> None:
+    """Create the topics a service uses, with explicit partition counts (no auto-creation).
+
+    In a cluster the topics are declared as Strimzi KafkaTopics; then none is missing.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="topic-admin", **(client_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

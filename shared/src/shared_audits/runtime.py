@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared_audits.auth import TokenVerifier
@@ -25,8 +26,10 @@ from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked
 from shared_audits.contracts.topics import ACCESS, TopicSpec
 from shared_audits.http import add_health_routes, install_problem_handlers
 from shared_audits.kafka import build_broker, ensure_topics
+from shared_audits.lag import ConsumerLag
 from shared_audits.links import MongoLinkProjection
 from shared_audits.logging import configure_logging
+from shared_audits.metrics import MetricsSampler, ServiceMetrics
 from shared_audits.mongo import build_mongo_client, ping
 from shared_audits.outbox import OutboxRelay
 from shared_audits.settings import ServiceSettings
@@ -48,17 +51,20 @@ class ServiceRuntime:
     consumer: EventConsumer
     links: MongoLinkProjection
     token_verifier: TokenVerifier
+    metrics: ServiceMetrics
     produced_topics: list[TopicSpec] = field(default_factory=list)
     consumed_topics: list[TopicSpec] = field(default_factory=list)
     startup_hooks: list[StartupHook] = field(default_factory=list)
     # Run at shutdown, before the relay and broker stop (background jobs end here).
     shutdown_hooks: list[StartupHook] = field(default_factory=list)
     readiness_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    outbox_collections: list[AsyncCollection] = field(default_factory=list)
 
     def store(self, collection_name: str, model: type[A]) -> MongoAggregateStore[A]:
         """An aggregate store whose outbox the relay publishes."""
         collection = self.database[collection_name]
         self.relay.watch(collection)
+        self.outbox_collections.append(collection)
         return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify)
 
 
@@ -78,10 +84,14 @@ def build_runtime(
     )
     mongo = build_mongo_client(settings)
     database = mongo[settings.database_name]
-    broker = build_broker(settings.kafka_bootstrap, tracer_provider, settings.service_name)
+    metrics = ServiceMetrics(settings.service_name)
+    broker = build_broker(
+        settings.kafka_bootstrap, tracer_provider, settings.service_name, settings.kafka_client_options
+    )
     relay = OutboxRelay(broker, [], settings.outbox_sweep_seconds)
     consumer = EventConsumer(
-        ProcessedEvents(database["processed_events"]), DeadLetters(broker, settings.service_name)
+        ProcessedEvents(database["processed_events"]),
+        DeadLetters(broker, settings.service_name, metrics.dead_letters),
     )
     links = MongoLinkProjection(database["member_factory_links"])
     runtime = ServiceRuntime(
@@ -94,6 +104,7 @@ def build_runtime(
         consumer=consumer,
         links=links,
         token_verifier=TokenVerifier(settings.jwks_url, settings.token_issuer, settings.token_audience),
+        metrics=metrics,
         produced_topics=produced_topics,
         consumed_topics=list(consumed_topics),
     )
@@ -118,12 +129,24 @@ def _kafka_check(broker: KafkaBroker) -> Callable[[], Awaitable[None]]:
 def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: list[APIRouter]) -> FastAPI:
     """One ASGI app serving the service's routes under its gateway prefix, plus health."""
     settings = runtime.settings
+    lag = (
+        ConsumerLag(
+            settings.kafka_bootstrap,
+            settings.service_name,
+            [topic.name for topic in runtime.consumed_topics],
+            settings.kafka_client_options,
+        )
+        if runtime.consumer.handled_types
+        else None
+    )
+    sampler = MetricsSampler(runtime.metrics, lag, runtime.outbox_collections)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(
             settings.kafka_bootstrap,
             [*runtime.produced_topics, *runtime.consumed_topics, runtime.consumer.dead_letter_topic],
+            settings.kafka_client_options,
         )
         for hook in runtime.startup_hooks:
             await hook()
@@ -131,12 +154,14 @@ def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: lis
             subscribe(runtime.broker, runtime.consumer, runtime.consumed_topics, group_id=settings.service_name)
         await runtime.broker.start()
         runtime.relay.start()
+        sampler.start()
         logger.info("service started", extra={"prefix": prefix})
         try:
             yield
         finally:
             for hook in runtime.shutdown_hooks:
                 await hook()
+            await sampler.stop()
             await runtime.relay.stop()
             await runtime.broker.stop()
             await runtime.token_verifier.aclose()
@@ -153,6 +178,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: lis
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     install_problem_handlers(app)
+    runtime.metrics.install(app)
     add_health_routes(app, runtime.readiness_checks)
     for router in routers:
         app.include_router(router, prefix=prefix)

@@ -6,6 +6,8 @@ production deployment cannot start with a well-known secret.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +21,10 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # PLAINTEXT locally; SASL_PLAINTEXT or SASL_SSL with SCRAM-SHA-512 credentials in a cluster.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
     mongo_url: str = "mongodb://127.0.0.1:27018/"
     mongo_database: str = ""
     mongo_timeout_ms: int = 3000
@@ -32,6 +38,23 @@ class ServiceSettings(BaseSettings):
 
     # How often the outbox relay sweeps for events a crash may have left behind.
     outbox_sweep_seconds: float = 1.0
+
+    @property
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Security options for aiokafka clients (admin, consumers) of this service."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        options: dict[str, Any] = {
+            "security_protocol": self.kafka_security_protocol,
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": self.kafka_sasl_username or "",
+            "sasl_plain_password": self.kafka_sasl_password or "",
+        }
+        if self.kafka_security_protocol == "SASL_SSL":
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context()
+        return options
 
     @property
     def database_name(self) -> str:

@@ -1,0 +1,123 @@
+"""Prometheus metrics of one service process, served at ``/metrics``.
+
+Each app gets its own registry (several apps may share a process in tests).
+Request rate, errors and latency come from a middleware; dead letters are
+counted where they are parked; consumer lag and outbox backlog are sampled in
+the background, because measuring them costs a round trip to Kafka or Mongo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared_audits.lag import ConsumerLag
+
+logger = logging.getLogger(__name__)
+
+# Sampling consumer lag and the outbox this often is cheap and fresh enough for alerts.
+SAMPLE_SECONDS = 15.0
+
+
+class ServiceMetrics:
+    """The metrics of one service, in a registry of its own."""
+
+    def __init__(self, service_name: str) -> None:
+        self.service_name = service_name
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
+        )
+        self.request_seconds = Histogram(
+            "http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "dead_letters_total", "Events parked on the dead-letter topic", ["source_topic"], registry=self.registry
+        )
+        self.consumer_lag = Gauge(
+            "kafka_consumer_lag", "Records not yet handled by this service's consumer group", ["topic"],
+            registry=self.registry,
+        )
+        self.outbox_backlog = Gauge(
+            "outbox_backlog_documents", "Aggregate documents whose outbox still holds events", ["collection"],
+            registry=self.registry,
+        )
+
+    def render(self) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def install(self, app: FastAPI) -> None:
+        """Count and time every request by its route template, and serve ``/metrics``."""
+
+        @app.middleware("http")
+        async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            started = time.perf_counter()
+            status = 500
+            try:
+                response = await call_next(request)
+                status = response.status_code
+                return response
+            finally:
+                route = request.scope.get("route")
+                # The template (/caps/{cap_id}), never the raw path: ids would explode the label space.
+                template = getattr(route, "path", "unmatched")
+                if template not in ("/metrics", "/healthz", "/readyz"):
+                    self.requests.labels(request.method, template, str(status)).inc()
+                    self.request_seconds.labels(request.method, template).observe(time.perf_counter() - started)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return self.render()
+
+
+class MetricsSampler:
+    """Refreshes the gauges that need a query: consumer lag and outbox backlog."""
+
+    def __init__(
+        self,
+        metrics: ServiceMetrics,
+        lag: ConsumerLag | None,
+        outboxes: list[AsyncCollection],
+        interval: float = SAMPLE_SECONDS,
+    ) -> None:
+        self._metrics = metrics
+        self._lag = lag
+        self._outboxes = outboxes
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def sample_once(self) -> None:
+        for collection in self._outboxes:
+            pending = await collection.count_documents({"outbox.0": {"$exists": True}})
+            self._metrics.outbox_backlog.labels(collection.name).set(pending)
+        if self._lag is not None:
+            for topic, lag in (await self._lag.by_topic()).items():
+                self._metrics.consumer_lag.labels(topic).set(lag)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="metrics-sampler")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sample_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a metric gap is not worth a crash; said at debug level
+                logger.debug("metrics sampling failed", exc_info=True)
+            await asyncio.sleep(self._interval)

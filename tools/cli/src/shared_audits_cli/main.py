@@ -1,0 +1,256 @@
+"""``shared-audits``: the operator's and integrator's command line.
+
+Every command takes its addresses and credentials from options or the
+environment (GATEWAY_URL, KAFKA_BOOTSTRAP, CLIENT_ID, CLIENT_SECRET), with the
+local stack's defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from shared_audits.lag import ConsumerLag
+from shared_audits_cli import asyncapi, portability
+from shared_audits_cli.dead_letters import replay_dead_letters
+from shared_audits_client.api import ApiError, PlatformClient
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+console = Console(stderr=True, soft_wrap=True)  # long paths and ids stay on one line
+
+SERVICES = ["access-control", "factory-registry", "audit-service", "cap-service", "evidence-store", "notifier"]
+REPO_DOCS = Path(__file__).resolve().parents[4] / "docs" / "asyncapi"
+
+Gateway = Annotated[str, typer.Option(envvar="GATEWAY_URL", help="the platform's gateway")]
+Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP", help="Kafka bootstrap servers")]
+ClientId = Annotated[str, typer.Option(envvar="CLIENT_ID", help="your organisation's client id")]
+ClientSecret = Annotated[str, typer.Option(envvar="CLIENT_SECRET", help="its client secret", hide_input=True)]
+DEFAULT_GATEWAY = "http://127.0.0.1:8080"
+DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+        transient=not sys.stderr.isatty(),
+    )
+
+
+def _login(gateway: str, client_id: str, client_secret: str) -> PlatformClient:
+    try:
+        return PlatformClient.login(gateway, client_id, client_secret)
+    except ApiError as error:
+        console.print(f"[red]login refused[/red]: {error.problem.get('detail', error)}")
+        raise typer.Exit(1) from error
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option(help="directory for export.json and the CSV files")],
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Export everything your organisation may see, as JSON and CSV (data portability)."""
+    client = _login(gateway, client_id, client_secret)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("factories", total=None)
+            factories = client.factories()
+            progress.update(task, total=len(factories))
+            export = portability.export_member(client, lambda _: progress.advance(task))
+    finally:
+        client.close()
+    written = portability.write_export(export, out)
+    console.print(
+        f"exported {len(export.factories)} factories, {len(export.audits)} audits, {len(export.caps)} CAPs, "
+        f"{len(export.evidence)} evidence files, {len(export.inbox)} notifications to {out} ({len(written)} files)"
+    )
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[Path, typer.Argument(help="an export directory or its export.json")],
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Import an export into your organisation: link to the same factories, with the same relationships."""
+    try:
+        document = portability.read_export(source)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot import[/red]: {error}")
+        raise typer.Exit(2) from error
+    client = _login(gateway, client_id, client_secret)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("links", total=len(document["links"]))
+            result = portability.import_links(client, document, lambda _: progress.advance(task))
+    finally:
+        client.close()
+    console.print(f"linked {len(result.linked)}, already linked {len(result.already_linked)}, refused {len(result.refused)}")
+    for factory_id, reason in result.refused.items():
+        console.print(f"  [yellow]{factory_id}[/yellow]: {reason}")
+    if result.refused:
+        raise typer.Exit(1)
+
+
+@app.command("seed")
+def seed_command(
+    operator_id: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_ID")] = "operator",
+    operator_secret: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_SECRET", hide_input=True)] = "dev-operator-secret-change-me",
+    count: Annotated[int, typer.Option(min=1, max=50, help="how many factories to play the story for")] = 1,
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Seed demo data: play the walking-skeleton story (site, members, audit, CAP, evidence, decision)."""
+    from shared_audits_client.story import assemble_cast, walk_skeleton
+
+    with _progress() as progress:
+        task = progress.add_task("demo factories", total=count)
+        for _ in range(count):
+            cast = assemble_cast(gateway, operator_id, operator_secret)
+            try:
+                run = walk_skeleton(cast)
+            finally:
+                cast.close()
+            progress.advance(task)
+            console.print(f"factory {cast.factory_id}: CAP {run.cap['cap_id']} item accepted")
+
+
+@app.command("replay-dead-letters")
+def replay_command(
+    service: Annotated[str, typer.Argument(help="the service whose dead letters to replay")],
+    event_type: Annotated[str | None, typer.Option("--type", help="only letters whose original has this type")] = None,
+    since: Annotated[datetime | None, typer.Option(help="only letters parked at or after this time (UTC)")] = None,
+    dry_run: Annotated[bool, typer.Option(help="show what would be replayed, change nothing")] = False,
+    bootstrap: Bootstrap = DEFAULT_BOOTSTRAP,
+) -> None:
+    """Re-publish the parked events of a service to their source topics (once the cause is fixed)."""
+    if service not in SERVICES:
+        console.print(f"[red]unknown service[/red] {service!r}; one of {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+
+    def matches(letter: dict) -> bool:
+        if since is not None:
+            parked_at = datetime.fromisoformat(letter.get("dead_lettered_at", "1970-01-01T00:00:00+00:00"))
+            if parked_at < (since if since.tzinfo else since.replace(tzinfo=UTC)):
+                return False
+        if event_type is None:
+            return True
+        try:
+            return json.loads(letter["original"]).get("type") == event_type
+        except (ValueError, AttributeError):
+            return False
+
+    with _progress() as progress:
+        task = progress.add_task(f"replaying {service}", total=None)
+        report = asyncio.run(
+            replay_dead_letters(bootstrap, service, matches=matches, dry_run=dry_run,
+                                progress=lambda _: progress.advance(task))
+        )
+    verb = "would replay" if dry_run else "replayed"
+    console.print(f"{verb} {len(report.replayed)} dead letters of {service}; skipped {len(report.skipped)}")
+    for letter in report.replayed:
+        console.print(f"  {letter['source_topic']}: {letter['reason']}")
+
+
+@app.command("lag")
+def lag_command(
+    services: Annotated[list[str] | None, typer.Argument(help="services (consumer groups); all by default")] = None,
+    bootstrap: Bootstrap = DEFAULT_BOOTSTRAP,
+) -> None:
+    """Show each service's consumer lag per topic and partition."""
+    table = Table("service", "topic", "partition", "committed", "end", "lag")
+    total = 0
+    for service in services or SERVICES:
+        for entry in asyncio.run(ConsumerLag(bootstrap, service, None).by_partition()):
+            total += entry.lag
+            committed = "-" if entry.committed is None else str(entry.committed)
+            table.add_row(service, entry.topic, str(entry.partition), committed, str(entry.end), str(entry.lag))
+    Console().print(table)
+    console.print(f"total lag: {total}")
+
+
+@app.command("rotate-keys")
+def rotate_keys_command(
+    client_id: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_ID")] = "operator",
+    client_secret: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_SECRET", hide_input=True)] = "dev-operator-secret-change-me",
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Rotate access-control's token-signing key (old keys stay in the JWKS until their tokens expire)."""
+    client = _login(gateway, client_id, client_secret)
+    try:
+        rotation = [
+            path for path, operations in client.openapi("/access").get("paths", {}).items()
+            if "rotat" in path and "post" in operations
+        ]
+        if not rotation:
+            # access-control has no rotation endpoint yet (another change adds it): say so, change nothing.
+            console.print(
+                "[yellow]access-control offers no key-rotation endpoint yet[/yellow]; nothing was changed. "
+                "Until it does, see docs/operator-guide.md (rotate signing keys)."
+            )
+            raise typer.Exit(3)
+        result = client.call("POST", rotation[0])
+    finally:
+        client.close()
+    console.print_json(data=result)
+
+
+@app.command("kafka-member-user")
+def kafka_member_user_command(
+    member_id: Annotated[str, typer.Argument(help="the member organisation's id")],
+    cluster: Annotated[str, typer.Option(help="the Strimzi Kafka cluster")] = "shared-audits",
+) -> None:
+    """Print the Strimzi KafkaUser that lets a member read only its own feed topic."""
+    name = f"member-{member_id}".lower()[:63].rstrip("-")
+    user = {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": {"strimzi.io/cluster": cluster}},
+        "spec": {
+            "authentication": {"type": "scram-sha-512"},
+            "authorization": {
+                "type": "simple",
+                "acls": [
+                    {"resource": {"type": "topic", "name": f"ics.feed.{member_id}.v1", "patternType": "literal"},
+                     "operations": ["Describe", "Read"]},
+                    {"resource": {"type": "group", "name": name, "patternType": "prefix"}, "operations": ["Read"]},
+                ],
+            },
+        },
+    }
+    typer.echo(yaml.safe_dump(user, sort_keys=False))
+
+
+@app.command("asyncapi")
+def asyncapi_command(
+    check: Annotated[bool, typer.Option(help="fail if the committed documents differ from the contracts")] = False,
+    out: Annotated[Path, typer.Option(help="where the documents live")] = REPO_DOCS,
+) -> None:
+    """Write the AsyncAPI documents of every topic from the contracts (or check they are current)."""
+    if check:
+        problems = asyncapi.drift(out)
+        for problem in problems:
+            console.print(problem)
+        if problems:
+            console.print("[red]AsyncAPI documents are stale[/red]: run `shared-audits asyncapi`")
+            raise typer.Exit(1)
+        console.print(f"AsyncAPI documents in {out} match the contracts")
+        return
+    for path in asyncapi.write(out):
+        console.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    app()
