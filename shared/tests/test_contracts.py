@@ -45,3 +45,21 @@ def test_outbox_entries_carry_topic_envelope_and_event_id() -> None:
     assert entry["topic"] == "ics.cap.v1"
     assert entry["event_id"] == entry["envelope"]["event_id"]
     assert entry["envelope"]["payload"]["progress"] == {"items_closed": 1, "items_total": 2}
+
+
+def test_a_scoped_client_acts_only_within_its_scopes_and_users_by_their_roles() -> None:
+    from shared_audits.auth import Principal
+    from shared_audits.contracts.enums import ClientScope, OrganisationKind
+    from shared_audits.errors import PermissionDeniedError
+    from shared_audits.http import ServiceScopes
+
+    caps = ServiceScopes(read=ClientScope.CAPS_READ, write=ClientScope.CAPS_WRITE)
+    reader = Principal("c", "m", OrganisationKind.MEMBER, scopes=frozenset({"caps:read"}))
+    caps.check(reader, "GET")
+    with pytest.raises(PermissionDeniedError, match="caps:write"):
+        caps.check(reader, "POST")
+    caps.check(Principal("u", "m", OrganisationKind.MEMBER), "POST")  # no scopes: roles decide
+    with pytest.raises(PermissionDeniedError):
+        ServiceScopes(read=ClientScope.FEED_READ).check(
+            Principal("c", "m", OrganisationKind.MEMBER, scopes=frozenset({"feed:read"})), "PUT"
+        )

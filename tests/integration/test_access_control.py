@@ -29,6 +29,20 @@ def test_a_members_system_works_within_its_scopes_until_revoked(gateway: Gateway
     assert gateway.ok("GET", "/access/links", erp_token) == []
     refused = gateway.call("POST", "/access/links", erp_token, json={"factory_id": "any"})
     assert refused.status_code == 403 and "links:write" in refused.json()["detail"]
+    # Every other service holds a scoped client to its scopes too, before looking at ids.
+    for method, path, scope in [
+        ("GET", "/caps/caps/any", "caps:read"),
+        ("POST", "/caps/caps/any/items/any/decisions", "caps:write"),
+        ("GET", "/audits/audits/any", "audits:read"),
+        ("GET", "/evidence/files/any", "evidence:read"),
+        ("GET", "/notifier/inbox", "feed:read"),
+        ("GET", "/registry/factories", "factories:read"),
+    ]:
+        refused = gateway.call(method, path, erp_token, json={"decision": "accept"} if method == "POST" else None)
+        assert refused.status_code == 403 and scope in refused.json()["detail"], (path, refused.text)
+    reader = gateway.ok("POST", "/access/clients", brand_admin, status=201, json={"name": "BI", "scopes": ["caps:read"]})
+    reader_token = gateway.client_token(reader["client_id"], reader["client_secret"])
+    assert gateway.call("GET", "/caps/caps/any", reader_token).status_code == 404  # allowed in, nothing to see
 
     gateway.ok("DELETE", f"/access/clients/{erp['client_id']}", brand_admin)
     data = {"grant_type": "client_credentials", "client_id": erp["client_id"], "client_secret": erp["client_secret"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -14,6 +15,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared_audits.auth import Principal, TokenVerifier
+from shared_audits.contracts.enums import ClientScope
 from shared_audits.errors import (
     ConflictError,
     DomainError,
@@ -119,9 +121,33 @@ def principal_dependency(
     ) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise UnauthenticatedError("a bearer token is required")
-        return await verifier_of(request).verify(credentials.credentials)
+        principal = await verifier_of(request).verify(credentials.credentials)
+        required = getattr(request.app.state, "client_scopes", None)
+        if required is not None:
+            required.check(principal, request.method)
+        return principal
 
     return current_principal
+
+
+@dataclass(frozen=True)
+class ServiceScopes:
+    """The scopes a member's machine client needs here: one to read, one to write.
+
+    A client created with scopes acts only within them; users and an
+    organisation's primary client (no scopes) act by their roles.
+    """
+
+    read: ClientScope
+    write: ClientScope | None = None
+
+    def check(self, principal: Principal, method: str) -> None:
+        if not principal.scopes:
+            return
+        needed = self.read if method in ("GET", "HEAD", "OPTIONS") else self.write
+        if needed is None or needed.value not in principal.scopes:
+            name = needed.value if needed else "a write scope this service offers"
+            raise PermissionDeniedError(f"this client lacks the scope {name}")
 
 
 def verifier_from_state(request: Request) -> TokenVerifier:

@@ -24,7 +24,7 @@ from shared_audits.auth import TokenVerifier
 from shared_audits.consumer import DeadLetters, EventConsumer, ProcessedEvents, subscribe
 from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked
 from shared_audits.contracts.topics import ACCESS, TopicSpec
-from shared_audits.http import add_health_routes, install_problem_handlers
+from shared_audits.http import ServiceScopes, add_health_routes, install_problem_handlers
 from shared_audits.kafka import build_broker, ensure_topics
 from shared_audits.lag import ConsumerLag
 from shared_audits.links import MongoLinkProjection
@@ -126,7 +126,14 @@ def _kafka_check(broker: KafkaBroker) -> Callable[[], Awaitable[None]]:
     return check
 
 
-def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: list[APIRouter]) -> FastAPI:
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    prefix: str,
+    routers: list[APIRouter],
+    client_scopes: ServiceScopes | None = None,
+) -> FastAPI:
     """One ASGI app serving the service's routes under its gateway prefix, plus health."""
     settings = runtime.settings
     lag = (
@@ -177,6 +184,7 @@ def create_app(runtime: ServiceRuntime, *, title: str, prefix: str, routers: lis
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
+    app.state.client_scopes = client_scopes
     install_problem_handlers(app)
     runtime.metrics.install(app)
     add_health_routes(app, runtime.readiness_checks)

@@ -3,6 +3,9 @@
 from datetime import timedelta
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.contracts.events import AuditMandated, FactoryRegistered
+from shared_audits.runtime import build_runtime, create_app
 
 from access_control.adapters.known_factories import MongoKnownFactories
 from access_control.adapters.rules import load_accreditation_rules
@@ -21,9 +24,6 @@ from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
-from shared_audits.contracts import topics
-from shared_audits.contracts.events import AuditMandated, FactoryRegistered
-from shared_audits.runtime import build_runtime, create_app
 
 PREFIX = "/access"
 

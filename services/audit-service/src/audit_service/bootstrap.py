@@ -1,6 +1,17 @@
 """Composition root of audit-service."""
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.contracts.enums import ClientScope
+from shared_audits.contracts.events import (
+    AuditReportPublished,
+    CodeOfConductSigned,
+    FactoryProfileSubmitted,
+    FactoryRegistered,
+    OrganisationRegistered,
+)
+from shared_audits.http import ServiceScopes
+from shared_audits.runtime import build_runtime, create_app
 
 from audit_service.adapters.audit_companies import MongoAuditCompanies
 from audit_service.adapters.readiness import MongoReadiness
@@ -11,15 +22,6 @@ from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
 from audit_service.entrypoints.scheduler import PeriodicJob
 from audit_service.service_layer.handlers import AuditHandlers
-from shared_audits.contracts import topics
-from shared_audits.contracts.events import (
-    AuditReportPublished,
-    CodeOfConductSigned,
-    FactoryProfileSubmitted,
-    FactoryRegistered,
-    OrganisationRegistered,
-)
-from shared_audits.runtime import build_runtime, create_app
 
 PREFIX = "/audits"
 
@@ -64,6 +66,12 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     runtime.startup_hooks.append(prepare)
     runtime.shutdown_hooks.append(due_dates.stop)
-    app = create_app(runtime, title="audit-service", prefix=PREFIX, routers=[router])
+    app = create_app(
+        runtime,
+        title="audit-service",
+        prefix=PREFIX,
+        routers=[router],
+        client_scopes=ServiceScopes(read=ClientScope.AUDITS_READ, write=ClientScope.AUDITS_WRITE),
+    )
     app.state.audit_handlers = handlers
     return app

@@ -1,16 +1,18 @@
 """Composition root of cap-service."""
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.contracts.enums import ClientScope
+from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
+from shared_audits.http import ServiceScopes
+from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 from cap_service.adapters.rules import load_deadline_rules
 from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.routes import router
 from cap_service.service_layer.handlers import CapHandlers
-from shared_audits.contracts import topics
-from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
-from shared_audits.runtime import build_runtime, create_app
-from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/caps"
 
@@ -40,6 +42,12 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     runtime.startup_hooks += [prepare, overdue_job.start]
     runtime.shutdown_hooks.append(overdue_job.stop)
-    app = create_app(runtime, title="cap-service", prefix=PREFIX, routers=[router])
+    app = create_app(
+        runtime,
+        title="cap-service",
+        prefix=PREFIX,
+        routers=[router],
+        client_scopes=ServiceScopes(read=ClientScope.CAPS_READ, write=ClientScope.CAPS_WRITE),
+    )
     app.state.cap_handlers = handlers
     return app

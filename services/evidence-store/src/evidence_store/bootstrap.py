@@ -1,6 +1,12 @@
 """Composition root of evidence-store."""
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.contracts.enums import ClientScope
+from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened
+from shared_audits.http import ServiceScopes
+from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 from evidence_store.adapters.cap_items import MongoCapItems
 from evidence_store.adapters.object_store import EvidenceBucket
@@ -9,10 +15,6 @@ from evidence_store.domain.model import Evidence
 from evidence_store.domain.upload import UploadSession
 from evidence_store.entrypoints.http.routes import router
 from evidence_store.service_layer.handlers import EvidenceHandlers
-from shared_audits.contracts import topics
-from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened
-from shared_audits.runtime import build_runtime, create_app
-from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/evidence"
 
@@ -55,6 +57,12 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
                                     handlers.expire_abandoned_uploads)
     runtime.startup_hooks += [prepare, abandoned_uploads.start]
     runtime.shutdown_hooks.append(abandoned_uploads.stop)
-    app = create_app(runtime, title="evidence-store", prefix=PREFIX, routers=[router])
+    app = create_app(
+        runtime,
+        title="evidence-store",
+        prefix=PREFIX,
+        routers=[router],
+        client_scopes=ServiceScopes(read=ClientScope.EVIDENCE_READ),
+    )
     app.state.evidence_handlers = handlers
     return app

@@ -1,13 +1,13 @@
 """Composition root of factory-registry."""
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.runtime import build_runtime, create_app
 
 from factory_registry.config import Settings
 from factory_registry.domain.model import Factory
 from factory_registry.entrypoints.http.routes import router
 from factory_registry.service_layer.handlers import FactoryRegistry
-from shared_audits.contracts import topics
-from shared_audits.runtime import build_runtime, create_app
 
 PREFIX = "/registry"
 

@@ -1,6 +1,12 @@
 """Composition root of notifier."""
 
 from fastapi import FastAPI
+from shared_audits.contracts import topics
+from shared_audits.contracts.enums import ClientScope
+from shared_audits.contracts.events import EVENT_TYPES
+from shared_audits.http import ServiceScopes
+from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 from notifier.adapters.deliveries import MongoDeliveries
 from notifier.adapters.feeds import KafkaMemberFeeds
@@ -15,10 +21,6 @@ from notifier.entrypoints.http.channels import router as channels_router
 from notifier.entrypoints.http.routes import router
 from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
-from shared_audits.contracts import topics
-from shared_audits.contracts.events import EVENT_TYPES
-from shared_audits.runtime import build_runtime, create_app
-from shared_audits.scheduling import PeriodicJob
 
 PREFIX = "/notifier"
 SOURCE_TOPICS = [topics.ACCESS, topics.REGISTRY, topics.AUDIT, topics.CAP, topics.EVIDENCE]
@@ -70,7 +72,13 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.startup_hooks += [inbox.ensure_indexes, factory_log.ensure_indexes, deliveries.ensure_indexes,
                               recipients.ensure_indexes, prepare, dispatcher.start, digests.start]
     runtime.shutdown_hooks += [dispatcher.stop, digests.stop, sender.aclose]
-    app = create_app(runtime, title="notifier", prefix=PREFIX, routers=[router, channels_router])
+    app = create_app(
+        runtime,
+        title="notifier",
+        prefix=PREFIX,
+        routers=[router, channels_router],
+        client_scopes=ServiceScopes(read=ClientScope.FEED_READ),
+    )
     app.state.notifier_handlers = handlers
     app.state.channel_handlers = channels
     app.state.webhook_allow_http = settings.webhook_allow_http
