@@ -49,7 +49,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
         status = error.status or next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), 400)
-        return problem(status, error.title, error.detail)
+        return problem(status, error.title, error.detail, **error.extensions)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
