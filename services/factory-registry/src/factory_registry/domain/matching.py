@@ -18,7 +18,7 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
 def normalise(text: str | None, ignored_words: frozenset[str] = frozenset()) -> str:
-    """Lower case, accents and punctuation removed, legal-form words dropped, tokens sorted out by rapidfuzz."""
+    """Lower case, accents and punctuation removed, legal-form words (ltd, pvt, ...) dropped."""
     if not text:
         return ""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from factory_registry.domain.errors import InvalidFieldsError, field_problem
 from factory_registry.domain.matching import SearchCriteria
 from factory_registry.domain.model import Factory, site_card
 from factory_registry.domain.profile import FactoryProfile
@@ -25,7 +26,6 @@ from factory_registry.entrypoints.http.schemas import (
     SupplyChainOut,
 )
 from factory_registry.service_layer.handlers import FactoryRegistry, SupplyChainLink
-from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["factories"])
@@ -90,7 +90,7 @@ async def search_factories(
 ) -> list[SearchResult]:
     if not (name or identifier):
         # Country or city alone would list a region's sites: a sourcing tool, which the platform is not.
-        raise InvalidRequestError("search by name or identifier (country and city narrow the search)")
+        raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
     criteria = SearchCriteria(name=name, country=country, city=city, identifier=identifier)
     return [SearchResult(**site_card(site), score=score) for site, score in await handlers.search(caller, criteria)]
 
