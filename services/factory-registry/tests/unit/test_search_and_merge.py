@@ -27,6 +27,9 @@ async def test_a_member_finds_unlinked_sites_by_name_country_city_or_identifier(
     assert [s.id for s, _ in in_bd] == [sunrise.id]
     assert [s.id for s, _ in await registry.search(searcher, SearchCriteria(identifier="123-456-789"))] == [sunrise.id]
     assert await registry.search(searcher, SearchCriteria(name="zzzzzz")) == []
+    # Every word narrows; a typo or a prefix still finds the site.
+    assert [s.id for s, _ in await registry.search(searcher, SearchCriteria(name="sunrse garm"))] == [sunrise.id]
+    assert await registry.search(searcher, SearchCriteria(name="sunrise knitting")) == []
 
 
 async def test_factories_and_auditors_do_not_search(registry: FactoryRegistry) -> None:

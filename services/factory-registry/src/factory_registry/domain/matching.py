@@ -88,8 +88,18 @@ def search_score(site: Factory, criteria: SearchCriteria, rules: SearchRules) ->
             return None
     if not criteria.name:
         return 100.0
-    score = fuzz.partial_ratio(normalise(criteria.name), normalise(site.name))
-    return score if score >= rules.min_name_score else None
+    # Every word searched must match a word of the name (typos and prefixes allowed): the words narrow.
+    site_words = normalise(site.name).split()
+    scores = [max((_word_score(word, site_word) for site_word in site_words), default=0.0)
+              for word in normalise(criteria.name).split()]
+    if not scores or min(scores) < rules.min_name_score:
+        return None
+    return round(sum(scores) / len(scores), 1)
+
+
+def _word_score(searched: str, word: str) -> float:
+    prefix = fuzz.partial_ratio(searched, word) if len(searched) <= len(word) else 0.0
+    return max(fuzz.ratio(searched, word), prefix)
 
 
 def _compact(text: str) -> str:
