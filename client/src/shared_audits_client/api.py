@@ -102,9 +102,24 @@ class PlatformClient:
         """Any other operation (for tools that follow the OpenAPI documents)."""
         return self._call(method, path, **kwargs)
 
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The raw response, for callers that look at statuses and headers (redirects, problems)."""
+        return self._http.request(method, path, **kwargs)
+
     # factory-registry
-    def register_factory(self, name: str, country: str, city: str | None = None, address: str | None = None) -> dict:
-        body = {"name": name, "country": country, "city": city, "address": address}
+    def register_factory(
+        self,
+        name: str,
+        country: str,
+        city: str | None = None,
+        address: str | None = None,
+        confirm_new: bool = False,
+        **details: Any,
+    ) -> dict:
+        """Register a site; a lookalike answers 409 with candidates unless ``confirm_new``."""
+        body = {"name": name, "country": country, "city": city, "address": address, **details}
+        if confirm_new:
+            body["confirm_new"] = True
         return self._call("POST", "/registry/factories", json=body)
 
     def factory(self, factory_id: str) -> dict:
@@ -112,6 +127,28 @@ class PlatformClient:
 
     def factories(self) -> list[dict]:
         return self._call("GET", "/registry/factories")
+
+    def search_factories(self, **criteria: str) -> list[dict]:
+        return self._call("GET", "/registry/search", params=criteria)
+
+    def merge_factories(self, merged_factory_id: str, surviving_factory_id: str) -> dict:
+        body = {"merged_factory_id": merged_factory_id, "surviving_factory_id": surviving_factory_id}
+        return self._call("POST", "/registry/merges", json=body)
+
+    def submit_profile(self, factory_id: str, profile: dict) -> dict:
+        return self._call("POST", f"/registry/factories/{factory_id}/profiles", json=profile)
+
+    def profile(self, factory_id: str, profile_version: int | None = None) -> dict:
+        if profile_version is None:
+            return self._call("GET", f"/registry/factories/{factory_id}/profile")
+        return self._call("GET", f"/registry/factories/{factory_id}/profiles/{profile_version}")
+
+    def profile_history(self, factory_id: str) -> list[dict]:
+        return self._call("GET", f"/registry/factories/{factory_id}/profiles")
+
+    def supply_chain(self, factory_id: str, direction: str) -> dict:
+        """``direction`` is ``upstream`` (its subcontractors) or ``downstream`` (whom it works for)."""
+        return self._call("GET", f"/registry/factories/{factory_id}/supply-chain/{direction}")
 
     # audit-service
     def mandate_audit(self, factory_id: str, audit_company_id: str, **options: str) -> dict:

@@ -54,7 +54,10 @@ def assemble_cast(
     """Register a site and the organisations of the story, each with its own credentials."""
     label = label or uuid.uuid4().hex[:6]
     operator = PlatformClient.login(gateway_url, operator_id, operator_secret)
-    site = operator.register_factory(f"Sunrise Garments {label}", "BD", city="Gazipur", address="Plot 7, BSCIC")
+    # Every story registers its own site on purpose, so it confirms that the lookalike is new.
+    site = operator.register_factory(
+        f"Sunrise Garments {label}", "BD", city="Gazipur", address="Plot 7, BSCIC", confirm_new=True
+    )
     factory_id = site["factory_id"]
     # access-control learns of the site through FactoryRegistered; until then it is unknown there.
     factory_org = eventually(lambda: operator.register_organisation(f"Sunrise Garments {label} (site)", "factory", factory_id))

@@ -11,10 +11,13 @@ class DomainError(Exception):
     title = "Request refused"
     # A subclass may name its own HTTP status; otherwise its category decides.
     status: int | None = None
+    # Extra members of the problem body (RFC 9457 extensions), e.g. field-level ``errors``.
+    extensions: dict[str, object]
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extensions = {}
 
 
 class NotFoundError(DomainError):

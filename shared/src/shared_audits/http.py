@@ -51,9 +51,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
         status = error.status or next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), 400)
-        # A domain error may list field-level problems, like a schema error does.
-        extra = {"errors": error.errors} if getattr(error, "errors", None) else {}
-        return problem(status, error.title, error.detail, **extra)
+        return problem(status, error.title, error.detail, **error.extensions)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

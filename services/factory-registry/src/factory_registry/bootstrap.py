@@ -2,10 +2,17 @@
 
 from fastapi import FastAPI
 from shared_audits.contracts import topics
+from shared_audits.contracts.enums import ClientScope
+from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 
+from factory_registry.adapters.identifier_claims import MongoIdentifierClaims
+from factory_registry.adapters.profiles import MongoProfileVersions
+from factory_registry.adapters.rules import load_registry_rules
 from factory_registry.config import Settings
 from factory_registry.domain.model import Factory
+from factory_registry.domain.profile import FactoryProfile
+from factory_registry.entrypoints.http.redirects import install_merge_redirects
 from factory_registry.entrypoints.http.routes import router
 from factory_registry.service_layer.handlers import FactoryRegistry
 
@@ -17,7 +24,24 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime = build_runtime(
         settings, produced_topics=[topics.REGISTRY], consumed_topics=[], span_processors=span_processors
     )
-    registry = FactoryRegistry(factories=runtime.store("factories", Factory), links=runtime.links)
-    app = create_app(runtime, title="factory-registry", prefix=PREFIX, routers=[router])
+    factories = runtime.store("factories", Factory)
+    profiles = MongoProfileVersions(runtime.store("factory_profiles", FactoryProfile))
+    runtime.startup_hooks.append(profiles.ensure_indexes)
+    runtime.startup_hooks.append(lambda: factories.collection.create_index([("country", 1)]))
+    registry = FactoryRegistry(
+        factories=factories,
+        profiles=profiles,
+        identifiers=MongoIdentifierClaims(runtime.database["identifier_claims"]),
+        links=runtime.links,
+        rules=load_registry_rules(settings.registry_rules),
+    )
+    app = create_app(
+        runtime,
+        title="factory-registry",
+        prefix=PREFIX,
+        routers=[router],
+        client_scopes=ServiceScopes(read=ClientScope.FACTORIES_READ),
+    )
+    install_merge_redirects(app)
     app.state.factory_registry = registry
     return app

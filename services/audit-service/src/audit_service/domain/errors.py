@@ -13,6 +13,7 @@ class ReportRejected(InvalidRequestError):
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems[:10]))
         self.errors = problems
+        self.extensions["errors"] = problems
 
 
 class AuditNotReady(InvalidRequestError):

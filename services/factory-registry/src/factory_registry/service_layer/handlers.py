@@ -1,4 +1,4 @@
-"""Use cases of factory-registry."""
+"""Use cases of factory-registry: sites, duplicates, merges, search, profiles, supply chain."""
 
 from __future__ import annotations
 
@@ -7,42 +7,108 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from factory_registry.domain.model import Factory
+from factory_registry.adapters.identifier_claims import STALE_AFTER, IdentifierClaims
+from factory_registry.adapters.profiles import ProfileVersions
+from factory_registry.domain.errors import (
+    DuplicateIdentifierError,
+    FactoryMergedError,
+    InvalidFieldsError,
+    PossibleDuplicateError,
+    field_problem,
+)
+from factory_registry.domain.matching import SearchCriteria, duplicate_matches, search_score
+from factory_registry.domain.model import Factory, SiteDetails, site_card
+from factory_registry.domain.profile import FactoryProfile, ProfileContent, rule_problems
+from factory_registry.domain.rules import RegistryRules
 from shared_audits.auth import Principal
-from shared_audits.errors import NotFoundError, PermissionDeniedError
+from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
 FactoryStore = MongoAggregateStore[Factory] | InMemoryAggregateStore[Factory]
+# Duplicate detection and search compare in the process; beyond this many sites use a text index.
+SCAN_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class SupplyChainLink:
+    """A site on the other side of a process; ``processes`` is None when the caller may not see them."""
+
+    site: Factory
+    processes: list[str] | None
 
 
 @dataclass
 class FactoryRegistry:
     factories: FactoryStore
+    profiles: ProfileVersions
+    identifiers: IdentifierClaims
     links: LinkProjection
+    rules: RegistryRules
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4())
 
-    async def register_factory(
-        self, caller: Principal, name: str, country: str, city: str | None, address: str | None
-    ) -> Factory:
+    # --- sites -------------------------------------------------------------------------------
+
+    async def register_factory(self, caller: Principal, details: SiteDetails, confirm_new: bool = False) -> Factory:
+        """Register a site unless its identifiers are taken or, unconfirmed, it looks like a known one."""
         if not (caller.is_operator or caller.is_member):
             raise PermissionDeniedError("only the operator or a member registers a production site")
-        factory = Factory.register(
-            str(uuid.uuid4()), name, country, city, address, caller.organisation_id, self.clock()
-        )
+        now = self.clock()
+        keys = details.identifiers.keys()
+        replaceable = await self._check_identifiers_free(keys, now)
+        if not confirm_new:
+            registered = await self.factories.find(limit=SCAN_LIMIT, country=details.country, merged_into=None)
+            matches = duplicate_matches(details, registered, self.rules.duplicates)
+            if matches:
+                raise PossibleDuplicateError(
+                    [{**site_card(m.site), "score": m.score, "matched_on": m.matched_on} for m in matches]
+                )
+        factory = Factory.register(self.new_id(), details, caller.organisation_id, now)
+        for key in keys.values():
+            await self.identifiers.claim(key, factory.id, now, replacing=replaceable.get(key))
         await self.factories.add(factory)
         return factory
 
+    async def _check_identifiers_free(self, keys: dict[str, str], now: datetime) -> dict[str, str]:
+        """Refuse identifiers held by a live site; return stale claims (site never written) to replace."""
+        holders = await self.identifiers.holders(list(keys.values()))
+        problems, existing, replaceable = [], [], {}
+        for field, key in keys.items():
+            if key not in holders:
+                continue
+            holder_id, claimed_at = holders[key]
+            holder = await self.factories.get(holder_id)
+            if holder is None and now - claimed_at > STALE_AFTER:
+                replaceable[key] = holder_id
+                continue
+            problems.append(field_problem(
+                f"body.identifiers.{field}", "already registered to another site", "duplicate_identifier"
+            ))
+            if holder is not None:
+                existing.append(site_card(holder))
+        if problems:
+            raise DuplicateIdentifierError(problems, existing)
+        return replaceable
+
     async def factory_for(self, caller: Principal, factory_id: str) -> Factory:
-        """A site the caller may see; any other id answers as if it did not exist."""
+        """A site the caller may see; any other id answers as if it did not exist.
+
+        A merged id raises ``FactoryMergedError`` (a redirect) for callers who may see either side.
+        """
         factory = await self.factories.get(factory_id)
-        if factory is None or not await may_see_factory(caller, factory_id, self.links):
+        if factory is None:
+            raise NotFoundError(f"factory {factory_id} not found")
+        visible = await may_see_factory(caller, factory_id, self.links)
+        if factory.merged_into and (visible or await may_see_factory(caller, factory.merged_into, self.links)):
+            raise FactoryMergedError(factory_id, factory.merged_into)
+        if not visible:
             raise NotFoundError(f"factory {factory_id} not found")
         return factory
 
     async def visible_factories(self, caller: Principal) -> list[Factory]:
         if caller.is_operator:
-            return await self.factories.find()
+            return await self.factories.find(limit=SCAN_LIMIT)
         if caller.is_member:
             ids = await self.links.factories_of(caller.organisation_id)
         elif caller.is_factory and caller.factory_id:
@@ -51,3 +117,114 @@ class FactoryRegistry:
             ids = []
         found = [await self.factories.get(factory_id) for factory_id in sorted(ids)]
         return [factory for factory in found if factory is not None]
+
+    async def search(self, caller: Principal, criteria: SearchCriteria) -> list[tuple[Factory, float]]:
+        """Sites a member may link to: any active site, shown only as a card by the entrypoint."""
+        if not (caller.is_operator or caller.is_member):
+            raise PermissionDeniedError("only members and the operator search the registry")
+        equals = {"country": criteria.country} if criteria.country else {}
+        sites = await self.factories.find(limit=SCAN_LIMIT, merged_into=None, **equals)
+        scored = [(site, search_score(site, criteria, self.rules.search)) for site in sites]
+        found = [(site, score) for site, score in scored if score is not None]
+        found.sort(key=lambda pair: (-pair[1], pair[0].name, pair[0].id))
+        return found[: self.rules.search.max_results]
+
+    async def merge(self, caller: Principal, merged_id: str, surviving_id: str) -> Factory:
+        """The operator declares two records one site; the merged id points to the survivor from now on."""
+        if not caller.is_operator:
+            raise PermissionDeniedError("only the operator merges sites")
+        if merged_id == surviving_id:
+            raise InvalidFieldsError([field_problem("body.surviving_factory_id", "a site cannot merge into itself")])
+        merged, surviving = await self.factories.get(merged_id), await self.factories.get(surviving_id)
+        for site, wanted in ((merged, merged_id), (surviving, surviving_id)):
+            if site is None:
+                raise NotFoundError(f"factory {wanted} not found")
+            if site.is_merged:
+                raise ConflictError(f"factory {wanted} was already merged into {site.merged_into}")
+        assert merged is not None and surviving is not None
+        merged.merge_into(surviving, self.clock())
+        await self.factories.save(merged)
+        return merged
+
+    # --- profiles ----------------------------------------------------------------------------
+
+    async def submit_profile(self, caller: Principal, factory_id: str, content: ProfileContent) -> FactoryProfile:
+        """The factory's own account submits a new version; earlier versions stay as they were."""
+        site = await self.factory_for(caller, factory_id)
+        if not (caller.is_factory and caller.factory_id == factory_id):
+            raise PermissionDeniedError("only the factory's own account submits its profile")
+        problems = rule_problems(content, self.rules)
+        for index, process in enumerate(content.processes):
+            problem = await self._subcontractor_problem(factory_id, process.subcontractor_id)
+            if problem:
+                problems.append(field_problem(f"body.processes.{index}.subcontractor_id", problem))
+        if problems:
+            raise InvalidFieldsError(problems)
+        latest = await self.profiles.latest(factory_id)
+        next_version = latest.profile_version + 1 if latest else 1
+        profile = FactoryProfile.submit(site, next_version, content, self.rules, caller.subject, self.clock())
+        await self.profiles.add(profile)
+        return profile
+
+    async def _subcontractor_problem(self, factory_id: str, subcontractor_id: str | None) -> str | None:
+        if subcontractor_id is None:
+            return None
+        if subcontractor_id == factory_id:
+            return "a site is not its own subcontractor; declare the process internal"
+        subcontractor = await self.factories.get(subcontractor_id)
+        if subcontractor is None:
+            return "no registered site has this id; register the subcontractor first"
+        if subcontractor.merged_into:
+            return f"this site was merged into {subcontractor.merged_into}; name that one"
+        return None
+
+    async def current_profile(self, caller: Principal, factory_id: str) -> FactoryProfile:
+        await self.factory_for(caller, factory_id)
+        profile = await self.profiles.latest(factory_id)
+        if profile is None:
+            raise NotFoundError(f"factory {factory_id} has not submitted a profile yet")
+        return profile
+
+    async def profile_history(self, caller: Principal, factory_id: str) -> list[FactoryProfile]:
+        await self.factory_for(caller, factory_id)
+        return await self.profiles.all_of(factory_id)
+
+    async def profile_version(self, caller: Principal, factory_id: str, profile_version: int) -> FactoryProfile:
+        await self.factory_for(caller, factory_id)
+        profile = await self.profiles.version(factory_id, profile_version)
+        if profile is None:
+            raise NotFoundError(f"factory {factory_id} has no profile version {profile_version}")
+        return profile
+
+    # --- supply chain ------------------------------------------------------------------------
+
+    async def upstream(self, caller: Principal, factory_id: str) -> list[SupplyChainLink]:
+        """The subcontractors the site's current profile names, with the processes they do for it."""
+        await self.factory_for(caller, factory_id)
+        profile = await self.profiles.latest(factory_id)
+        if profile is None:
+            return []
+        chain = []
+        for subcontractor_id in profile.subcontractor_ids:
+            site = await self.factories.get(subcontractor_id)
+            if site is not None:
+                processes = [p.name for p in profile.content.processes if p.subcontractor_id == subcontractor_id]
+                chain.append(SupplyChainLink(site, processes))
+        return chain
+
+    async def downstream(self, caller: Principal, factory_id: str) -> list[SupplyChainLink]:
+        """The sites whose current profile names this one as subcontractor.
+
+        Their processes are their profile data: shown only to callers who may see that site.
+        """
+        await self.factory_for(caller, factory_id)
+        chain = []
+        for profile in await self.profiles.current_naming_subcontractor(factory_id):
+            site = await self.factories.get(profile.factory_id)
+            if site is None:
+                continue
+            processes = None
+            if await may_see_factory(caller, site.id, self.links):
+                processes = [p.name for p in profile.content.processes if p.subcontractor_id == factory_id]
+            chain.append(SupplyChainLink(site, processes))
+        return chain

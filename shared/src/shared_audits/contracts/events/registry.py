@@ -29,6 +29,8 @@ class FactoryProfileSubmitted(EventPayload):
     factory_id: Id
     profile_version: int = Field(ge=1)
     workforce_total: int = Field(ge=0)
+    # Optional within v1: the profile's completeness score (0-100), by the registry's rules.
+    completeness: int | None = Field(default=None, ge=0, le=100)
 
 
 class FactoriesMerged(EventPayload):

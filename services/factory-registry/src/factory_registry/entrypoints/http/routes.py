@@ -1,12 +1,31 @@
-"""HTTP routes of factory-registry."""
+"""HTTP routes of factory-registry: translate requests to use cases and results to bodies."""
 
+from __future__ import annotations
+
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from factory_registry.domain.model import Factory
-from factory_registry.entrypoints.http.schemas import FactoryOut, RegisterFactory
-from factory_registry.service_layer.handlers import FactoryRegistry
+from factory_registry.domain.errors import InvalidFieldsError, field_problem
+from factory_registry.domain.matching import SearchCriteria
+from factory_registry.domain.model import Factory, site_card
+from factory_registry.domain.profile import FactoryProfile
+from factory_registry.entrypoints.http.schemas import (
+    CertificationOut,
+    FactoryOut,
+    MergeFactories,
+    MergeOut,
+    ProfileOut,
+    ProfileVersionOut,
+    RegisterFactory,
+    SearchResult,
+    SiteCard,
+    SubmitProfile,
+    SupplyChainEntry,
+    SupplyChainOut,
+)
+from factory_registry.service_layer.handlers import FactoryRegistry, SupplyChainLink
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["factories"])
@@ -17,22 +36,42 @@ def _handlers(request: Request) -> FactoryRegistry:
 
 
 Handlers = Annotated[FactoryRegistry, Depends(_handlers)]
+FactoryId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _out(factory: Factory) -> FactoryOut:
     return FactoryOut(
         factory_id=factory.id,
-        name=factory.name,
-        country=factory.country,
-        city=factory.city,
-        address=factory.address,
-        registered_at=factory.registered_at,
+        **factory.model_dump(include=set(FactoryOut.model_fields) - {"factory_id"}),
     )
 
 
-@router.post("/factories", response_model=FactoryOut, status_code=201)
+def _profile_out(profile: FactoryProfile) -> ProfileOut:
+    content, today = profile.content, datetime.now(UTC).date()
+    return ProfileOut(
+        factory_id=profile.factory_id,
+        profile_version=profile.profile_version,
+        submitted_at=profile.submitted_at,
+        completeness=profile.completeness,
+        rules_version=profile.rules_version,
+        workforce_total=content.workforce.total if content.workforce else None,
+        workforce=content.workforce,
+        buildings=content.buildings,
+        dormitories=content.dormitories,
+        certifications=[CertificationOut(**c.model_dump(), expired=c.expired_on(today)) for c in content.certifications],
+        processes=content.processes,
+    )
+
+
+def _chain_out(factory_id: str, direction: str, chain: list[SupplyChainLink]) -> SupplyChainOut:
+    entries = [SupplyChainEntry(site=SiteCard(**site_card(link.site)), processes=link.processes) for link in chain]
+    return SupplyChainOut(factory_id=factory_id, direction=direction, sites=entries)
+
+
+@router.post("/factories", response_model=FactoryOut, status_code=201,
+             responses={409: {"description": "possible duplicate (with candidates) or duplicate identifier"}})
 async def register_factory(body: RegisterFactory, caller: CurrentPrincipal, handlers: Handlers) -> FactoryOut:
-    return _out(await handlers.register_factory(caller, body.name, body.country, body.city, body.address))
+    return _out(await handlers.register_factory(caller, body.details(), body.confirm_new))
 
 
 @router.get("/factories", response_model=list[FactoryOut])
@@ -40,6 +79,74 @@ async def list_factories(caller: CurrentPrincipal, handlers: Handlers) -> list[F
     return [_out(factory) for factory in await handlers.visible_factories(caller)]
 
 
-@router.get("/factories/{factory_id}", response_model=FactoryOut)
-async def get_factory(factory_id: str, caller: CurrentPrincipal, handlers: Handlers) -> FactoryOut:
+@router.get("/search", response_model=list[SearchResult])
+async def search_factories(
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    name: Annotated[str | None, Query(min_length=3, max_length=200)] = None,
+    identifier: Annotated[str | None, Query(min_length=3, max_length=50)] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    city: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> list[SearchResult]:
+    if not (name or identifier):
+        # Country or city alone would list a region's sites: a sourcing tool, which the platform is not.
+        raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
+    criteria = SearchCriteria(name=name, country=country, city=city, identifier=identifier)
+    return [SearchResult(**site_card(site), score=score) for site, score in await handlers.search(caller, criteria)]
+
+
+@router.post("/merges", response_model=MergeOut)
+async def merge_factories(body: MergeFactories, caller: CurrentPrincipal, handlers: Handlers) -> MergeOut:
+    merged = await handlers.merge(caller, body.merged_factory_id, body.surviving_factory_id)
+    assert merged.merged_into is not None and merged.merged_at is not None
+    return MergeOut(merged_factory_id=merged.id, surviving_factory_id=merged.merged_into, merged_at=merged.merged_at)
+
+
+@router.get("/factories/{factory_id}", response_model=FactoryOut,
+            responses={308: {"description": "merged into another site: Location names it"}})
+async def get_factory(factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers) -> FactoryOut:
     return _out(await handlers.factory_for(caller, factory_id))
+
+
+@router.post("/factories/{factory_id}/profiles", response_model=ProfileOut, status_code=201)
+async def submit_profile(
+    factory_id: FactoryId, body: SubmitProfile, caller: CurrentPrincipal, handlers: Handlers
+) -> ProfileOut:
+    return _profile_out(await handlers.submit_profile(caller, factory_id, body.content()))
+
+
+@router.get("/factories/{factory_id}/profile", response_model=ProfileOut)
+async def current_profile(factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers) -> ProfileOut:
+    return _profile_out(await handlers.current_profile(caller, factory_id))
+
+
+@router.get("/factories/{factory_id}/profiles", response_model=list[ProfileVersionOut])
+async def profile_history(
+    factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers
+) -> list[ProfileVersionOut]:
+    return [
+        ProfileVersionOut(profile_version=p.profile_version, submitted_at=p.submitted_at, completeness=p.completeness)
+        for p in await handlers.profile_history(caller, factory_id)
+    ]
+
+
+@router.get("/factories/{factory_id}/profiles/{profile_version}", response_model=ProfileOut)
+async def profile_version(
+    factory_id: FactoryId,
+    profile_version: Annotated[int, Path(ge=1, le=1_000_000)],
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+) -> ProfileOut:
+    return _profile_out(await handlers.profile_version(caller, factory_id, profile_version))
+
+
+@router.get("/factories/{factory_id}/supply-chain/upstream", response_model=SupplyChainOut)
+async def upstream(factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers) -> SupplyChainOut:
+    """The subcontractors this site's current profile names (who works for it)."""
+    return _chain_out(factory_id, "upstream", await handlers.upstream(caller, factory_id))
+
+
+@router.get("/factories/{factory_id}/supply-chain/downstream", response_model=SupplyChainOut)
+async def downstream(factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers) -> SupplyChainOut:
+    """The sites whose current profile names this one as subcontractor (whom it works for)."""
+    return _chain_out(factory_id, "downstream", await handlers.downstream(caller, factory_id))

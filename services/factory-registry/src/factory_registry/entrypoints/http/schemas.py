@@ -1,21 +1,139 @@
+"""Request and response bodies of factory-registry; requests refuse unknown fields and bound every value."""
+
+from __future__ import annotations
+
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from factory_registry.domain.model import SiteDetails
+from factory_registry.domain.profile import (
+    Building,
+    Certification,
+    Dormitories,
+    ProductionProcess,
+    ProfileContent,
+    Workforce,
+)
+from factory_registry.domain.values import (
+    Contact,
+    Coordinates,
+    CountryCode,
+    Identifiers,
+    LongText,
+    ShortText,
+    Text,
+)
 
-class RegisterFactory(BaseModel):
+
+class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    city: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=500)
+
+class RegisterFactory(Request):
+    name: Text
+    country: CountryCode
+    city: ShortText | None = None
+    address: LongText | None = None
+    legal_name: Text | None = None
+    coordinates: Coordinates | None = None
+    sector: ShortText | None = Field(default=None, examples=["apparel"])
+    product_types: list[ShortText] = Field(default_factory=list, max_length=50)
+    identifiers: Identifiers = Field(default_factory=Identifiers)
+    contact: Contact | None = None
+    confirm_new: bool = Field(
+        default=False, description="register even though it looks like a known site (after a 409 with candidates)"
+    )
+
+    def details(self) -> SiteDetails:
+        return SiteDetails(**self.model_dump(exclude={"confirm_new"}))
+
+
+class MergeFactories(Request):
+    merged_factory_id: Annotated[str, Field(min_length=1, max_length=64)]
+    surviving_factory_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SubmitProfile(Request):
+    workforce: Workforce | None = None
+    buildings: list[Building] = Field(default_factory=list, max_length=100)
+    dormitories: Dormitories | None = None
+    certifications: list[Certification] = Field(default_factory=list, max_length=50)
+    processes: list[ProductionProcess] = Field(default_factory=list, max_length=100)
+
+    def content(self) -> ProfileContent:
+        return ProfileContent(**self.model_dump())
+
+
+class SiteCard(BaseModel):
+    """All that search, duplicate candidates and the supply-chain map show of a site."""
+
+    factory_id: str
+    name: str
+    city: str | None
+    country: str
+    identifiers: Identifiers
+
+
+class SearchResult(SiteCard):
+    score: float
 
 
 class FactoryOut(BaseModel):
     factory_id: str
     name: str
+    legal_name: str | None
     country: str
     city: str | None
     address: str | None
+    coordinates: Coordinates | None
+    sector: str | None
+    product_types: list[str]
+    identifiers: Identifiers
+    contact: Contact | None
     registered_at: datetime
+    merged_into: str | None = None
+
+
+class MergeOut(BaseModel):
+    merged_factory_id: str
+    surviving_factory_id: str
+    merged_at: datetime
+
+
+class CertificationOut(Certification):
+    expired: bool
+
+
+class ProfileOut(BaseModel):
+    factory_id: str
+    profile_version: int
+    submitted_at: datetime
+    completeness: int
+    rules_version: str
+    workforce_total: int | None
+    workforce: Workforce | None
+    buildings: list[Building]
+    dormitories: Dormitories | None
+    certifications: list[CertificationOut]
+    processes: list[ProductionProcess]
+
+
+class ProfileVersionOut(BaseModel):
+    profile_version: int
+    submitted_at: datetime
+    completeness: int
+
+
+class SupplyChainEntry(BaseModel):
+    site: SiteCard
+    processes: list[str] | None = Field(description="absent when the caller may not see the other site's profile")
+
+
+class SupplyChainOut(BaseModel):
+    factory_id: str
+    direction: str
+    sites: list[SupplyChainEntry]
+
+
