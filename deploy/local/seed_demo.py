@@ -19,17 +19,9 @@ def main() -> None:
         "--operator-client-secret",
         default=os.environ.get("OPERATOR_CLIENT_SECRET", "dev-operator-secret-change-me"),
     )
-    parser.add_argument(
-        "--kafka-bootstrap",
-        default=os.environ.get("KAFKA_BOOTSTRAP", f"127.0.0.1:{os.environ.get('KAFKA_PORT', '19092')}"),
-        help="until the profile and Code of Conduct endpoints exist, the story publishes those two events",
-    )
     args = parser.parse_args()
 
-    cast = assemble_cast(
-        args.gateway, args.operator_client_id, args.operator_client_secret, label="demo",
-        kafka_bootstrap=args.kafka_bootstrap,
-    )
+    cast = assemble_cast(args.gateway, args.operator_client_id, args.operator_client_secret, label="demo")
     try:
         run = walk_skeleton(cast)
     finally:

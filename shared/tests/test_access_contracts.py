@@ -23,7 +23,7 @@ def test_a_factorys_signature_is_keyed_by_the_factory_and_others_by_organisation
 def test_new_access_events_round_trip_with_their_keys() -> None:
     events = [
         (CodeOfConductPublished(code_version="2026.1", title="Code", content_sha256="0" * 64, published_at=AT),
-         "code-of-conduct:2026.1"),
+         "code-of-conduct"),
         (UserInvited(user_id="u-1", organisation_id="o-1", organisation_name="Brand", email="a@b.example.org",
                      roles=["admin"], invited_by="client-1", acceptance_token="t", expires_at=AT), "o-1"),
         (AuditCompanyAccreditationChanged(organisation_id="o-3", status="suspended", previous_status="trial",

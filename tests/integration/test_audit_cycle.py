@@ -10,17 +10,17 @@ import string
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-
 from shared_audits_client import ApiError, PlatformClient, eventually
 from shared_audits_client.story import (
     STORY_WORKFORCE,
     Cast,
     ReportRefused,
-    submit_when_ready,
+    factory_prepares_for_audit,
     report_rated_b,
     semi_announced_window,
+    submit_when_ready,
 )
-from shared_audits_client.upstream import factory_prepares_for_audit
+
 from tests.integration.stack import Stack
 
 LOCKED_EXIT = {
@@ -33,18 +33,13 @@ LOCKED_EXIT = {
 }
 
 
-def accepted_audit(cast: Cast, member: PlatformClient, factory_id: str, factory_org_id: str | None) -> dict:
+def accepted_audit(cast: Cast, member: PlatformClient, factory_id: str, factory_account: PlatformClient) -> dict:
     """Link, the factory gets ready (profile, Code of Conduct), the member mandates, the auditor accepts."""
     eventually(lambda: member.link_factory(factory_id, "supplier"))
-    factory_prepares_for_audit(stack_bootstrap(cast), factory_id, factory_org_id or f"org-{factory_id}", STORY_WORKFORCE)
+    factory_prepares_for_audit(cast.operator, factory_account, factory_id, STORY_WORKFORCE)
     auditor_id = cast.organisations["auditor"].organisation_id
     audit = eventually(lambda: member.mandate_audit(factory_id, auditor_id, **semi_announced_window()))
     return cast.auditor.answer_mandate(audit["audit_id"], "accept")
-
-
-def stack_bootstrap(cast: Cast) -> str:
-    assert cast.kafka_bootstrap
-    return cast.kafka_bootstrap
 
 
 def b_report(cast: Cast) -> dict:
@@ -70,7 +65,7 @@ async def _first_audit_event(bootstrap: str, event_type: str, audit_id: str, tim
 
 
 def test_a_critical_finding_raises_the_alert_at_once(stack: Stack, cast: Cast) -> None:
-    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.organisations["factory"].organisation_id)
+    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.factory)
     report = b_report(cast)
     for answer in report["answers"]:
         if answer["question_id"] == "S9.01":
@@ -90,7 +85,7 @@ def test_a_critical_finding_raises_the_alert_at_once(stack: Stack, cast: Cast) -
 
 
 def test_the_factory_reads_the_chapter_summary_never_the_full_report(stack: Stack, cast: Cast) -> None:
-    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.organisations["factory"].organisation_id)
+    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.factory)
     eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], b_report(cast)))
 
     seen_by_factory = cast.factory.audit(audit["audit_id"])
@@ -109,7 +104,7 @@ def test_the_factory_reads_the_chapter_summary_never_the_full_report(stack: Stac
 
 
 def test_bad_report_input_gets_a_422_with_every_problem_and_nothing_is_written(stack: Stack, cast: Cast) -> None:
-    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.organisations["factory"].organisation_id)
+    audit = accepted_audit(cast, cast.member_a, cast.factory_id, cast.factory)
     good = b_report(cast)
 
     bad = copy.deepcopy(good)
@@ -152,8 +147,12 @@ def test_risk_analysis_suppresses_cells_of_fewer_than_five_factories(stack: Stac
     sites = [(big, n) for n in range(5)] + [(small, 0)]
     report = b_report(cast)  # "no" answers in S7, S8 and S9; none in S1
     for country, n in sites:
-        site = cast.operator.register_factory(f"Risk site {country}-{n}", country, city="Testville")
-        audit = accepted_audit(cast, cast.member_a, site["factory_id"], None)
+        site = cast.operator.register_factory(f"Risk site {country}-{n}", country, city="Testville", confirm_new=True)
+        account = eventually(lambda s=site: cast.operator.register_organisation(f"Risk site {country}-{n}", "factory",
+                                                                                s["factory_id"]))
+        factory = PlatformClient.login(cast.operator.gateway_url, account.client_id, account.client_secret)
+        audit = accepted_audit(cast, cast.member_a, site["factory_id"], factory)
+        factory.close()
         eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
 
     def cells_ready() -> dict:

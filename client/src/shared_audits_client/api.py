@@ -106,6 +106,16 @@ class PlatformClient:
         """The raw response, for callers that look at statuses and headers (redirects, problems)."""
         return self._http.request(method, path, **kwargs)
 
+    def current_code_of_conduct(self) -> dict:
+        return self._call("GET", "/access/code-of-conduct/current")
+
+    def publish_code_of_conduct(self, version: str, title: str, text: str) -> dict:
+        body = {"version": version, "title": title, "text": text}
+        return self._call("POST", "/access/code-of-conduct/versions", json=body)
+
+    def sign_code_of_conduct(self, code_version: str) -> dict:
+        return self._call("POST", "/access/code-of-conduct/signatures", json={"code_version": code_version})
+
     # factory-registry
     def register_factory(
         self,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shared_audits_client.api import ApiError, Organisation, PlatformClient, eventually
-from shared_audits_client.upstream import factory_prepares_for_audit
 
 STORY_WORKFORCE = 420  # 151-500 workers: 13 interviews, 13 workers' files, 2 auditor-days
 
@@ -75,6 +74,37 @@ def assemble_cast(
     )
 
 
+DEMO_CODE_OF_CONDUCT = {
+    "version": "2026.1",
+    "title": "Shared Code of Conduct",
+    "text": "Members and suppliers commit to respect workers' rights, health and safety and the environment, "
+    "as set out chapter by chapter in the platform's questionnaire.",
+}
+
+
+def current_code_of_conduct(operator: PlatformClient) -> dict:
+    """The current Code of Conduct; on a new platform the operator publishes the first version."""
+    try:
+        return operator.current_code_of_conduct()
+    except ApiError as error:
+        if error.status != 404:
+            raise
+    try:
+        return operator.publish_code_of_conduct(**DEMO_CODE_OF_CONDUCT)
+    except ApiError as error:
+        if error.status != 409:  # published by someone else meanwhile
+            raise
+        return operator.current_code_of_conduct()
+
+
+def factory_prepares_for_audit(operator: PlatformClient, factory: PlatformClient, factory_id: str, workforce: int) -> None:
+    """Before an audit the factory submits its Factory Profile and signs the current Code of Conduct."""
+    split = {"female": workforce - workforce // 2, "male": workforce // 2, "permanent": workforce, "temporary": 0,
+             "migrant": 0, "under_18": 0}
+    factory.submit_profile(factory_id, {"workforce": split})
+    factory.sign_code_of_conduct(current_code_of_conduct(operator)["version"])
+
+
 @dataclass
 class SkeletonRun:
     audit: dict
@@ -92,11 +122,7 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
 
-    if cast.kafka_bootstrap is None:
-        raise ValueError("the story needs kafka_bootstrap until the profile and Code of Conduct endpoints exist")
-    factory_prepares_for_audit(
-        cast.kafka_bootstrap, factory_id, cast.organisations["factory"].organisation_id, STORY_WORKFORCE
-    )
+    factory_prepares_for_audit(cast.operator, cast.factory, factory_id, STORY_WORKFORCE)
 
     auditor_id = cast.organisations["auditor"].organisation_id
     audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window()))

@@ -5,6 +5,7 @@ from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.contracts.events import (
     AuditReportPublished,
+    CodeOfConductPublished,
     CodeOfConductSigned,
     FactoryProfileSubmitted,
     FactoryRegistered,
@@ -53,6 +54,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)
     runtime.consumer.on(CodeOfConductSigned, readiness.apply_code_signed)
+    runtime.consumer.on(CodeOfConductPublished, readiness.apply_code_published)
     runtime.consumer.on(FactoryRegistered, risk.apply_factory_registered)
     runtime.consumer.on(AuditReportPublished, risk.apply_report_published)
 

@@ -1,9 +1,9 @@
 """Projection of what factory-registry and access-control said about a site's readiness for audit.
 
 Fed by ``FactoryProfileSubmitted`` and ``CodeOfConductSigned``. The current Code
-of Conduct version is a separate, tiny projection: nothing announces it yet, so
-it stays unknown and any signed version counts; once access-control publishes
-a ``CodeOfConductPublished`` event, ``apply_current_version`` learns it.
+of Conduct version is a separate, tiny projection fed by ``CodeOfConductPublished``
+(one partition key for all versions, so the last one handled is the newest);
+before any version was published, any signed version counts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from audit_service.domain.readiness import FactoryReadiness
 from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
+from shared_audits.contracts.events import CodeOfConductPublished, CodeOfConductSigned, FactoryProfileSubmitted
 
 CURRENT_CODE_ID = "current"
 
@@ -53,6 +53,10 @@ class MongoReadiness:
     async def apply_current_version(self, version: str) -> None:
         await self._code_of_conduct.update_one({"_id": CURRENT_CODE_ID}, {"$set": {"version": version}}, upsert=True)
 
+    async def apply_code_published(self, event: CodeOfConductPublished, envelope: EventEnvelope) -> None:
+        """The newest published version is the current one (events of one key arrive in order)."""
+        await self.apply_current_version(event.code_version)
+
 
 class InMemoryReadiness:
     def __init__(self) -> None:
@@ -78,3 +82,6 @@ class InMemoryReadiness:
 
     async def apply_current_version(self, version: str) -> None:
         self.current_version = version
+
+    async def apply_code_published(self, event: CodeOfConductPublished, envelope: EventEnvelope) -> None:
+        await self.apply_current_version(event.code_version)

@@ -81,7 +81,8 @@ class CodeOfConductPublished(EventPayload):
     published_at: datetime
 
     def partition_key(self) -> str:
-        return f"code-of-conduct:{self.code_version}"
+        # One key for every version, so consumers see publications in order: the last is current.
+        return "code-of-conduct"
 
 
 class UserInvited(EventPayload):
