@@ -55,7 +55,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     handlers = NotifierHandlers(
         links=runtime.links,
-        feeds=KafkaMemberFeeds(runtime.broker, settings.kafka_bootstrap),
+        feeds=KafkaMemberFeeds(runtime.broker, settings.kafka_bootstrap, settings.kafka_client_options),
         inbox=inbox,
         factory_log=factory_log,
         channels=channels,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 
 from shared_audits.contracts.envelope import EventEnvelope
@@ -10,14 +12,15 @@ from shared_audits.kafka import ensure_topics, publish_envelope
 
 
 class KafkaMemberFeeds:
-    def __init__(self, broker: KafkaBroker, bootstrap: str) -> None:
+    def __init__(self, broker: KafkaBroker, bootstrap: str, client_options: dict[str, Any] | None = None) -> None:
         self._broker = broker
         self._bootstrap = bootstrap
+        self._client_options = client_options  # SASL settings where Kafka requires authentication
         self._known_topics: set[str] = set()
 
     async def deliver(self, member_id: str, envelope: EventEnvelope) -> None:
         topic = member_feed_topic(member_id)
         if topic.name not in self._known_topics:
-            await ensure_topics(self._bootstrap, [topic])
+            await ensure_topics(self._bootstrap, [topic], self._client_options)
             self._known_topics.add(topic.name)
         await publish_envelope(self._broker, topic.name, envelope)
