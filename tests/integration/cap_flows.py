@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from shared_audits_client import eventually
-from shared_audits_client.story import SAMPLE_PDF, Cast
+from shared_audits_client.story import SAMPLE_PDF, Cast, publish_report_with_findings
 
 
 def finding(chapter: str, severity: str = "major", what: str = "Fire extinguishers not inspected") -> dict:
-    return {"chapter": chapter, "severity": severity, "description": what,
+    """A finding in a social chapter named as in the Handbook ("9 Health and safety" is chapter S9)."""
+    return {"chapter": f"S{chapter.split()[0]}", "severity": severity, "description": what,
             "recommended_action": "Correct it and keep the record."}
 
 
@@ -16,11 +17,8 @@ def link_both_members(cast: Cast) -> None:
         eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
 
 
-def publish_report(cast: Cast, findings: list[dict], audit_type: str = "initial", percentage: float = 60.0) -> dict:
-    auditor_id = cast.organisations["auditor"].organisation_id
-    audit = eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, auditor_id, audit_type=audit_type))
-    cast.auditor.submit_report(audit["audit_id"], percentage, findings)
-    return audit
+def publish_report(cast: Cast, findings: list[dict], audit_type: str = "initial") -> dict:
+    return publish_report_with_findings(cast, findings, audit_type)
 
 
 def cap_of_audit(cast: Cast, audit_id: str) -> dict:

@@ -7,7 +7,7 @@ import pytest
 
 from shared_audits_client import eventually
 from shared_audits_client.feed import wait_for_topic_record
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, semi_announced_window
 from tests.integration.access_api import ACCESS_TOPIC, Gateway
 from tests.integration.stack import Stack
 
@@ -89,7 +89,7 @@ def test_mandates_are_counted_and_the_operator_decides_accreditation(gateway: Ga
     assert gateway.ok("GET", f"/access/organisations/{company_id}", operator)["accreditation"]["status"] == "trial"
 
     eventually(lambda: cast.member_a.link_factory(cast.factory_id, "supplier"))
-    eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, company_id, audit_type="initial"))
+    eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, company_id, **semi_announced_window()))
 
     def counted() -> None:
         company = gateway.ok("GET", f"/access/organisations/{company_id}", operator)

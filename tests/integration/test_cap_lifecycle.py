@@ -123,7 +123,7 @@ def test_a_follow_up_audit_closes_corrected_items_and_reopens_findings_found_aga
 
     # The follow-up finds the safety problem again, and the working hours corrected.
     follow_up = publish_report(cast, [finding("9 health and safety", "critical", "Extinguishers still expired")],
-                               audit_type="follow_up", percentage=70)
+                               audit_type="follow_up")
 
     def reviewed() -> dict:
         seen = cast.member_b.cap(cap["cap_id"])

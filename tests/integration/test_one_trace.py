@@ -30,7 +30,7 @@ from notifier.config import Settings as NotifierSettings
 from shared_audits.contracts.topics import ACCESS, AUDIT, CAP, EVIDENCE, REGISTRY
 from shared_audits.lag import topic_partitions
 from shared_audits_client import PlatformClient, eventually
-from shared_audits_client.story import SAMPLE_PDF, Cast
+from shared_audits_client.story import SAMPLE_PDF, Cast, publish_report_with_findings
 from tests.integration.stack import Stack
 
 SUFFIX = "trace-test"
@@ -147,10 +147,8 @@ def _play_until_evidence_is_submitted(cast: Cast) -> None:
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
-    auditor_id = cast.organisations["auditor"].organisation_id
-    audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, audit_type="initial"))
-    cast.auditor.submit_report(audit["audit_id"], 78.5, [{
-        "chapter": "9 Health and safety", "severity": "major",
+    publish_report_with_findings(cast, [{
+        "chapter": "S9", "severity": "major",
         "description": "Emergency lighting fails on the cutting floor.",
         "recommended_action": "Repair and test the emergency lighting monthly.",
     }])

@@ -37,6 +37,7 @@ class Cast:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     factory_id: str = ""
     kafka_bootstrap: str | None = None
+    prepared_for_audit: bool = False
 
     def close(self) -> None:
         for client in (self.operator, self.member_a, self.member_b, self.auditor, self.factory):
@@ -166,6 +167,25 @@ class ReportRefused(Exception):
     def __init__(self, error: ApiError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def publish_report_with_findings(cast: Cast, findings: list[dict], audit_type: str = "initial") -> dict:
+    """Member A mandates, the auditor accepts and reports these findings on a "B" set of answers.
+
+    The factory is prepared for audit (profile, current Code of Conduct) the first time.
+    Returns the mandated audit.
+    """
+    if not cast.prepared_for_audit:
+        factory_prepares_for_audit(cast.operator, cast.factory, cast.factory_id, STORY_WORKFORCE)
+        cast.prepared_for_audit = True
+    auditor_id = cast.organisations["auditor"].organisation_id
+    window = {**semi_announced_window(), "audit_type": audit_type}
+    audit = eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, auditor_id, **window))
+    cast.auditor.answer_mandate(audit["audit_id"], "accept")
+    report = {**report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE)),
+              "findings": findings}
+    eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
+    return audit
 
 
 def submit_when_ready(auditor: PlatformClient, audit_id: str, report: dict) -> dict:
