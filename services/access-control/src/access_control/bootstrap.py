@@ -3,12 +3,15 @@
 from fastapi import FastAPI
 
 from access_control.adapters.known_factories import MongoKnownFactories
+from access_control.adapters.login_rules import load_login_throttle_rules
 from access_control.adapters.secrets import SecretHasher
 from access_control.adapters.signing_keys import MongoSigningKeys
 from access_control.config import Settings
+from access_control.domain.login_throttle import LoginThrottle
 from access_control.domain.model import MemberFactoryLink, Organisation
 from access_control.entrypoints.http.routes import router
 from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.login_throttle import ThrottledLogin
 from shared_audits.contracts import topics
 from shared_audits.contracts.events import FactoryRegistered
 from shared_audits.runtime import build_runtime, create_app
@@ -49,5 +52,6 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.startup_hooks.append(prepare)
     app = create_app(runtime, title="access-control", prefix=PREFIX, routers=[router])
     app.state.access_control = access_control
+    app.state.throttled_login = ThrottledLogin(access_control, LoginThrottle(load_login_throttle_rules()))
     app.state.signing_keys = signing_keys
     return app

@@ -122,3 +122,23 @@ async def test_downloads_go_only_to_callers_who_may_see_the_factory() -> None:
     assert link.expires_in == 300 and stored.object_key in link.url
     with pytest.raises(NotFoundError):
         await evidence.download_link(member("m-c"), stored.id)
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "..\\..\\boot.ini", "a/b.pdf", "permit.pdf\x00.exe"])
+async def test_a_name_that_is_a_path_is_refused_and_nothing_stored(name: str) -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    with pytest.raises(InvalidRequestError):
+        await evidence.upload(factory_account("f-1"), "c-1", "i-1", name, PDF)
+    assert bucket.objects == {} and evidence.evidence.published == []
+
+
+async def test_a_declared_type_must_match_the_content() -> None:
+    bucket = FakeBucket()
+    evidence = handlers(bucket)
+    with pytest.raises(InvalidRequestError):
+        await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF, declared_type="image/png")
+    assert bucket.objects == {}
+    for declared in (None, "application/pdf", "application/octet-stream"):
+        await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF, declared_type=declared)
+    assert len(bucket.objects) == 3

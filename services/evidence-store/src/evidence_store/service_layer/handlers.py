@@ -48,6 +48,13 @@ class DownloadLink:
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
+# What a client sends when it does not know the type; anything else must match the content.
+UNDECLARED_TYPE = "application/octet-stream"
+
+
+def _names_a_path(name: str) -> bool:
+    """A browser sends a bare file name; separators or parent references are an attack."""
+    return "/" in name or "\\" in name or ".." in name or "\x00" in name
 
 
 def safe_filename(name: str) -> str:
@@ -67,7 +74,10 @@ class EvidenceHandlers:
     download_url_seconds: int
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    async def upload(self, caller: Principal, cap_id: str, item_id: str, filename: str, content: bytes) -> Evidence:
+    async def upload(
+        self, caller: Principal, cap_id: str, item_id: str, filename: str, content: bytes,
+        declared_type: str | None = None,
+    ) -> Evidence:
         factory_id = await self.cap_items.factory_of(cap_id, item_id)
         if factory_id is None or not (caller.is_factory and caller.factory_id == factory_id):
             if factory_id is not None and await may_see_factory(caller, factory_id, self.links):
@@ -77,9 +87,13 @@ class EvidenceHandlers:
             raise FileTooLargeError(f"the limit is {self.max_upload_bytes} bytes")
         if not content:
             raise InvalidRequestError("the file is empty")
+        if _names_a_path(filename):
+            raise InvalidRequestError("the file name must be a plain name, not a path")
         file_type = detect_type(content[:4096], content)
         if file_type not in self.allowed_types:
             raise InvalidRequestError(f"file content is not one of: {', '.join(self.allowed_types)}")
+        if declared_type and declared_type not in (UNDECLARED_TYPE, MIME_BY_TYPE[file_type]):
+            raise InvalidRequestError(f"declared type {declared_type} does not match the content ({file_type})")
         sha256 = hashlib.sha256(content).hexdigest()
         evidence_id = str(uuid.uuid4())
         # Random, unguessable key; the factory id groups objects for operators.

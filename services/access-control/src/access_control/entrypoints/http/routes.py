@@ -14,6 +14,7 @@ from access_control.entrypoints.http.schemas import (
     TokenOut,
 )
 from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.login_throttle import ThrottledLogin
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter()
@@ -24,6 +25,13 @@ def _handlers(request: Request) -> AccessControl:
 
 
 Handlers = Annotated[AccessControl, Depends(_handlers)]
+
+
+def _login(request: Request) -> ThrottledLogin:
+    return request.app.state.throttled_login
+
+
+Login = Annotated[ThrottledLogin, Depends(_login)]
 
 
 def _organisation_out(organisation: Organisation) -> dict:
@@ -53,13 +61,16 @@ async def jwks(request: Request) -> dict:
 
 @router.post("/token", response_model=TokenOut, tags=["tokens"])
 async def token(
-    handlers: Handlers,
+    login: Login,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
     client_id: Annotated[str, Form(min_length=1, max_length=100)],
     client_secret: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenOut:
-    """OAuth 2.0 client credentials grant: a short-lived, signed access token."""
-    issued = await handlers.issue_token(client_id, client_secret)
+    """OAuth 2.0 client credentials grant: a short-lived, signed access token.
+
+    Repeated failures for one client id slow down (429 until the delay has passed).
+    """
+    issued = await login.issue_token(client_id, client_secret)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

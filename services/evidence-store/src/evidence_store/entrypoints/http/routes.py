@@ -45,7 +45,8 @@ async def upload_evidence(
     handlers: Handlers,
 ) -> EvidenceOut:
     content = await _read_limited(file, handlers.max_upload_bytes)
-    return _out(await handlers.upload(caller, cap_id, item_id, file.filename or "evidence", content))
+    declared = (file.content_type or "").split(";")[0].strip().lower() or None
+    return _out(await handlers.upload(caller, cap_id, item_id, file.filename or "evidence", content, declared))
 
 
 @router.get("/caps/{cap_id}/items/{item_id}/files", response_model=list[EvidenceOut])
