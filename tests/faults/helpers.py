@@ -18,9 +18,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import MongoClient
 
 from shared_audits.contracts.envelope import EventPayload, wrap
@@ -59,34 +61,51 @@ class CapLoad:
                 yield cap_id, item_id
 
 
-def open_caps(cast: Cast, audits: int, findings_per_report: int, timeout: float = 120) -> CapLoad:
-    """Mandate audits, publish reports with many findings and wait for cap-service to open their CAPs."""
+def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, timeout: float = 180,
+              via_events: bool = False) -> CapLoad:
+    """Open ``audits`` CAPs of ``findings_per_report`` items each for the cast's factory.
+
+    Through the public API (mandate, then the audit company's report) by default.
+    With ``via_events``, the reports are published as ``AuditReportPublished`` events,
+    exactly as audit-service's outbox relay does: thousands of findings load
+    cap-service in seconds instead of minutes (the HTTP path is the walking skeleton's).
+    """
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
-    auditor_id = cast.organisations["auditor"].organisation_id
-    audit_ids = []
-    for number in range(audits):
-        audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, audit_type="initial"))
-        findings = [
-            {
-                "chapter": "9 Health and safety",
-                "severity": SEVERITIES[index % 2],
-                "description": f"Finding {index} of report {number}: extinguisher tags out of date.",
-                "recommended_action": "Inspect, tag and log every extinguisher.",
-            }
-            for index in range(findings_per_report)
-        ]
-        cast.auditor.submit_report(audit["audit_id"], 78.5, findings)
-        audit_ids.append(audit["audit_id"])
+    findings = [
+        {
+            "chapter": "9 Health and safety",
+            "severity": SEVERITIES[index % 2],
+            "description": f"Finding {index}: extinguisher tags out of date.",
+            "recommended_action": "Inspect, tag and log every extinguisher.",
+        }
+        for index in range(findings_per_report)
+    ]
+    if via_events:
+        reports = [_published_report(factory_id, findings) for _ in range(audits)]
+        publish(stack.kafka_bootstrap, reports, "audit-service")
+    else:
+        auditor_id = cast.organisations["auditor"].organisation_id
+        for _ in range(audits):
+            audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, audit_type="initial"))
+            cast.auditor.submit_report(audit["audit_id"], 78.5, findings)
+    # Read back from cap-service's database: listing 100 CAPs of 50 items through the API
+    # takes longer than a client timeout on a loaded machine (the list is not paginated).
+    caps = database(stack, "cap-service").caps
+    wait_until(lambda: caps.count_documents({"factory_id": factory_id}) == audits, timeout, what=f"{audits} CAPs")
+    documents = caps.find({"factory_id": factory_id}, {"items.item_id": 1})
+    return CapLoad(factory_id, {doc["_id"]: [item["item_id"] for item in doc["items"]] for doc in documents})
 
-    def all_open() -> list[dict]:
-        caps = cast.member_a.caps_of_factory(factory_id)
-        assert len(caps) == audits, f"{len(caps)} of {audits} CAPs open"
-        return caps
 
-    caps = eventually(all_open, timeout=timeout, interval=0.5)
-    return CapLoad(factory_id, {cap["cap_id"]: [item["item_id"] for item in cap["items"]] for cap in caps})
+def _published_report(factory_id: str, findings: list[dict]) -> EventPayload:
+    from shared_audits.contracts.events import AuditReportPublished, PublishedFinding
+
+    return AuditReportPublished(
+        audit_id=str(uuid.uuid4()), factory_id=factory_id, audit_type="initial", compliance_percentage=78.5,
+        letter="B", rule_set_version="fault-test", published_at=datetime.now(UTC),
+        findings=[PublishedFinding(finding_id=str(uuid.uuid4()), **finding) for finding in findings],
+    )
 
 
 def evidence_stored_events(load: CapLoad) -> list[EventPayload]:
@@ -202,6 +221,34 @@ def decide_all(client: PlatformClient, load: CapLoad, workers: int = 8, retry_fo
             future.result()
     run.seconds = time.monotonic() - started
     return run
+
+
+async def _committed_and_end(bootstrap: str, group: str, topic: str) -> tuple[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(partitions)
+        done = sum(committed[tp].offset for tp in partitions if tp in committed and committed[tp].offset >= 0)
+        return done, sum(ends.values())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def consumed(bootstrap: str, group: str, topic: str) -> tuple[int, int]:
+    """(records the consumer group has committed, records in the topic): progress without a database scan.
+
+    FerretDB v1 answers any query but one by ``_id`` by decoding every document, so
+    polling a large collection would itself load the server under test.
+    """
+    return asyncio.run(_committed_and_end(bootstrap, group, topic))
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.5, what: str = "") -> None:

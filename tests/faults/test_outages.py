@@ -30,7 +30,7 @@ def _items_with_status(stack: Stack, load: CapLoad, status: str) -> int:
 
 
 def _ready_to_decide(stack: Stack, cast: Cast) -> CapLoad:
-    load = open_caps(cast, AUDITS, FINDINGS)
+    load = open_caps(stack, cast, AUDITS, FINDINGS, via_events=True)
     publish(stack.kafka_bootstrap, evidence_stored_events(load))
     wait_until(lambda: _items_with_status(stack, load, "evidence_submitted") == load.item_count, 120,
                what="evidence on every item")

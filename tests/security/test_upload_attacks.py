@@ -28,8 +28,8 @@ def cast(stack: Stack) -> Iterator[Cast]:
 
 
 @pytest.fixture(scope="module")
-def load(cast: Cast) -> CapLoad:
-    return open_caps(cast, audits=1, findings_per_report=1)
+def load(stack: Stack, cast: Cast) -> CapLoad:
+    return open_caps(stack, cast, audits=1, findings_per_report=1)
 
 
 def _stored_for(stack: Stack, load: CapLoad) -> tuple[int, list[str]]:

@@ -30,8 +30,9 @@ class ServiceSettings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
 
-    # How often the outbox relay sweeps for events a crash may have left behind.
-    outbox_sweep_seconds: float = 1.0
+    # How often the outbox relay sweeps whole collections for events a crash (or a failed
+    # publish) left behind; events written by this process leave at once without a sweep.
+    outbox_sweep_seconds: float = 15.0
 
     @property
     def database_name(self) -> str:

@@ -24,7 +24,7 @@ class MongoAggregateStore(Generic[A]):
         collection: AsyncCollection,
         model: type[A],
         producer: str,
-        on_events_written: Callable[[], None] = lambda: None,
+        on_events_written: Callable[[AsyncCollection, str], None] = lambda collection, document_id: None,
     ) -> None:
         self.collection = collection
         self._model = model
@@ -55,7 +55,7 @@ class MongoAggregateStore(Generic[A]):
         except DuplicateKeyError as error:
             raise ConflictError(f"{aggregate.id} already exists") from error
         aggregate.version = 1
-        self._after_write(events)
+        self._after_write(events, aggregate.id)
 
     async def save(self, aggregate: A) -> None:
         """Update an aggregate read at ``aggregate.version``; a concurrent change is a conflict."""
@@ -68,11 +68,11 @@ class MongoAggregateStore(Generic[A]):
         if result.matched_count != 1:
             raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
         aggregate.version += 1
-        self._after_write(events)
+        self._after_write(events, aggregate.id)
 
-    def _after_write(self, events: list[EventPayload]) -> None:
+    def _after_write(self, events: list[EventPayload], aggregate_id: str) -> None:
         if events:
-            self._on_events_written()
+            self._on_events_written(self.collection, aggregate_id)
 
 
 class InMemoryAggregateStore(Generic[A]):
