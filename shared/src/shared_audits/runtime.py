@@ -57,7 +57,8 @@ class ServiceRuntime:
         """An aggregate store whose outbox the relay publishes."""
         collection = self.database[collection_name]
         self.relay.watch(collection)
-        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify)
+        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify,
+                                   version_in_update_filter=self.settings.mongo_version_in_update_filter)
 
 
 def build_runtime(
