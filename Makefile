@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env lint unit integration test
+.PHONY: up seed down status logs python-env lint unit integration test bench
 
 up:
 	$(STACK) up
@@ -26,7 +26,7 @@ python-env:
 	$(STACK) python-env
 
 lint: python-env
-	.venv/bin/ruff check shared services client tests deploy
+	.venv/bin/ruff check shared services client tests deploy bench
 
 unit: python-env
 	$(VENV_PY) -m pytest shared/tests services -q
@@ -38,3 +38,8 @@ integration: python-env
 test: lint
 	$(STACK) up
 	$(VENV_PY) -m pytest -q
+
+# Benchmarks (not part of `make test`): against the running stack; QUICK=1 for 10 s per level.
+bench: python-env
+	$(STACK) up
+	$(VENV_PY) -m bench $(if $(QUICK),--quick,)

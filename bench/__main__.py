@@ -38,7 +38,7 @@ async def run(args: argparse.Namespace) -> dict:
     results: dict = {"machine": machine(), "quick": args.quick, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     wanted = set(args.only or BENCHMARKS)
     items = sum(int(rate * seconds) for rate in rates) if wanted & {"propagation", "footprint"} else 0
-    world = prepare_world(max(items, 50))
+    world = await asyncio.to_thread(prepare_world, max(items, 50))  # it runs its own event loops
     idle = PeakMemory().sample()
 
     if wanted & {"propagation", "footprint"}:
