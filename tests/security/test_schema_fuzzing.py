@@ -2,7 +2,7 @@
 
 For each operation schemathesis generates bounded numbers of valid and invalid
 requests; every answer must be a non-5xx, and documented answers must match
-their schema. ``FUZZ_EXAMPLES`` (default 8) sets the examples per operation.
+their schema. ``FUZZ_EXAMPLES`` (default 5) sets the examples per operation.
 """
 
 import os
@@ -21,7 +21,7 @@ from tests.integration.stack import Stack
 pytestmark = [pytest.mark.integration, pytest.mark.security]
 
 PREFIXES = ["access", "registry", "audits", "caps", "evidence", "notifier"]
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time; the failing case is printed
