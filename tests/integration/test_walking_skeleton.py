@@ -53,8 +53,12 @@ def test_member_b_sees_progress_validated_by_member_a(stack: Stack, cast: Cast) 
     # One trace: the caller's HTTP request, cap-service, its outbox, Kafka, notifier, the feed.
     assert record.headers["traceparent"].split("-")[1] == trace_id
 
-    inbox_types = {entry["event_type"] for entry in cast.member_b.inbox()}
-    assert {"FactoryLinked", "AuditReportPublished", "CapOpened", "CapItemAccepted"} <= inbox_types
+    # The inbox entry is written just after the feed publish: poll, do not race it.
+    def inbox_has_the_story() -> None:
+        inbox_types = {entry["event_type"] for entry in cast.member_b.inbox()}
+        assert {"FactoryLinked", "AuditReportPublished", "CapOpened", "CapItemAccepted"} <= inbox_types
+
+    eventually(inbox_has_the_story)
 
 
 def test_a_member_not_linked_sees_nothing_of_the_factory(stack: Stack, cast: Cast) -> None:
