@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test
+.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test bench
 
 up:
 	$(STACK) up
@@ -26,7 +26,7 @@ python-env:
 	$(STACK) python-env
 
 lint: python-env
-	.venv/bin/ruff check shared services client tests deploy tools examples
+	.venv/bin/ruff check shared services client tests deploy tools examples bench
 	.venv/bin/hadolint services/*/Dockerfile
 
 # Build every kustomize overlay and validate every resource offline (deploy/k8s/README.md).
@@ -50,3 +50,8 @@ integration: python-env
 test: lint k8s-validate asyncapi-check
 	$(STACK) up
 	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests
+
+# Benchmarks (not part of `make test`): against the running stack; QUICK=1 for 10 s per level.
+bench: python-env
+	$(STACK) up
+	$(VENV_PY) -m bench $(if $(QUICK),--quick,)

@@ -9,6 +9,8 @@
     python3 deploy/local/stack.py status
     python3 deploy/local/stack.py logs [NAME] [-f] [-n LINES]
     python3 deploy/local/stack.py restart NAME
+    python3 deploy/local/stack.py stop NAME | start NAME
+    python3 deploy/local/stack.py kill NAME      SIGKILL at once (fault tests)
 
 Standard library only: it has to run with the system python3 on a fresh
 machine, before any virtualenv exists.
@@ -101,6 +103,11 @@ VENV_PY = VENV / "bin" / "python"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shared-audits"
 
 GATEWAY_URL = f"http://{HOST}:{GATEWAY_PORT}"
+# Gateway rate limits per client address (nginx limit_req): login, and every request.
+GATEWAY_LOGIN_RATE = os.environ.get("GATEWAY_LOGIN_RATE") or "5r/s"
+GATEWAY_LOGIN_BURST = env_int("GATEWAY_LOGIN_BURST", 10)
+GATEWAY_API_RATE = os.environ.get("GATEWAY_API_RATE") or "1000r/s"
+GATEWAY_API_BURST = env_int("GATEWAY_API_BURST", 2000)
 
 
 class StackError(Exception):
@@ -814,6 +821,10 @@ def service_env() -> dict[str, str]:
     }
     if EXTERNAL_SERVERS:  # e.g. testcontainers: the caller names the servers
         servers = {name: os.environ.get(name, value) for name, value in servers.items()}
+    else:
+        # FerretDB v1 scans a whole collection for any update filter but {_id}: check the
+        # version apart (each service runs one instance here and serialises its writes).
+        servers["MONGO_VERSION_IN_UPDATE_FILTER"] = "false"
     return {
         **servers,
         "S3_REGION": S3_REGION,
@@ -914,12 +925,23 @@ def gateway_part() -> Part:
             f"        location {prefix} {{\n"
             f"            proxy_pass http://{HOST}:{port};\n"
             f"        }}\n" for _, _, port, prefix in service_table())
+        # Login: the low per-address limit on top of the general one.
+        access_port = dict((n, p) for n, _, p, _ in service_table())[FIRST_SERVICE]
+        locations += (
+            "        location = /access/token {\n"
+            f"            limit_req zone=login burst={GATEWAY_LOGIN_BURST} nodelay;\n"
+            f"            limit_req zone=api burst={GATEWAY_API_BURST} nodelay;\n"
+            f"            proxy_pass http://{HOST}:{access_port};\n"
+            "        }\n")
         render(HERE / "nginx.conf.template", conf, {
             "USER_DIRECTIVE": nginx_user_directive(),
             "NGINX_DIR": str(nginx_dir),
             "LOG_DIR": str(LOGS),
             "GATEWAY_PORT": str(GATEWAY_PORT),
             "LOCATIONS": locations,
+            "LOGIN_RATE": GATEWAY_LOGIN_RATE,
+            "API_RATE": GATEWAY_API_RATE,
+            "API_BURST": str(GATEWAY_API_BURST),
         })
         check = subprocess.run(argv(nginx) + ["-t"], capture_output=True, text=True)
         if check.returncode != 0:
@@ -1085,6 +1107,33 @@ def cmd_restart(args) -> None:
         start_and_wait([part])
 
 
+def cmd_stop(args) -> None:
+    part = find_part(args.name)
+    with file_lock(RUN / "stack.lock", "stack start/stop"):
+        stop([part])
+
+
+def cmd_start(args) -> None:
+    part = find_part(args.name)
+    with file_lock(RUN / "stack.lock", "stack start/stop"):
+        if part.name in (n for n, *_ in SERVICES):
+            check_services_present()
+        start_and_wait([part])
+
+
+def cmd_kill(args) -> None:
+    """kill -9 the part's process group, as a crash would: no clean shutdown."""
+    part = find_part(args.name)
+    pid = part.pid()
+    if pid is None:
+        raise StackError(f"{part.name} is not running")
+    _signal(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while part.pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    say(f"{part.name}: killed (pid {pid})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="stack.py", description=__doc__.split("\n\n")[0],
@@ -1093,7 +1142,8 @@ def main(argv: list[str] | None = None) -> int:
                "MONGO_PORT=27018 S3_PORT=19000 GATEWAY_PORT=8080 FERRETDB_DEBUG_PORT=(off); "
                "services: " + " ".join(f"{n.upper().replace('-', '_')}_PORT={p}"
                                         for n, _, p, _ in SERVICES)
-               + ". S3 credentials: S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION.")
+               + ". S3 credentials: S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION. Gateway limits: "
+               "GATEWAY_LOGIN_RATE=5r/s GATEWAY_LOGIN_BURST=10 GATEWAY_API_RATE=1000r/s GATEWAY_API_BURST=2000.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("servers-up", help="install (first time) and start Kafka, FerretDB, S3")
     sub.add_parser("servers-down", help="stop the three servers")
@@ -1108,6 +1158,9 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("-n", "--lines", type=int, default=50)
     restart = sub.add_parser("restart", help="stop and start one part")
     restart.add_argument("name")
+    for name, text in (("stop", "stop one part"), ("start", "start one part"),
+                       ("kill", "SIGKILL one part at once (fault tests)")):
+        sub.add_parser(name, help=text).add_argument("name")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `stack.py status | head`
 
@@ -1115,6 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
         "servers-up": cmd_servers_up, "servers-down": cmd_servers_down,
         "python-env": cmd_python_env, "up": cmd_up, "down": cmd_down,
         "status": cmd_status, "logs": cmd_logs, "restart": cmd_restart,
+        "stop": cmd_stop, "start": cmd_start, "kill": cmd_kill,
     }
     try:
         commands[args.command](args)

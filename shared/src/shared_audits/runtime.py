@@ -65,7 +65,8 @@ class ServiceRuntime:
         collection = self.database[collection_name]
         self.relay.watch(collection)
         self.outbox_collections.append(collection)
-        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify)
+        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify,
+                                   version_in_update_filter=self.settings.mongo_version_in_update_filter)
 
 
 def build_runtime(

@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27018/"
     mongo_database: str = ""
     mongo_timeout_ms: int = 3000
+    # True on MongoDB (several instances may write one document: the version is checked in
+    # the update itself). False on FerretDB v1 (local runs), which scans the whole collection
+    # for any update filter other than {_id}; one instance per service serialises its writes.
+    # The safe value is the default; the local stack (FerretDB) sets it to false.
+    mongo_version_in_update_filter: bool = True
 
     jwks_url: str = "http://127.0.0.1:8105/access/.well-known/jwks.json"
     token_issuer: str = "shared-audits-access-control"
@@ -36,8 +41,9 @@ class ServiceSettings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
 
-    # How often the outbox relay sweeps for events a crash may have left behind.
-    outbox_sweep_seconds: float = 1.0
+    # How often the outbox relay sweeps whole collections for events a crash (or a failed
+    # publish) left behind; events written by this process leave at once without a sweep.
+    outbox_sweep_seconds: float = 15.0
 
     @property
     def kafka_client_options(self) -> dict[str, Any]:

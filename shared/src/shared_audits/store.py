@@ -24,12 +24,18 @@ class MongoAggregateStore(Generic[A]):
         collection: AsyncCollection,
         model: type[A],
         producer: str,
-        on_events_written: Callable[[], None] = lambda: None,
+        on_events_written: Callable[[AsyncCollection, str], None] = lambda collection, document_id: None,
+        version_in_update_filter: bool = True,
     ) -> None:
         self.collection = collection
         self._model = model
         self._producer = producer
         self._on_events_written = on_events_written
+        # MongoDB checks the version atomically in the update's filter. FerretDB v1 reads a
+        # filter other than {_id} by decoding the whole collection (seconds per save once it
+        # is large), so there the version is read by _id first: writes to one document are
+        # serialised in the process anyway (DOCUMENT_LOCKS), which FerretDB needs regardless.
+        self._version_in_update_filter = version_in_update_filter
 
     def _load(self, document: dict[str, Any]) -> A:
         document = dict(document)
@@ -55,7 +61,7 @@ class MongoAggregateStore(Generic[A]):
         except DuplicateKeyError as error:
             raise ConflictError(f"{aggregate.id} already exists") from error
         aggregate.version = 1
-        self._after_write(events)
+        self._after_write(events, aggregate.id)
 
     async def save(self, aggregate: A) -> None:
         """Update an aggregate read at ``aggregate.version``; a concurrent change is a conflict."""
@@ -64,15 +70,22 @@ class MongoAggregateStore(Generic[A]):
         if events:
             update["$push"] = {OUTBOX_FIELD: {"$each": outbox_entries(events, producer=self._producer)}}
         async with DOCUMENT_LOCKS.hold(self.collection.full_name, aggregate.id):
-            result = await self.collection.update_one({"_id": aggregate.id, "version": aggregate.version}, update)
-        if result.matched_count != 1:
+            if self._version_in_update_filter:
+                result = await self.collection.update_one({"_id": aggregate.id, "version": aggregate.version}, update)
+                matched = result.matched_count == 1
+            else:
+                current = await self.collection.find_one({"_id": aggregate.id}, {"version": 1})
+                matched = current is not None and current.get("version") == aggregate.version
+                if matched:
+                    await self.collection.update_one({"_id": aggregate.id}, update)
+        if not matched:
             raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
         aggregate.version += 1
-        self._after_write(events)
+        self._after_write(events, aggregate.id)
 
-    def _after_write(self, events: list[EventPayload]) -> None:
+    def _after_write(self, events: list[EventPayload], aggregate_id: str) -> None:
         if events:
-            self._on_events_written()
+            self._on_events_written(self.collection, aggregate_id)
 
 
 class InMemoryAggregateStore(Generic[A]):

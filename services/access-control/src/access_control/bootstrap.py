@@ -8,12 +8,14 @@ from shared_audits.contracts.events import AuditMandated, FactoryRegistered
 from shared_audits.runtime import build_runtime, create_app
 
 from access_control.adapters.known_factories import MongoKnownFactories
+from access_control.adapters.login_rules import load_login_throttle_rules
 from access_control.adapters.rules import load_accreditation_rules
 from access_control.adapters.secrets import SecretHasher
 from access_control.adapters.signing_keys import MongoSigningKeys
 from access_control.config import Settings
 from access_control.domain.clients import ApiClient
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
+from access_control.domain.login_throttle import LoginThrottle
 from access_control.domain.model import MemberFactoryLink, Organisation
 from access_control.domain.sessions import RefreshSession
 from access_control.domain.users import User
@@ -22,6 +24,7 @@ from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.login_throttle import ThrottledLogin
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
 
@@ -93,4 +96,5 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     app.state.machine_clients = MachineClients(clients, hasher)
     app.state.code_of_conduct = CodeOfConductHandlers(codes, signatures, organisations)
     app.state.key_rotation = key_rotation
+    app.state.throttled_login = ThrottledLogin(access_control, LoginThrottle(load_login_throttle_rules()))
     return app

@@ -2,7 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form, Request
+from shared_audits.http import CurrentPrincipal
 
 from access_control.domain.model import MemberFactoryLink, Organisation
 from access_control.entrypoints.http.deps import Handlers
@@ -17,9 +18,16 @@ from access_control.entrypoints.http.schemas import (
     RegisterOrganisation,
     TokenOut,
 )
-from shared_audits.http import CurrentPrincipal
+from access_control.service_layer.login_throttle import ThrottledLogin
 
 router = APIRouter()
+
+
+def _login(request: Request) -> ThrottledLogin:
+    return request.app.state.throttled_login
+
+
+Login = Annotated[ThrottledLogin, Depends(_login)]
 
 
 def _organisation_out(organisation: Organisation) -> dict:
@@ -51,13 +59,16 @@ def _link_out(link: MemberFactoryLink) -> LinkOut:
 
 @router.post("/token", response_model=TokenOut, tags=["tokens"])
 async def token(
-    handlers: Handlers,
+    login: Login,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
     client_id: Annotated[str, Form(min_length=1, max_length=100)],
     client_secret: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenOut:
-    """OAuth 2.0 client credentials grant: a short-lived, signed access token."""
-    issued = await handlers.issue_token(client_id, client_secret)
+    """OAuth 2.0 client credentials grant: a short-lived, signed access token.
+
+    Repeated failures for one client id slow down (429 until the delay has passed).
+    """
+    issued = await login.issue_token(client_id, client_secret)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

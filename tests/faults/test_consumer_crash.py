@@ -1,0 +1,117 @@
+"""kill -9 a consumer in the middle of thousands of events: every event is applied exactly once in effect."""
+
+import os
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from shared_audits_client.story import Cast
+from tests.faults.helpers import (
+    consumed,
+    database,
+    decide_all,
+    evidence_stored_events,
+    open_caps,
+    publish,
+    read_topic,
+    stack_command,
+    wait_until,
+)
+from tests.integration.stack import Stack
+
+# FAULT_CAPS=100 gives the full run: 5,000 CAP items, 5,000 evidence events, 5,000 decisions and their
+# events. The default is smaller so that `make test` stays within CI's time on FerretDB v1 (see docs/proof.md).
+AUDITS, FINDINGS = int(os.environ.get("FAULT_CAPS", "20")), 50
+ITEMS = AUDITS * FINDINGS
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.faults,
+    # Not yet within CI's time: notifier's FerretDB scans (link projection, factory log) make it
+    # consume a few events per second under load; see docs/proof.md. FAULT_TESTS=1 runs them.
+    pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1", reason="kill -9 run: set FAULT_TESTS=1 (docs/proof.md)"),
+]
+
+
+def _kill_when(progress: Callable[[], int], target: int, service: str, timeout: float = 300) -> threading.Thread:
+    """In the background: once ``progress()`` reaches ``target``, kill -9 ``service`` and start it again."""
+
+    def crash_and_restart() -> None:
+        wait_until(lambda: progress() >= target, timeout, interval=0.2, what=f"{service} to reach {target}")
+        stack_command("kill", service)
+        print(f"killed -9 {service} after {target} records", flush=True)
+        stack_command("start", service)
+
+    thread = threading.Thread(target=crash_and_restart, name=f"crash-{service}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _caught_up(stack: Stack, group: str, topic: str) -> Callable[[], bool]:
+    def check() -> bool:
+        done, end = consumed(stack.kafka_bootstrap, group, topic)
+        return done >= end
+
+    return check
+
+
+@pytest.mark.timeout(480)
+def test_consumers_killed_mid_run_apply_every_event_exactly_once(stack: Stack, cast: Cast) -> None:
+    rng = random.Random()
+    member_b = cast.organisations["member_b"].organisation_id
+    caps_db, notifier_db = database(stack, "cap-service"), database(stack, "notifier")
+
+    # Given 5,000 open CAP items of one factory
+    load = open_caps(stack, cast, AUDITS, FINDINGS, via_events=True)
+    assert load.item_count == ITEMS
+
+    # When evidence arrives for every item and cap-service is killed -9 somewhere in that stream
+    events = evidence_stored_events(load)
+    start, _ = consumed(stack.kafka_bootstrap, "cap-service", "ics.evidence.v1")
+    crash = _kill_when(lambda: consumed(stack.kafka_bootstrap, "cap-service", "ics.evidence.v1")[0] - start,
+                       rng.randint(ITEMS // 5, ITEMS * 4 // 5), "cap-service")
+    publish(stack.kafka_bootstrap, events)
+    crash.join(timeout=330)
+    wait_until(_caught_up(stack, "cap-service", "ics.evidence.v1"), 240, what="cap-service to consume all evidence")
+
+    # Then every item holds exactly the one evidence sent for it
+    sent = {(event.cap_id, event.item_id): [event.evidence_id] for event in events}
+    held = {
+        (cap["_id"], item["item_id"]): item["evidence_ids"]
+        for cap in caps_db.caps.find({"factory_id": load.factory_id}, {"items.item_id": 1, "items.evidence_ids": 1})
+        for item in cap["items"]
+    }
+    assert held == sent
+
+    # When member A accepts every item while notifier is killed -9 somewhere in its fan-out
+    start, _ = consumed(stack.kafka_bootstrap, "notifier", "ics.cap.v1")
+    crash = _kill_when(lambda: consumed(stack.kafka_bootstrap, "notifier", "ics.cap.v1")[0] - start,
+                       rng.randint(ITEMS // 5, ITEMS * 4 // 5), "notifier")
+    run = decide_all(cast.member_a, load)
+    crash.join(timeout=330)
+    assert run.accepted == ITEMS, run.statuses
+
+    # Then every CAP is closed with exact progress and no item was decided twice
+    for cap_id in load.caps:
+        cap = cast.member_b.cap(cap_id)
+        assert cap["status"] == "closed"
+        assert cap["progress"] == {"items_closed": FINDINGS, "items_total": FINDINGS}
+        assert [len(item["decisions"]) for item in cap["items"]] == [1] * FINDINGS
+
+    # And member B's inbox holds every event once, and nothing is missing
+    wait_until(_caught_up(stack, "notifier", "ics.cap.v1"), 300, what="notifier to consume every CAP event")
+    cap_events = ["CapOpened", "CapItemEvidenceSubmitted", "CapItemAccepted", "CapClosed"]
+    query = {"member_id": member_b, "factory_id": load.factory_id, "event_type": {"$in": cap_events}}
+    kinds = Counter(entry["event_type"] for entry in notifier_db.inbox.find(query, {"event_type": 1}))
+    assert kinds == {"CapOpened": AUDITS, "CapItemEvidenceSubmitted": ITEMS, "CapItemAccepted": ITEMS,
+                     "CapClosed": AUDITS}
+
+    # And B's feed carries one acceptance event per item (a crash may repeat an event id, never add one)
+    feed = read_topic(stack.kafka_bootstrap, f"ics.feed.{member_b}.v1",
+                      lambda e: e["type"] == "CapItemAccepted" and e["payload"]["factory_id"] == load.factory_id)
+    event_ids_per_item = Counter(item_id for item_id, _ in {(e["payload"]["item_id"], e["event_id"]) for e in feed})
+    assert len(event_ids_per_item) == ITEMS
+    assert set(event_ids_per_item.values()) == {1}

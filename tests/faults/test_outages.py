@@ -1,0 +1,106 @@
+"""The broker restarts and the database goes away under load: requests answer 503, nothing is lost."""
+
+import os
+import threading
+
+import pytest
+
+from shared_audits_client.story import Cast
+from tests.faults.helpers import (
+    CapLoad,
+    DecisionRun,
+    database,
+    decide_all,
+    evidence_stored_events,
+    open_caps,
+    publish,
+    read_topic,
+    stack_command,
+    wait_until,
+)
+from tests.integration.stack import Stack
+
+AUDITS, FINDINGS = 6, 50  # 300 decisions per run
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.faults,
+    # Not yet within CI's time: notifier's FerretDB scans (link projection, factory log) make it
+    # consume a few events per second under load; see docs/proof.md. FAULT_TESTS=1 runs them.
+    pytest.mark.skipif(os.environ.get("FAULT_TESTS") != "1", reason="broker and database outage runs: set FAULT_TESTS=1 (docs/proof.md)"),
+]
+
+
+def _items_with_status(stack: Stack, load: CapLoad, status: str) -> int:
+    caps = database(stack, "cap-service").caps.find({"factory_id": load.factory_id}, {"items": 1})
+    return sum(item["status"] == status for cap in caps for item in cap["items"])
+
+
+def _ready_to_decide(stack: Stack, cast: Cast) -> CapLoad:
+    load = open_caps(stack, cast, AUDITS, FINDINGS, via_events=True)
+    publish(stack.kafka_bootstrap, evidence_stored_events(load))
+    wait_until(lambda: _items_with_status(stack, load, "evidence_submitted") == load.item_count, 120,
+               what="evidence on every item")
+    return load
+
+
+def _assert_nothing_lost(stack: Stack, cast: Cast, load: CapLoad) -> None:
+    member_b = cast.organisations["member_b"].organisation_id
+    for cap_id in load.caps:
+        cap = cast.member_b.cap(cap_id)
+        assert cap["progress"] == {"items_closed": FINDINGS, "items_total": FINDINGS}
+        assert [len(item["decisions"]) for item in cap["items"]] == [1] * FINDINGS
+    inbox = database(stack, "notifier").inbox
+    query = {"member_id": member_b, "factory_id": load.factory_id, "event_type": "CapItemAccepted"}
+    wait_until(lambda: inbox.count_documents(query) == load.item_count, 180, what="every acceptance in B's inbox")
+    feed = read_topic(stack.kafka_bootstrap, f"ics.feed.{member_b}.v1",
+                      lambda e: e["type"] == "CapItemAccepted" and e["payload"]["factory_id"] == load.factory_id)
+    assert {e["payload"]["item_id"] for e in feed} == {item_id for _, item_id in load.items()}
+
+
+@pytest.mark.timeout(300)
+def test_kafka_restart_mid_run_loses_no_event(stack: Stack, cast: Cast) -> None:
+    # Given 300 items waiting for a decision
+    load = _ready_to_decide(stack, cast)
+
+    # When member A decides them all and the broker restarts a third of the way in
+    def restart_broker() -> None:
+        wait_until(lambda: _items_with_status(stack, load, "accepted") >= load.item_count // 3, 120,
+                   interval=0.1, what="a third of the decisions")
+        stack_command("restart", "kafka", timeout=180)
+
+    restart = threading.Thread(target=restart_broker)
+    restart.start()
+    run = decide_all(cast.member_a, load, workers=4)
+    restart.join()
+
+    # Then every decision was taken (they need only the database) and every event reached B
+    assert run.accepted == load.item_count, run.statuses
+    _assert_nothing_lost(stack, cast, load)
+
+
+@pytest.mark.timeout(300)
+def test_database_stopped_under_load_answers_503_then_recovers(stack: Stack, cast: Cast) -> None:
+    load = _ready_to_decide(stack, cast)
+
+    # When member A decides them all and FerretDB stops a third of the way in until requests see 503
+    def database_outage() -> None:
+        wait_until(lambda: _items_with_status(stack, load, "accepted") >= load.item_count // 3, 120,
+                   interval=0.1, what="a third of the decisions")
+        stack_command("stop", "ferretdb")
+        try:
+            wait_until(lambda: run.statuses.get(503, 0) >= 4, 30, interval=0.1, what="requests to see 503")
+        finally:
+            stack_command("start", "ferretdb")
+
+    run = DecisionRun()
+    outage = threading.Thread(target=database_outage)
+    outage.start()
+    decide_all(cast.member_a, load, workers=4, run=run)
+    outage.join()
+
+    # Then the outage answered 503, never 500, and after it every decision was taken exactly once
+    assert run.statuses.get(503, 0) >= 4, run.statuses
+    assert 500 not in run.statuses, run.statuses
+    assert _items_with_status(stack, load, "accepted") == load.item_count
+    _assert_nothing_lost(stack, cast, load)

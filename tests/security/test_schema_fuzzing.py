@@ -1,0 +1,74 @@
+"""Property-based fuzzing of every service's OpenAPI schema through the gateway, with valid tokens.
+
+For each operation schemathesis generates bounded numbers of valid and invalid
+requests; every answer must be a non-5xx, and documented answers must match
+their schema. ``FUZZ_EXAMPLES`` (default 5) sets the examples per operation.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from shared_audits_client.api import PlatformClient, eventually
+from shared_audits_client.story import Cast, assemble_cast
+from tests.integration.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.security]
+
+PREFIXES = ["access", "registry", "audits", "caps", "evidence", "notifier"]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time; the failing case is printed
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture(scope="module")
+def cast(stack: Stack) -> Iterator[Cast]:
+    cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret)
+    eventually(lambda: cast.member_a.link_factory(cast.factory_id, "supplier"))
+    yield cast
+    cast.close()
+
+
+def _token(client: PlatformClient) -> str:
+    return client._http.headers["Authorization"]
+
+
+def _fuzz(operation: schemathesis.APIOperation, base_url: str, role: str, token: str) -> list[str]:
+    """Run the generated cases of one operation as one caller; the failures found, as text."""
+    failures: list[str] = []
+
+    @FUZZ_SETTINGS
+    @given(case=operation.as_strategy())
+    def fuzz(case: schemathesis.Case) -> None:
+        try:
+            case.call_and_validate(base_url=base_url, headers={"Authorization": token},
+                                   checks=[not_a_server_error, response_schema_conformance], timeout=30)
+        except AssertionError as failure:  # schemathesis' failures subclass AssertionError
+            failures.append(f"{role} {case.method} {case.formatted_path}: {str(failure)[:400]}")
+
+    fuzz()
+    return failures
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_no_5xx_and_conforming_answers_for_generated_requests(stack: Stack, cast: Cast, prefix: str) -> None:
+    schema = schemathesis.openapi.from_url(f"{stack.gateway_url}/{prefix}/openapi.json")
+    callers = {"member": _token(cast.member_a), "operator": _token(cast.operator), "factory": _token(cast.factory)}
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for role, token in callers.items():
+            failures += _fuzz(operation, stack.gateway_url, role, token)
+    assert operations, f"no operations in the {prefix} schema"
+    assert failures == [], "\n".join(failures[:20])

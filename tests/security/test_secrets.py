@@ -1,0 +1,70 @@
+"""No secret is committed, and production settings refuse every development default."""
+
+import importlib
+import re
+import subprocess
+
+import pytest
+from detect_secrets import SecretsCollection
+from detect_secrets.settings import default_settings
+from pydantic import ValidationError
+
+from tests.integration.stack import REPO
+
+pytestmark = pytest.mark.security
+
+# Development-only values: public on purpose, refused outside development (tested below).
+DEVELOPMENT_VALUES = {"dev-operator-secret-change-me", "devsecret-change-me", "devaccess"}
+# Fixed values of unit-test fakes (a plain hasher's "new secret").
+TEST_FAKE_VALUES = {"secret-1"}
+SERVICES = {
+    "access-control": "access_control", "factory-registry": "factory_registry", "audit-service": "audit_service",
+    "cap-service": "cap_service", "evidence-store": "evidence_store", "notifier": "notifier",
+}
+SECRET_SETTING = re.compile(r"secret|password|private|token_key", re.IGNORECASE)
+
+
+def _tracked_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    return [name for name in listed.decode().split("\0") if name]
+
+
+def test_no_private_key_or_token_is_committed() -> None:
+    files = _tracked_files()
+    assert files, "no tracked files found"
+    with default_settings():
+        found = SecretsCollection(root=str(REPO))
+        found.scan_files(*files)
+    leaks = [
+        f"{filename}:{secret.line_number} {secret.type}"
+        for filename, secret in found
+        if secret.secret_value not in DEVELOPMENT_VALUES | TEST_FAKE_VALUES
+    ]
+    assert leaks == []
+
+
+def test_the_scan_would_catch_a_committed_private_key(tmp_path) -> None:
+    leaked = tmp_path / "leak.py"
+    leaked.write_text("KEY = '''-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----'''\n")
+    with default_settings():
+        found = SecretsCollection(root=str(tmp_path))
+        found.scan_file(str(leaked))
+    assert [secret.type for _, secret in found] == ["Private Key"]
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_production_settings_refuse_the_development_defaults(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_type = importlib.import_module(f"{SERVICES[service]}.config").Settings
+    secret_fields = {name: f for name, f in settings_type.model_fields.items() if SECRET_SETTING.search(name)}
+    for name in settings_type.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    if not secret_fields:
+        settings_type()  # nothing secret to default: production starts with its own servers configured
+        return
+    assert all(f.default in DEVELOPMENT_VALUES for f in secret_fields.values()), "an unknown default secret"
+    with pytest.raises(ValidationError, match="development defaults are not allowed"):
+        settings_type()
+    for name in secret_fields:
+        monkeypatch.setenv(name.upper(), f"a-real-{name}-from-the-vault")
+    assert settings_type().environment == "production"
