@@ -27,7 +27,7 @@ from pymongo import MongoClient
 
 from shared_audits.contracts.envelope import EventPayload, wrap
 from shared_audits_client.api import ApiError, PlatformClient, eventually
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, publish_report_with_findings
 from tests.integration.stack import REPO, STACK_SCRIPT, Stack
 
 SEVERITIES = ("minor", "major")
@@ -86,10 +86,8 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
         reports = [_published_report(factory_id, findings) for _ in range(audits)]
         publish(stack.kafka_bootstrap, reports, "audit-service")
     else:
-        auditor_id = cast.organisations["auditor"].organisation_id
         for _ in range(audits):
-            audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, audit_type="initial"))
-            cast.auditor.submit_report(audit["audit_id"], 78.5, findings)
+            publish_report_with_findings(cast, [{**finding, "chapter": "S9"} for finding in findings])
     # Read back from cap-service's database: listing 100 CAPs of 50 items through the API
     # takes longer than a client timeout on a loaded machine (the list is not paginated).
     caps = database(stack, "cap-service").caps

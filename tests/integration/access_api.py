@@ -12,7 +12,7 @@ from shared_audits_client.feed import wait_for_topic_record
 from tests.integration.stack import Stack
 
 ACCESS_TOPIC = "ics.access.v1"
-PASSWORD = "a long enough passphrase"
+PASSWORD = "a long enough passphrase"  # pragma: allowlist secret
 
 
 class Gateway:

@@ -136,7 +136,7 @@ BAD_TOKENS: dict[Callable[[Forge], str], str] = {
     known_kid_foreign_key: "Signature verification failed",
     algorithm_none: "algorithm",
     tampered_claims: "Signature verification failed",
-    hs256_with_public_key_as_secret: "algorithm",
+    hs256_with_public_key_as_secret: "algorithm",  # pragma: allowlist secret
     malformed: "malformed",
 }
 

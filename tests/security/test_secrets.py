@@ -26,7 +26,8 @@ SECRET_SETTING = re.compile(r"secret|password|private|token_key", re.IGNORECASE)
 
 def _tracked_files() -> list[str]:
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    return [name for name in listed.decode().split("\0") if name]
+    # docs/asyncapi is generated from the contracts, which are scanned themselves.
+    return [name for name in listed.decode().split("\0") if name and not name.startswith("docs/asyncapi/")]
 
 
 def test_no_private_key_or_token_is_committed() -> None:
@@ -62,9 +63,18 @@ def test_production_settings_refuse_the_development_defaults(service: str, monke
     if not secret_fields:
         settings_type()  # nothing secret to default: production starts with its own servers configured
         return
-    assert all(f.default in DEVELOPMENT_VALUES for f in secret_fields.values()), "an unknown default secret"
+    defaults = {name: f.default for name, f in secret_fields.items() if f.default}
+    assert all(value in DEVELOPMENT_VALUES for value in defaults.values()), "an unknown default secret"
+    if not defaults:
+        # Secrets without defaults (e.g. Kafka SASL): production names its own. It may still
+        # refuse other development-only switches (a test clock, plain-HTTP webhooks).
+        try:
+            settings_type()
+        except ValidationError as error:
+            assert "development defaults are not allowed" in str(error)
+        return
     with pytest.raises(ValidationError, match="development defaults are not allowed"):
         settings_type()
-    for name in secret_fields:
+    for name in defaults:
         monkeypatch.setenv(name.upper(), f"a-real-{name}-from-the-vault")
     assert settings_type().environment == "production"

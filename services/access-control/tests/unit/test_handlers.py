@@ -14,7 +14,7 @@ async def test_only_the_operator_registers_organisations(access: AccessControl) 
     with pytest.raises(PermissionDeniedError):
         await access.register_organisation(member("m-1"), "Brand", OrganisationKind.MEMBER, None)
     registered = await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)
-    assert registered.client_secret == "secret-1"
+    assert registered.client_secret == "secret-1"  # pragma: allowlist secret
     assert access.organisations.published == [
         OrganisationRegistered(organisation_id=registered.organisation.id, name="Brand", kind="member")
     ]
@@ -88,7 +88,7 @@ async def test_the_operators_first_client_is_made_once(access: AccessControl) ->
     await access.ensure_operator("operator", "operator-secret")
     await access.ensure_operator("operator", "another-secret")
     (operator_org,) = await access.organisations.find(client_id="operator")
-    assert operator_org.kind == "operator" and operator_org.client_secret_hash == "hashed:operator-secret"
+    assert operator_org.kind == "operator" and operator_org.client_secret_hash == "hashed:operator-secret"  # pragma: allowlist secret
     issued = await access.issue_token("operator", "operator-secret")
     assert issued.expires_in == 60
 

@@ -2,15 +2,12 @@
 
 import pytest
 
-from access_control.adapters.known_factories import InMemoryKnownFactories
 from access_control.adapters.login_rules import load_login_throttle_rules
-from access_control.adapters.signing_keys import SigningKey
 from access_control.domain.login_throttle import LoginThrottle, LoginThrottleRules, TooManyLoginAttemptsError
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.login_throttle import ThrottledLogin
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.errors import UnauthenticatedError
-from shared_audits.store import InMemoryAggregateStore
 from shared_audits.testing import operator
 
 RULES = LoginThrottleRules(version="test", free_failures=3, base_delay_seconds=1, max_delay_seconds=8,
@@ -40,19 +37,14 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Clock:
+def monotonic() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def login(clock: Clock) -> ThrottledLogin:
-    key = SigningKey.generate()
-    access = AccessControl(
-        organisations=InMemoryAggregateStore(), links=InMemoryAggregateStore(),
-        known_factories=InMemoryKnownFactories(set()), hasher=PlainHasher(), signer=lambda: key,
-        issuer="i", audience="a", token_ttl_seconds=60,
-    )
-    return ThrottledLogin(access, LoginThrottle(RULES), monotonic=clock)
+def login(access: AccessControl, monotonic: Clock) -> ThrottledLogin:
+    """access-control's handlers (from conftest) behind the throttle, on a clock the test moves."""
+    return ThrottledLogin(access, LoginThrottle(RULES), monotonic=monotonic)
 
 
 async def _fail(login: ThrottledLogin, client_id: str) -> None:
@@ -64,39 +56,39 @@ def test_the_shipped_rules_load_with_their_version() -> None:
     assert load_login_throttle_rules().version == "login-throttle-2026.1"
 
 
-async def test_after_the_free_failures_each_attempt_waits_twice_as_long(login: ThrottledLogin, clock: Clock) -> None:
+async def test_after_the_free_failures_each_attempt_waits_twice_as_long(login: ThrottledLogin, monotonic: Clock) -> None:
     for _ in range(3):
         await _fail(login, "someone")
     with pytest.raises(TooManyLoginAttemptsError) as refused:
         await login.issue_token("someone", "wrong")
     assert refused.value.retry_after == pytest.approx(1)
-    clock.now = 1.0
+    monotonic.now = 1.0
     await _fail(login, "someone")
     with pytest.raises(TooManyLoginAttemptsError) as refused:
         await login.issue_token("someone", "wrong")
     assert refused.value.retry_after == pytest.approx(2)
 
 
-async def test_the_right_secret_also_waits_then_clears_the_count(login: ThrottledLogin, clock: Clock) -> None:
+async def test_the_right_secret_also_waits_then_clears_the_count(login: ThrottledLogin, monotonic: Clock) -> None:
     registered = await login.access_control.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)
     client_id = registered.organisation.client_id
     for _ in range(3):
         await _fail(login, client_id)
     with pytest.raises(TooManyLoginAttemptsError):
         await login.issue_token(client_id, registered.client_secret)
-    clock.now = 1.0
+    monotonic.now = 1.0
     assert (await login.issue_token(client_id, registered.client_secret)).access_token
     await _fail(login, client_id)  # counting starts again from zero
     assert (await login.issue_token(client_id, registered.client_secret)).access_token
 
 
-async def test_the_delay_is_capped_and_memory_is_bounded(login: ThrottledLogin, clock: Clock) -> None:
+async def test_the_delay_is_capped_and_memory_is_bounded(login: ThrottledLogin, monotonic: Clock) -> None:
     throttle = login.throttle
     for _ in range(20):
-        throttle.failed("flood", clock.now)
+        throttle.failed("flood", monotonic.now)
     with pytest.raises(TooManyLoginAttemptsError) as refused:
-        throttle.check("flood", clock.now)
+        throttle.check("flood", monotonic.now)
     assert refused.value.retry_after == pytest.approx(8)
     for client_id in ("a", "b", "c"):
-        throttle.failed(client_id, clock.now)
-    throttle.check("flood", clock.now)  # the oldest entry was dropped: at most two are tracked
+        throttle.failed(client_id, monotonic.now)
+    throttle.check("flood", monotonic.now)  # the oldest entry was dropped: at most two are tracked

@@ -17,7 +17,7 @@ from shared_audits.errors import (
 )
 from shared_audits.testing import member, operator
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # pragma: allowlist secret
 
 
 @pytest.fixture
