@@ -1,14 +1,17 @@
 """Seed the running platform with the demo story, through the gateway.
 
-Run by ``python3 deploy/local/stack.py up --seed`` (with the project's .venv).
+Two members, three factories, audits rated with every letter, a critical alert
+and a CAP half done. Run by ``python3 deploy/local/stack.py up --seed`` (with the
+project's .venv), or directly.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
-from shared_audits_client.story import assemble_cast, walk_skeleton
+from shared_audits_client.demo import seed
 
 
 def main() -> None:
@@ -20,16 +23,14 @@ def main() -> None:
         default=os.environ.get("OPERATOR_CLIENT_SECRET", "dev-operator-secret-change-me"),
     )
     args = parser.parse_args()
-
-    cast = assemble_cast(args.gateway, args.operator_client_id, args.operator_client_secret, label="demo")
-    try:
-        run = walk_skeleton(cast)
-    finally:
-        cast.close()
-    print(f"seeded factory {cast.factory_id}: audit {run.audit['audit_id']}, CAP {run.cap['cap_id']}")
-    print(f"  progress seen by member B: {run.cap_seen_by_b['progress']}")
-    for role, organisation in cast.organisations.items():
-        print(f"  {role:9} client_id={organisation.client_id} client_secret={organisation.client_secret}")
+    summary = seed(args.gateway, args.operator_client_id, args.operator_client_secret)
+    for audit in summary["audits"]:
+        alert = "  critical alert" if audit["alert"] else ""
+        print(f"  {audit['site']:<18} mandated by {audit['mandated_by']}: {audit['letter']} "
+              f"({audit['percentage']:.1f} %){alert}")
+    cap = summary["half_done_cap"]
+    print(f"  CAP of {cap['site']}: {cap['items_closed']} of {cap['items_total']} items done")
+    print(json.dumps({"members": summary["members"], "label": summary["label"]}))
 
 
 if __name__ == "__main__":

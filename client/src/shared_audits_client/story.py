@@ -215,6 +215,15 @@ def report_rated_b(questionnaire: dict, sample: dict) -> dict:
 
     Critical questions are all "yes" (a "no" would raise an alert and an "E").
     """
+    return report_at_most(questionnaire, sample, 84)
+
+
+def report_at_most(questionnaire: dict, sample: dict, ceiling: float) -> dict:
+    """A social report scoring just under ``ceiling`` percent, its first "no" documented as a finding.
+
+    Heavier rated questions are answered "no" until the score falls to the ceiling;
+    critical questions stay "yes" (a "no" there is an alert: see ``with_critical_alert``).
+    """
     social = {chapter["id"] for chapter in questionnaire["chapters"] if chapter["pillar"] == "social"}
     questions = [q for q in questionnaire["questions"] if q["chapter"] in social]
     rated = [q for q in questions if q["kind"] == "rated"]
@@ -222,7 +231,7 @@ def report_rated_b(questionnaire: dict, sample: dict) -> dict:
     documented = next(q for q in rated if q["chapter"] == "S9")
     noes, lost = [documented["id"]], documented["weight"]
     for question in sorted(rated, key=lambda q: (-q["weight"], q["id"])):
-        if 100 * (total - lost) / total <= 84:
+        if 100 * (total - lost) / total <= ceiling:
             break
         if question["id"] not in noes:
             noes.append(question["id"])
@@ -251,3 +260,21 @@ def report_rated_b(questionnaire: dict, sample: dict) -> dict:
         "documents_sampled": sample["documents"],
         "auditor_days": sample["auditor_days"],
     }
+
+
+def with_critical_alert(report: dict, questionnaire: dict) -> dict:
+    """The same report with a critical question answered "no" and documented: an alert, an "E"."""
+    critical = next(q for q in questionnaire["questions"] if q["kind"] == "critical" and q["chapter"] == "S9")
+    answers = [
+        {"question_id": a["question_id"], "value": "no"} if a["question_id"] == critical["id"] else a
+        for a in report["answers"]
+    ]
+    alert = {
+        "chapter": critical["chapter"],
+        "severity": "critical",
+        "question_id": critical["id"],
+        "description": "The emergency exit next to the cutting tables was locked during the shift.",
+        "observation": "Padlock on the push bar at 11:05; the key was kept in the office.",
+        "recommended_action": "Remove the lock at once and check every exit at each shift start.",
+    }
+    return {**report, "answers": answers, "findings": [*report["findings"], alert]}

@@ -1,0 +1,144 @@
+"""The demo seed: two members, three factories, audits with every letter, a critical alert, a CAP half done.
+
+Everything goes through the gateway with each organisation's own credentials.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from shared_audits_client.api import PlatformClient, eventually
+from shared_audits_client.story import (
+    SAMPLE_PDF,
+    STORY_WORKFORCE,
+    factory_prepares_for_audit,
+    report_at_most,
+    semi_announced_window,
+    submit_when_ready,
+    with_critical_alert,
+)
+
+SITES = [
+    ("Sunrise Garments", "BD", "Gazipur", "Plot 7, BSCIC Industrial Area"),
+    ("Mekong Knitwear", "VN", "Binh Duong", "Lot C2, VSIP II"),
+    ("Anatolia Denim", "TR", "Denizli", "Organize Sanayi Bolgesi 4. Cadde No 12"),
+]
+
+
+@dataclass
+class DemoWorld:
+    operator: PlatformClient
+    members: dict[str, PlatformClient]
+    member_ids: dict[str, str]
+    auditor: PlatformClient
+    auditor_id: str
+    factories: dict[str, PlatformClient] = field(default_factory=dict)  # factory id -> its own account
+    site_names: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for client in [self.operator, self.auditor, *self.members.values(), *self.factories.values()]:
+            client.close()
+
+
+@dataclass
+class DemoAudit:
+    site: str
+    mandated_by: str
+    letter: str
+    percentage: float
+    alert: bool
+    audit_id: str
+
+
+def build_world(gateway_url: str, operator_id: str, operator_secret: str, label: str) -> DemoWorld:
+    operator = PlatformClient.login(gateway_url, operator_id, operator_secret)
+    member_orgs = {name: operator.register_organisation(f"{name} {label}", "member") for name in ("Brand A", "Brand B")}
+    auditor_org = operator.register_organisation(f"Audit Co {label}", "audit_company")
+    world = DemoWorld(
+        operator=operator,
+        members={n: PlatformClient.login(gateway_url, o.client_id, o.client_secret) for n, o in member_orgs.items()},
+        member_ids={n: o.organisation_id for n, o in member_orgs.items()},
+        auditor=PlatformClient.login(gateway_url, auditor_org.client_id, auditor_org.client_secret),
+        auditor_id=auditor_org.organisation_id,
+    )
+    for name, country, city, address in SITES:
+        site = operator.register_factory(f"{name} {label}", country, city=city, address=address, confirm_new=True)
+        account = eventually(lambda s=site, n=name: operator.register_organisation(f"{n} {label} (site)", "factory",
+                                                                                   s["factory_id"]))
+        factory = PlatformClient.login(gateway_url, account.client_id, account.client_secret)
+        factory_prepares_for_audit(operator, factory, site["factory_id"], STORY_WORKFORCE)
+        world.factories[site["factory_id"]] = factory
+        world.site_names[site["factory_id"]] = name
+    return world
+
+
+def audit_site(world: DemoWorld, member: str, factory_id: str, report: dict) -> DemoAudit:
+    """A member mandates, the audit company accepts and reports; the platform rates."""
+    client = world.members[member]
+    audit = eventually(lambda: client.mandate_audit(factory_id, world.auditor_id, **semi_announced_window()))
+    world.auditor.answer_mandate(audit["audit_id"], "accept")
+    eventually(lambda: submit_when_ready(world.auditor, audit["audit_id"], report))
+    rated = client.audit(audit["audit_id"])["report"]
+    return DemoAudit(world.site_names[factory_id], member, rated["letter"], rated["compliance_percentage"],
+                     bool((rated.get("detail") or {}).get("has_alert")), audit["audit_id"])
+
+
+def seed(gateway_url: str, operator_id: str, operator_secret: str, label: str | None = None) -> dict:
+    """Play the demo; returns what a person would check: letters, the alert, CAP progress."""
+    label = label or f"demo-{uuid.uuid4().hex[:4]}"
+    world = build_world(gateway_url, operator_id, operator_secret, label)
+    try:
+        sunrise, mekong, anatolia = list(world.factories)
+        for member, sites in (("Brand A", [sunrise, mekong, anatolia]), ("Brand B", [sunrise, mekong])):
+            for factory_id in sites:
+                eventually(lambda m=member, f=factory_id: world.members[m].link_factory(f, "supplier"))
+        questionnaire = world.auditor.questionnaire()
+        sample = world.auditor.sample_size(STORY_WORKFORCE)
+        two_findings = report_at_most(questionnaire, sample, 70)
+        two_findings["findings"].append({
+            "chapter": "S7", "severity": "major",
+            "description": "Overtime above 60 hours a week for 30 % of sampled workers in peak season.",
+            "recommended_action": "Plan production to keep weekly hours within the legal limit; record hours.",
+        })
+        audits = [
+            audit_site(world, "Brand A", sunrise, two_findings),  # C, two CAP items
+            audit_site(world, "Brand B", mekong, report_at_most(questionnaire, sample, 100)),  # A
+            audit_site(world, "Brand A", mekong, report_at_most(questionnaire, sample, 50)),  # D
+            audit_site(world, "Brand A", anatolia, report_at_most(questionnaire, sample, 84)),  # B
+            audit_site(world, "Brand A", anatolia,
+                       with_critical_alert(report_at_most(questionnaire, sample, 100), questionnaire)),  # E
+        ]
+        cap = half_done_cap(world, sunrise, audits[0].audit_id)
+        return {
+            "label": label,
+            "audits": [audit.__dict__ for audit in audits],
+            "letters": sorted({audit.letter for audit in audits}),
+            "half_done_cap": {"cap_id": cap["cap_id"], "site": world.site_names[sunrise], **cap["progress"]},
+            "members": world.member_ids,
+        }
+    finally:
+        world.close()
+
+
+def half_done_cap(world: DemoWorld, factory_id: str, audit_id: str) -> dict:
+    """The factory answers one of two items; Brand A accepts it; Brand B sees 1 of 2 done."""
+    brand_a, brand_b = world.members["Brand A"], world.members["Brand B"]
+
+    def opened() -> dict:
+        caps = [c for c in brand_a.caps_of_factory(factory_id) if c["audit_id"] == audit_id]
+        assert caps, "no CAP yet"
+        return caps[0]
+
+    cap = eventually(opened)
+    item_id = cap["items"][0]["item_id"]
+    eventually(lambda: world.factories[factory_id].upload_evidence(
+        cap["cap_id"], item_id, "corrective-evidence.pdf", SAMPLE_PDF, "application/pdf"))
+
+    def submitted() -> None:
+        item = next(i for i in brand_a.cap(cap["cap_id"])["items"] if i["item_id"] == item_id)
+        assert item["status"] == "evidence_submitted", item["status"]
+
+    eventually(submitted)
+    brand_a.decide(cap["cap_id"], item_id, "accept", "Evidence checked against the recommended action.")
+    return brand_b.cap(cap["cap_id"])
