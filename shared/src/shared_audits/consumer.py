@@ -34,6 +34,8 @@ from shared_audits.errors import InvalidEventError
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[Any, EventEnvelope], Awaitable[None]]
+# Rewrites a decoded payload before the handlers see it (e.g. a merged factory id to the surviving one).
+PayloadTranslator = Callable[[EventPayload], Awaitable[EventPayload]]
 
 # A handler that failed for a passing reason (database away) is retried after this pause.
 RETRY_PAUSE_SECONDS = 1.0
@@ -114,6 +116,11 @@ class EventConsumer:
         self._processed = processed
         self._dead_letters = dead_letters
         self._handlers: dict[str, list[EventHandler]] = {}
+        self._translators: list[PayloadTranslator] = []
+
+    def translate_with(self, translator: PayloadTranslator) -> None:
+        """Every payload passes through ``translator`` before its handlers run."""
+        self._translators.append(translator)
 
     def on(self, payload_type: type[EventPayload], handler: EventHandler) -> None:
         self._handlers.setdefault(payload_type.TYPE, []).append(handler)
@@ -146,6 +153,8 @@ class EventConsumer:
         if await self._processed.seen(str(envelope.event_id)):
             return
         try:
+            for translator in self._translators:
+                payload = await translator(payload)
             for handler in handlers:
                 await handler(payload, envelope)
         except InvalidEventError as error:

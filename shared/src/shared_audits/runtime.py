@@ -22,13 +22,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared_audits.auth import TokenVerifier
 from shared_audits.consumer import DeadLetters, EventConsumer, ProcessedEvents, subscribe
-from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked
-from shared_audits.contracts.topics import ACCESS, TopicSpec
+from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
+from shared_audits.contracts.topics import ACCESS, REGISTRY, TopicSpec
 from shared_audits.http import ServiceScopes, add_health_routes, install_problem_handlers
 from shared_audits.kafka import build_broker, ensure_topics
 from shared_audits.lag import ConsumerLag
 from shared_audits.links import MongoLinkProjection
 from shared_audits.logging import configure_logging
+from shared_audits.merges import MongoMergedFactories, translating_merged_ids
 from shared_audits.metrics import MetricsSampler, ServiceMetrics
 from shared_audits.mongo import build_mongo_client, ping
 from shared_audits.outbox import OutboxRelay
@@ -50,6 +51,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     consumer: EventConsumer
     links: MongoLinkProjection
+    merged_factories: MongoMergedFactories
     token_verifier: TokenVerifier
     metrics: ServiceMetrics
     produced_topics: list[TopicSpec] = field(default_factory=list)
@@ -95,6 +97,7 @@ def build_runtime(
         DeadLetters(broker, settings.service_name, metrics.dead_letters),
     )
     links = MongoLinkProjection(database["member_factory_links"])
+    merged_factories = MongoMergedFactories(database["merged_factories"])
     runtime = ServiceRuntime(
         settings=settings,
         tracer_provider=tracer_provider,
@@ -104,15 +107,21 @@ def build_runtime(
         relay=relay,
         consumer=consumer,
         links=links,
+        merged_factories=merged_factories,
         token_verifier=TokenVerifier(settings.jwks_url, settings.token_issuer, settings.token_audience),
         metrics=metrics,
         produced_topics=produced_topics,
         consumed_topics=list(consumed_topics),
     )
-    if ACCESS not in runtime.consumed_topics:
-        runtime.consumed_topics.append(ACCESS)
+    # Every service follows the links and the merges of sites.
+    for topic in (ACCESS, REGISTRY):
+        if topic not in runtime.consumed_topics:
+            runtime.consumed_topics.append(topic)
     consumer.on(FactoryLinked, links.apply_linked)
     consumer.on(FactoryUnlinked, links.apply_unlinked)
+    # Registered first, so a service's own FactoriesMerged handler runs after the map knows the merge.
+    consumer.on(FactoriesMerged, merged_factories.apply_merged)
+    consumer.translate_with(translating_merged_ids(merged_factories))
     runtime.startup_hooks.append(links.ensure_indexes)
     runtime.readiness_checks["database"] = lambda: ping(database)
     runtime.readiness_checks["kafka"] = _kafka_check(broker)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any, Generic, TypeVar
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -16,6 +18,9 @@ from shared_audits.errors import ConflictError
 from shared_audits.outbox import OUTBOX_FIELD, outbox_entries
 
 A = TypeVar("A", bound=Aggregate)
+
+# Documents re-pointed per bulk write (and locks held at once) when a field is reassigned.
+REASSIGN_BATCH = 200
 
 
 class MongoAggregateStore(Generic[A]):
@@ -83,6 +88,26 @@ class MongoAggregateStore(Generic[A]):
         aggregate.version += 1
         self._after_write(events, aggregate.id)
 
+    async def reassign(self, field: str, old: str, new: str) -> int:
+        """Set ``field`` from ``old`` to ``new`` on every aggregate that holds it, in bulk writes.
+
+        Each document's lock is held and its version raised, so a save that read the
+        old value fails as a conflict instead of writing it back. Records no events.
+        Returns how many documents changed; a second call finds none.
+        """
+        ids = sorted([document["_id"] async for document in self.collection.find({field: old}, {"_id": 1})])
+        for start in range(0, len(ids), REASSIGN_BATCH):
+            batch = ids[start:start + REASSIGN_BATCH]
+            async with AsyncExitStack() as held:
+                for document_id in batch:  # sorted: two reassignments never wait on each other in a cycle
+                    await held.enter_async_context(DOCUMENT_LOCKS.hold(self.collection.full_name, document_id))
+                await self.collection.bulk_write(
+                    [UpdateOne({"_id": document_id}, {"$set": {field: new}, "$inc": {"version": 1}})
+                     for document_id in batch],
+                    ordered=False,
+                )
+        return len(ids)
+
     def _after_write(self, events: list[EventPayload], aggregate_id: str) -> None:
         if events:
             self._on_events_written(self.collection, aggregate_id)
@@ -121,3 +146,12 @@ class InMemoryAggregateStore(Generic[A]):
         self.published.extend(aggregate.take_recorded())
         aggregate.version += 1
         self._items[aggregate.id] = copy.deepcopy(aggregate)
+
+    async def reassign(self, field: str, old: str, new: str) -> int:
+        changed = 0
+        for item in self._items.values():
+            if getattr(item, field) == old:
+                setattr(item, field, new)
+                item.version += 1
+                changed += 1
+        return changed

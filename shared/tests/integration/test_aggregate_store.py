@@ -79,3 +79,21 @@ async def test_the_relay_publishes_pending_events_and_removes_exactly_those(stac
     finally:
         await consumer.stop()
     assert len(names) == 2
+
+
+class Site(Aggregate):
+    factory_id: str
+
+
+async def test_reassigning_a_field_moves_documents_in_bulk_and_a_stale_save_conflicts(collection) -> None:
+    store = MongoAggregateStore(collection, Site, "test")
+    for index in range(5):
+        await store.add(Site(id=f"s-{index}", factory_id="f-old" if index % 2 == 0 else "f-new"))
+    stale = await store.get("s-0")
+
+    assert await store.reassign("factory_id", "f-old", "f-new") == 3
+    assert await store.reassign("factory_id", "f-old", "f-new") == 0
+
+    assert {site.factory_id for site in await store.find()} == {"f-new"}
+    with pytest.raises(ConflictError):
+        await store.save(stale)  # it read the old site: it must read again, not write the old id back
