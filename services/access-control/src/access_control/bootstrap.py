@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from shared_audits.contracts import topics
-from shared_audits.contracts.events import AuditMandated, FactoryRegistered
+from shared_audits.contracts.events import AuditMandated, FactoriesMerged, FactoryRegistered
 from shared_audits.runtime import build_runtime, create_app
 
 from access_control.adapters.known_factories import MongoKnownFactories
@@ -25,6 +25,7 @@ from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.login_throttle import ThrottledLogin
+from access_control.service_layer.merges import SiteMerges
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
 
@@ -76,6 +77,9 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     runtime.consumer.on(FactoryRegistered, known_factories.apply_registered)
     runtime.consumer.on(AuditMandated, access_control.count_mandate)
+    site_merges = SiteMerges(links=links, organisations=organisations, users=users, signatures=signatures)
+    runtime.consumer.on(FactoriesMerged, known_factories.apply_merged)
+    runtime.consumer.on(FactoriesMerged, site_merges.apply_merged)
 
     async def prepare() -> None:
         await organisations.collection.create_index("client_id", unique=True)

@@ -7,6 +7,7 @@ from shared_audits.contracts.events import (
     AuditReportPublished,
     CodeOfConductPublished,
     CodeOfConductSigned,
+    FactoriesMerged,
     FactoryProfileSubmitted,
     FactoryRegistered,
     OrganisationRegistered,
@@ -23,6 +24,7 @@ from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
 from audit_service.entrypoints.scheduler import PeriodicJob
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.merges import SiteMerges
 
 PREFIX = "/audits"
 
@@ -57,6 +59,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.consumer.on(CodeOfConductPublished, readiness.apply_code_published)
     runtime.consumer.on(FactoryRegistered, risk.apply_factory_registered)
     runtime.consumer.on(AuditReportPublished, risk.apply_report_published)
+    runtime.consumer.on(FactoriesMerged, SiteMerges(audits, readiness, risk).apply_merged)
 
     due_dates = PeriodicJob("announce-due-audits", handlers.announce_due_audits, settings.due_check_interval_seconds)
 

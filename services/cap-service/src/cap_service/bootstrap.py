@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
-from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
+from shared_audits.contracts.events import AuditReportPublished, EvidenceStored, FactoriesMerged
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
@@ -13,6 +13,7 @@ from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.routes import router
 from cap_service.service_layer.handlers import CapHandlers
+from cap_service.service_layer.merges import SiteMerges
 
 PREFIX = "/caps"
 
@@ -35,6 +36,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     overdue_job = PeriodicJob("overdue-items", settings.overdue_scan_seconds, handlers.flag_overdue_items)
     runtime.consumer.on(AuditReportPublished, handlers.open_cap)
     runtime.consumer.on(EvidenceStored, handlers.record_evidence)
+    runtime.consumer.on(FactoriesMerged, SiteMerges(caps).apply_merged)
 
     async def prepare() -> None:
         await caps.collection.create_index([("factory_id", 1)])

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
-from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened
+from shared_audits.contracts.events import CapItemAccepted, CapItemRejected, CapOpened, FactoriesMerged
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
@@ -15,6 +15,7 @@ from evidence_store.domain.model import Evidence
 from evidence_store.domain.upload import UploadSession
 from evidence_store.entrypoints.http.routes import router
 from evidence_store.service_layer.handlers import EvidenceHandlers
+from evidence_store.service_layer.merges import SiteMerges
 
 PREFIX = "/evidence"
 
@@ -42,6 +43,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.consumer.on(CapOpened, cap_items.apply_opened)
     runtime.consumer.on(CapItemAccepted, handlers.note_decision)
     runtime.consumer.on(CapItemRejected, handlers.note_decision)
+    runtime.consumer.on(FactoriesMerged, SiteMerges(evidence, uploads, cap_items).apply_merged)
     runtime.readiness_checks["bucket"] = bucket.check
 
     async def prepare() -> None:

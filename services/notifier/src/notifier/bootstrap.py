@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
-from shared_audits.contracts.events import EVENT_TYPES
+from shared_audits.contracts.events import EVENT_TYPES, FactoriesMerged
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
@@ -21,6 +21,7 @@ from notifier.entrypoints.http.channels import router as channels_router
 from notifier.entrypoints.http.routes import router
 from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
+from notifier.service_layer.merges import SiteMerges
 
 PREFIX = "/notifier"
 SOURCE_TOPICS = [topics.ACCESS, topics.REGISTRY, topics.AUDIT, topics.CAP, topics.EVIDENCE]
@@ -63,6 +64,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     for payload_type in EVENT_TYPES.values():
         if payload_type.TOPIC in SOURCE_TOPICS:
             runtime.consumer.on(payload_type, handlers.fan_out)
+    runtime.consumer.on(FactoriesMerged, SiteMerges(inbox, factory_log).apply_merged)
 
     async def prepare() -> None:
         await webhooks.collection.create_index([("member_id", 1)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import FactoryRegistered
+from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
 
 
 class MongoKnownFactories:
@@ -13,11 +13,18 @@ class MongoKnownFactories:
         self._collection = collection
 
     async def exists(self, factory_id: str) -> bool:
-        return await self._collection.find_one({"_id": factory_id}, {"_id": 1}) is not None
+        """A registered site that was not merged into another (a merged id takes no new links)."""
+        document = await self._collection.find_one({"_id": factory_id}, {"merged_into": 1})
+        return document is not None and not document.get("merged_into")
 
     async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
         await self._collection.update_one(
             {"_id": event.factory_id}, {"$set": {"name": event.name, "country": event.country}}, upsert=True
+        )
+
+    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
+        await self._collection.update_one(
+            {"_id": event.merged_factory_id}, {"$set": {"merged_into": event.factory_id}}, upsert=True
         )
 
 
@@ -30,3 +37,6 @@ class InMemoryKnownFactories:
 
     async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
         self.factory_ids.add(event.factory_id)
+
+    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
+        self.factory_ids.discard(event.merged_factory_id)

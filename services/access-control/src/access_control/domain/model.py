@@ -92,6 +92,11 @@ class LinkChange(BaseModel):
     linked: bool
     relationship: LinkRelationship | None
     at: datetime
+    # Why, when the member did not decide it itself (e.g. "merged": the site was merged).
+    reason: str | None = None
+
+
+MERGED = "merged"
 
 
 class MemberFactoryLink(Aggregate):
@@ -109,7 +114,7 @@ class MemberFactoryLink(Aggregate):
 
     @classmethod
     def create(
-        cls, member_id: str, factory_id: str, relationship: LinkRelationship, now: datetime
+        cls, member_id: str, factory_id: str, relationship: LinkRelationship, now: datetime, reason: str | None = None
     ) -> MemberFactoryLink:
         link = cls(
             id=cls.id_for(member_id, factory_id),
@@ -117,24 +122,24 @@ class MemberFactoryLink(Aggregate):
             factory_id=factory_id,
             relationship=relationship,
             active=True,
-            history=[LinkChange(linked=True, relationship=relationship, at=now)],
+            history=[LinkChange(linked=True, relationship=relationship, at=now, reason=reason)],
         )
         link._record_linked(now)
         return link
 
-    def relink(self, relationship: LinkRelationship, now: datetime) -> None:
+    def relink(self, relationship: LinkRelationship, now: datetime, reason: str | None = None) -> None:
         if self.active and self.relationship == relationship:
             raise ConflictError("this factory is already linked with that relationship")
         self.active = True
         self.relationship = relationship
-        self.history = [*self.history, LinkChange(linked=True, relationship=relationship, at=now)]
+        self.history = [*self.history, LinkChange(linked=True, relationship=relationship, at=now, reason=reason)]
         self._record_linked(now)
 
-    def unlink(self, now: datetime) -> None:
+    def unlink(self, now: datetime, reason: str | None = None) -> None:
         if not self.active:
             raise NotFoundError("no link to this factory")
         self.active = False
-        self.history = [*self.history, LinkChange(linked=False, relationship=None, at=now)]
+        self.history = [*self.history, LinkChange(linked=False, relationship=None, at=now, reason=reason)]
         self.record(FactoryUnlinked(member_id=self.member_id, factory_id=self.factory_id, unlinked_at=now))
 
     def _record_linked(self, now: datetime) -> None:

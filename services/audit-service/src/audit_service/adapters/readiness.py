@@ -50,12 +50,31 @@ class MongoReadiness:
             {"_id": event.factory_id}, {"$addToSet": {"code_of_conduct_versions": event.code_version}}, upsert=True
         )
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        """The survivor keeps its own profile (or takes the merged one's) and every signed version."""
+        merged = await self._sites.find_one({"_id": merged_id})
+        if merged is None:
+            return  # nothing known, or already merged
+        surviving = await self._sites.find_one({"_id": surviving_id}) or {}
+        await self._sites.update_one(
+            {"_id": surviving_id}, {"$set": _merged_readiness(merged, surviving)}, upsert=True
+        )
+        await self._sites.delete_one({"_id": merged_id})
+
     async def apply_current_version(self, version: str) -> None:
         await self._code_of_conduct.update_one({"_id": CURRENT_CODE_ID}, {"$set": {"version": version}}, upsert=True)
 
     async def apply_code_published(self, event: CodeOfConductPublished, envelope: EventEnvelope) -> None:
         """The newest published version is the current one (events of one key arrive in order)."""
         await self.apply_current_version(event.code_version)
+
+
+def _merged_readiness(merged: dict, surviving: dict) -> dict:
+    profile = surviving if surviving.get("profile_version") is not None else merged
+    versions = list(surviving.get("code_of_conduct_versions", []))
+    versions += [v for v in merged.get("code_of_conduct_versions", []) if v not in versions]
+    return {"profile_version": profile.get("profile_version"), "workforce_total": profile.get("workforce_total"),
+            "code_of_conduct_versions": versions}
 
 
 class InMemoryReadiness:
@@ -79,6 +98,14 @@ class InMemoryReadiness:
         site = self.sites.setdefault(event.factory_id, FactoryReadiness(factory_id=event.factory_id))
         if event.code_version not in site.code_of_conduct_versions:
             site.code_of_conduct_versions.append(event.code_version)
+
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        merged = self.sites.pop(merged_id, None)
+        if merged is None:
+            return
+        surviving = self.sites.get(surviving_id)
+        state = _merged_readiness(merged.model_dump(), surviving.model_dump() if surviving else {})
+        self.sites[surviving_id] = FactoryReadiness(factory_id=surviving_id, **state)
 
     async def apply_current_version(self, version: str) -> None:
         self.current_version = version

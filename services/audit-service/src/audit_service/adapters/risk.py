@@ -76,6 +76,33 @@ class MongoRiskReadModel:
         if rows:
             await self._rows.insert_many(rows)
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        """One site counts once: the newer of the two latest reports stays, under the surviving id."""
+        merged = await self._latest_audits.find_one({"_id": merged_id})
+        if merged is not None:
+            surviving = await self._latest_audits.find_one({"_id": surviving_id})
+            if surviving is None or surviving["published_at"] <= merged["published_at"]:
+                state = {"audit_id": merged["audit_id"], "published_at": merged["published_at"]}
+                await self._latest_audits.update_one({"_id": surviving_id}, {"$set": state}, upsert=True)
+                await self._move_rows(merged_id, surviving_id)
+        # Written by this one consumer; a crash before here re-runs the steps above with the same result.
+        await self._rows.delete_many({"factory_id": merged_id})
+        await self._latest_audits.delete_one({"_id": merged_id})
+        await self._countries.delete_one({"_id": merged_id})
+
+    async def _move_rows(self, merged_id: str, surviving_id: str) -> None:
+        known = await self._countries.find_one({"_id": surviving_id})
+        rows = [row async for row in self._rows.find({"factory_id": merged_id})]
+        if not rows:
+            return  # already moved by an earlier attempt
+        country = known["country"] if known else rows[0].get("country")
+        await self._rows.delete_many({"factory_id": surviving_id})
+        await self._rows.insert_many([
+            {"_id": f"{surviving_id}:{row['chapter']}", "factory_id": surviving_id, "country": country,
+             "chapter": row["chapter"], "nonconforming": row["nonconforming"]}
+            for row in rows
+        ])
+
     async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
         match: dict = {"country": {"$type": "string"}}
         if factory_ids is not None:
@@ -109,6 +136,13 @@ class InMemoryRiskReadModel:
         current = self.latest.get(event.factory_id)
         if _counted(event) and (current is None or current["published_at"] <= event.published_at):
             self.latest[event.factory_id] = {"published_at": event.published_at, "chapters": _chapters(event)}
+
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        merged = self.latest.pop(merged_id, None)
+        self.countries.pop(merged_id, None)
+        current = self.latest.get(surviving_id)
+        if merged is not None and (current is None or current["published_at"] <= merged["published_at"]):
+            self.latest[surviving_id] = merged
 
     async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
         cells: dict[tuple[str, str], list[int]] = {}

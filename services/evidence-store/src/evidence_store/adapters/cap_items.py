@@ -25,6 +25,11 @@ class MongoCapItems:
             )
 
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        # Written by this service's one consumer only, so a bulk update by filter is safe.
+        await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
+
+
 class InMemoryCapItems:
     def __init__(self, items: dict[tuple[str, str], str] | None = None) -> None:
         self.items = dict(items or {})
@@ -35,3 +40,8 @@ class InMemoryCapItems:
     async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
         for item in event.items:
             self.items[(event.cap_id, item.item_id)] = event.factory_id
+
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        for key, factory_id in self.items.items():
+            if factory_id == merged_id:
+                self.items[key] = surviving_id

@@ -33,6 +33,10 @@ class MongoInbox:
         )
         return [InboxEntry.model_validate(document) async for document in cursor]
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        # Written by this service's one consumer only, so a bulk update by filter is safe.
+        await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
+
 
 class MongoFactoryEventLog:
     """Every event about a factory, so a member that links late still gets what followed its link.
@@ -61,6 +65,9 @@ class MongoFactoryEventLog:
         ).sort("occurred_at", 1)
         return [EventEnvelope.model_validate(document["envelope"]) async for document in cursor]
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
+
 
 class InMemoryInbox:
     def __init__(self) -> None:
@@ -76,6 +83,11 @@ class InMemoryInbox:
         found = [e for e in self.entries.values() if e.member_id == member_id and e.factory_id in factory_ids]
         return sorted(found, key=lambda e: e.occurred_at, reverse=True)[:limit]
 
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        for key, entry in self.entries.items():
+            if entry.factory_id == merged_id:
+                self.entries[key] = entry.model_copy(update={"factory_id": surviving_id})
+
 
 class InMemoryFactoryEventLog:
     def __init__(self) -> None:
@@ -87,3 +99,8 @@ class InMemoryFactoryEventLog:
     async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]:
         found = [e for f, e in self.envelopes.values() if f == factory_id and e.occurred_at >= moment]
         return sorted(found, key=lambda e: e.occurred_at)
+
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        for event_id, (factory_id, envelope) in self.envelopes.items():
+            if factory_id == merged_id:
+                self.envelopes[event_id] = (surviving_id, envelope)

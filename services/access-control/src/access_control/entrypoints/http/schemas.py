@@ -172,6 +172,7 @@ class LinkChangeOut(BaseModel):
     linked: bool
     relationship: LinkRelationship | None
     at: datetime
+    reason: str | None = None
 
 
 class LinkOut(BaseModel):

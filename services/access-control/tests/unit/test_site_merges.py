@@ -1,0 +1,100 @@
+"""A merge of two sites moves every member's link and the merged site's factory account."""
+
+import pytest
+
+from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.merges import SiteMerges
+from access_control.service_layer.users import UserAccounts
+from shared_audits.auth import principal_from_claims
+from shared_audits.contracts import wrap
+from shared_audits.contracts.enums import OrganisationKind, UserRole
+from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
+from shared_audits.errors import NotFoundError
+from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import member, operator
+
+MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-gone")
+
+
+@pytest.fixture
+def merges(access: AccessControl, users: UserAccounts, clock) -> SiteMerges:
+    access.known_factories.factory_ids |= {"f-keep", "f-gone"}
+    return SiteMerges(links=access.links, organisations=access.organisations, users=users.users,
+                      signatures=InMemoryAggregateStore(), clock=clock)
+
+
+async def merge(access: AccessControl, merges: SiteMerges) -> None:
+    envelope = wrap(MERGE, producer="factory-registry")
+    await access.known_factories.apply_merged(MERGE, envelope)
+    await merges.apply_merged(MERGE, envelope)
+
+
+async def test_members_of_the_merged_site_are_linked_to_the_survivor_with_the_reason_kept(
+    access: AccessControl, merges: SiteMerges
+) -> None:
+    await access.link_factory(member("m-only-gone"), "f-gone", "supplier")
+    await access.link_factory(member("m-both"), "f-gone", "in_referencing")
+    await access.link_factory(member("m-both"), "f-keep", "supplier")
+    await access.link_factory(member("m-only-keep"), "f-keep", "supplier")
+    access.links.published.clear()
+
+    await merge(access, merges)
+
+    assert sorted((e.member_id, e.factory_id) for e in access.links.published if isinstance(e, FactoryLinked)) == [
+        ("m-only-gone", "f-keep")
+    ]
+    assert sorted((e.member_id, e.factory_id) for e in access.links.published if isinstance(e, FactoryUnlinked)) == [
+        ("m-both", "f-gone"), ("m-only-gone", "f-gone")
+    ]
+    for brand in ("m-only-gone", "m-both", "m-only-keep"):
+        assert [link.factory_id for link in await access.links_of(member(brand))] == ["f-keep"]
+    moved = await access.link_history(member("m-only-gone"), "f-keep")
+    assert (moved.relationship, moved.history[-1].reason) == ("supplier", "merged")
+    ended = await access.link_history(member("m-only-gone"), "f-gone")
+    assert [(change.linked, change.reason) for change in ended.history] == [(True, None), (False, "merged")]
+
+
+async def test_replaying_the_merge_changes_nothing(access: AccessControl, merges: SiteMerges) -> None:
+    await access.link_factory(member("m-1"), "f-gone", "supplier")
+    await merge(access, merges)
+    published, history = list(access.links.published), await access.link_history(member("m-1"), "f-keep")
+
+    await merge(access, merges)
+
+    assert access.links.published == published
+    assert (await access.link_history(member("m-1"), "f-keep")).history == history.history
+
+
+async def test_a_member_unlinked_from_the_survivor_before_is_linked_again(
+    access: AccessControl, merges: SiteMerges
+) -> None:
+    await access.link_factory(member("m-1"), "f-keep", "supplier")
+    await access.unlink_factory(member("m-1"), "f-keep")
+    await access.link_factory(member("m-1"), "f-gone", "in_referencing")
+
+    await merge(access, merges)
+
+    link = await access.link_history(member("m-1"), "f-keep")
+    assert (link.active, link.relationship) == (True, "in_referencing")
+    assert [(change.linked, change.reason) for change in link.history] == [
+        (True, None), (False, None), (True, "merged")
+    ]
+
+
+async def test_the_merged_id_takes_no_new_links(access: AccessControl, merges: SiteMerges) -> None:
+    await merge(access, merges)
+    with pytest.raises(NotFoundError):
+        await access.link_factory(member("m-1"), "f-gone", "supplier")
+
+
+async def test_the_merged_sites_factory_account_and_users_now_stand_for_the_survivor(
+    access: AccessControl, users: UserAccounts, merges: SiteMerges, decode
+) -> None:
+    site = await access.register_organisation(operator(), "Site", OrganisationKind.FACTORY, "f-gone")
+    invited = await users.invite(operator(), site.organisation.id, "manager@site.example", [UserRole.ADMIN])
+
+    await merge(access, merges)
+
+    issued = await access.issue_token(site.organisation.client_id, site.client_secret)
+    assert principal_from_claims(await decode(issued.access_token)).factory_id == "f-keep"
+    assert (await users.users.get(invited.id)).factory_id == "f-keep"
