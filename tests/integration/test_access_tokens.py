@@ -2,8 +2,9 @@
 
 The bad tokens are built here with PyJWT and cryptography. Those that need a
 real signature (expired, not yet valid, wrong audience or issuer) are signed
-with a published key read from access-control's own database, since only a
-valid signature isolates the one defect under test.
+with a published key read from access-control's own database (opened with its
+key-encryption key), since only a valid signature isolates the one defect under
+test.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo import MongoClient
 
+from access_control.adapters.key_encryption import KeyEncryption
+from access_control.adapters.signing_keys import SEALED_FIELD
+from access_control.config import DEVELOPMENT_KEY_ENCRYPTION_KEY
 from tests.integration.access_api import Gateway
 from tests.integration.stack import Stack
 
@@ -49,12 +54,14 @@ class Forge:
 
     @staticmethod
     def _published_key(stack: Stack) -> tuple[str, Ed25519PrivateKey]:
+        encryption = KeyEncryption(os.environ.get("SIGNING_KEY_ENCRYPTION_KEY", DEVELOPMENT_KEY_ENCRYPTION_KEY))
         with MongoClient(stack.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000) as mongo:
             now = datetime.now(UTC)
             for document in mongo["access_control"]["signing_keys"].find({"retired": {"$ne": True}}):
                 retire_after = document.get("retire_after")
-                if document.get("private_pem") and (retire_after is None or retire_after > now):
-                    key = serialization.load_pem_private_key(document["private_pem"].encode(), password=None)
+                if document.get(SEALED_FIELD) and (retire_after is None or retire_after > now):
+                    pem = encryption.open(document["_id"], document[SEALED_FIELD])
+                    key = serialization.load_pem_private_key(pem.encode(), password=None)
                     assert isinstance(key, Ed25519PrivateKey)
                     return document["_id"], key
         raise AssertionError("no published signing key in access-control's database")
@@ -178,3 +185,12 @@ def test_a_bad_token_is_refused_with_a_problem_body(
 def test_no_token_is_refused(gateway: Gateway, path: str) -> None:
     response = gateway.call("GET", path)
     assert response.status_code == 401 and response.json()["status"] == 401
+
+
+def test_the_signing_keys_in_access_controls_database_hold_no_private_key_in_clear(stack: Stack) -> None:
+    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+        documents = list(mongo["access_control"]["signing_keys"].find({"retired": {"$ne": True}}))
+    assert documents
+    for document in documents:
+        assert "PRIVATE KEY" not in str(document) and "private_pem" not in document
+        assert document[SEALED_FIELD]["alg"] == "A256GCM"

@@ -14,14 +14,15 @@ from tests.integration.stack import REPO
 pytestmark = pytest.mark.security
 
 # Development-only values: public on purpose, refused outside development (tested below).
-DEVELOPMENT_VALUES = {"dev-operator-secret-change-me", "devsecret-change-me", "devaccess"}
+DEVELOPMENT_VALUES = {"dev-operator-secret-change-me", "devsecret-change-me", "devaccess",
+                      "dev-signing-key-encryption-key-change-me"}
 # Fixed values of unit-test fakes (a plain hasher's "new secret").
 TEST_FAKE_VALUES = {"secret-1"}
 SERVICES = {
     "access-control": "access_control", "factory-registry": "factory_registry", "audit-service": "audit_service",
     "cap-service": "cap_service", "evidence-store": "evidence_store", "notifier": "notifier",
 }
-SECRET_SETTING = re.compile(r"secret|password|private|token_key", re.IGNORECASE)
+SECRET_SETTING = re.compile(r"secret|password|private|token_key|encryption_key", re.IGNORECASE)
 
 
 def _tracked_files() -> list[str]:

@@ -7,6 +7,7 @@ from shared_audits.contracts import topics
 from shared_audits.contracts.events import AuditMandated, FactoriesMerged, FactoryRegistered
 from shared_audits.runtime import build_runtime, create_app
 
+from access_control.adapters.key_encryption import KeyEncryption
 from access_control.adapters.known_factories import MongoKnownFactories
 from access_control.adapters.login_rules import load_login_throttle_rules
 from access_control.adapters.rules import load_accreditation_rules
@@ -48,7 +49,10 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     codes = runtime.store("code_of_conduct_versions", CodeOfConduct)
     signatures = runtime.store("code_of_conduct_signatures", CodeOfConductSignature)
     known_factories = MongoKnownFactories(runtime.database["known_factories"])
-    signing_keys = MongoSigningKeys(runtime.database["signing_keys"])
+    signing_keys = MongoSigningKeys(
+        runtime.database["signing_keys"],
+        KeyEncryption(settings.signing_key_encryption_key, settings.signing_key_encryption_previous_keys),
+    )
     hasher = SecretHasher()
     tokens = TokenIssuer(signing_keys, settings.token_issuer, settings.token_audience, settings.token_ttl_seconds)
 

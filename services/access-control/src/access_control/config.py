@@ -1,6 +1,9 @@
+from pydantic import Field
+
 from shared_audits.settings import ServiceSettings
 
 DEVELOPMENT_OPERATOR_SECRET = "dev-operator-secret-change-me"
+DEVELOPMENT_KEY_ENCRYPTION_KEY = "dev-signing-key-encryption-key-change-me"
 
 
 class Settings(ServiceSettings):
@@ -16,6 +19,15 @@ class Settings(ServiceSettings):
     # The platform operator's first machine client, created at start if missing.
     operator_client_id: str = "operator"
     operator_client_secret: str = DEVELOPMENT_OPERATOR_SECRET
+    # Seals the signing keys' private halves in the database (a random value, 32 characters or more).
+    signing_key_encryption_key: str = Field(default=DEVELOPMENT_KEY_ENCRYPTION_KEY, min_length=32)
+    # Earlier key-encryption keys, still accepted for reading while a start re-seals with the current one.
+    signing_key_encryption_previous_keys: list[str] = Field(default_factory=list, max_length=5)
 
     def unsafe_development_values(self) -> list[str]:
-        return ["OPERATOR_CLIENT_SECRET"] if self.operator_client_secret == DEVELOPMENT_OPERATOR_SECRET else []
+        unsafe = []
+        if self.operator_client_secret == DEVELOPMENT_OPERATOR_SECRET:
+            unsafe.append("OPERATOR_CLIENT_SECRET")
+        if self.signing_key_encryption_key == DEVELOPMENT_KEY_ENCRYPTION_KEY:
+            unsafe.append("SIGNING_KEY_ENCRYPTION_KEY")
+        return unsafe

@@ -2,7 +2,10 @@
 
 The lifecycle (when a key signs, when it is retired) is decided in
 ``domain.signing_keys``; this module does the cryptography and the storage.
-Retired keys lose their private half.
+Private halves are stored sealed with the service's key-encryption key
+(``adapters.key_encryption``), never as clear PEM; a database from before keeps
+working: ``ensure_key`` seals its plain keys at start. Retired keys lose their
+private half.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo.asynchronous.collection import AsyncCollection
 
+from access_control.adapters.key_encryption import KeyEncryption
 from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_key
+
+PLAIN_FIELD = "private_pem"  # how keys were stored before encryption at rest
+SEALED_FIELD = "private_key_sealed"
 
 
 def _b64url(data: bytes) -> str:
@@ -66,19 +73,47 @@ def _lifecycle(document: dict) -> KeyLifecycle:
 
 
 class MongoSigningKeys:
-    def __init__(self, collection: AsyncCollection) -> None:
+    def __init__(self, collection: AsyncCollection, encryption: KeyEncryption) -> None:
         self._collection = collection
+        self._encryption = encryption
         self._parsed: dict[str, SigningKey] = {}
 
     async def ensure_key(self, now: datetime) -> None:
-        """Make the first key on a new platform; later starts find it (and drop expired keys' private halves)."""
+        """Make the first key on a new platform; later starts find it (and drop expired keys' private halves).
+
+        Keys stored in clear (before encryption at rest) or sealed with a previous
+        key-encryption key are sealed again with the current one.
+        """
         await self._retire_expired(now)
+        await self._seal_again()
         if await self._collection.find_one({"retired": {"$ne": True}}, {"_id": 1}) is None:
             await self._insert(SigningKey.generate(), KeyLifecycle("", now, now))
 
+    async def _seal_again(self) -> None:
+        cursor = self._collection.find({"retired": {"$ne": True}}, {PLAIN_FIELD: 1, SEALED_FIELD: 1})
+        async for document in cursor:
+            kid, sealed = document["_id"], document.get(SEALED_FIELD)
+            if PLAIN_FIELD in document:
+                pem = document[PLAIN_FIELD]
+            elif sealed is not None and not self._encryption.is_current(sealed):
+                pem = self._encryption.open(kid, sealed)
+            else:
+                continue
+            # Several instances may do this at once: each writes a valid sealing of the same key.
+            await self._collection.update_one(
+                {"_id": kid}, {"$set": {SEALED_FIELD: self._encryption.seal(kid, pem)}, "$unset": {PLAIN_FIELD: ""}}
+            )
+
+    def _private_key(self, document: dict) -> SigningKey:
+        kid = document["_id"]
+        if SEALED_FIELD in document:
+            return SigningKey.from_pem(kid, self._encryption.open(kid, document[SEALED_FIELD]))
+        return SigningKey.from_pem(kid, document[PLAIN_FIELD])  # written by an instance not yet upgraded
+
     async def _insert(self, key: SigningKey, lifecycle: KeyLifecycle) -> None:
         await self._collection.insert_one(
-            {"_id": key.kid, "private_pem": key.private_pem(), "public_jwk": key.public_jwk(),
+            {"_id": key.kid, SEALED_FIELD: self._encryption.seal(key.kid, key.private_pem()),
+             "public_jwk": key.public_jwk(),
              "created_at": lifecycle.created_at, "activates_at": lifecycle.activates_at,
              "retire_after": lifecycle.retire_after, "retired": False}
         )
@@ -97,7 +132,7 @@ class MongoSigningKeys:
         if current is None:
             raise NoSigningKeyError("no signing key is active")
         if current.kid not in self._parsed:
-            self._parsed[current.kid] = SigningKey.from_pem(current.kid, documents[current.kid]["private_pem"])
+            self._parsed[current.kid] = self._private_key(documents[current.kid])
         return self._parsed[current.kid]
 
     async def rotate(self, now: datetime, activation_delay: timedelta, token_lifetime: timedelta) -> KeyLifecycle:
@@ -116,7 +151,7 @@ class MongoSigningKeys:
         for lifecycle in await self.lifecycles():
             if not lifecycle.published(now):
                 await self._collection.update_one(
-                    {"_id": lifecycle.kid}, {"$set": {"retired": True}, "$unset": {"private_pem": ""}}
+                    {"_id": lifecycle.kid}, {"$set": {"retired": True}, "$unset": {PLAIN_FIELD: "", SEALED_FIELD: ""}}
                 )
                 self._parsed.pop(lifecycle.kid, None)
 
