@@ -2,6 +2,10 @@
 
 from datetime import UTC, datetime
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from shared_audits.auth import Principal
 from shared_audits.consumer import DeliveredRecord, EventConsumer
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import (
@@ -10,8 +14,10 @@ from shared_audits.contracts.events import (
     FactoryProfileSubmitted,
     FactoryUnlinked,
 )
+from shared_audits.http import CurrentPrincipal
 from shared_audits.merges import InMemoryMergedFactories, current_site, translating_merged_ids
 from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import factory_account
 from shared_audits.aggregate import Aggregate
 
 from .test_consumer import FakeDeadLetters, FakeProcessed
@@ -84,3 +90,34 @@ async def test_reassigning_a_field_moves_every_holder_once_and_raises_its_versio
     assert [(site.id, site.factory_id, site.version) for site in await store.find()] == [
         ("a", "f-new", 2), ("b", "f-new", 1), ("c", "f-new", 2)
     ]
+
+
+async def test_a_merge_into_a_site_merged_meanwhile_goes_to_the_end_of_the_chain() -> None:
+    merged = InMemoryMergedFactories()
+    consumer, handled = consumer_seeing(merged, FactoriesMerged)
+    # B into C is handled before A into B (other survivors' keys: other partitions).
+    await consumer.handle(raw(FactoriesMerged(factory_id="f-c", merged_factory_id="f-b")), RECORD)
+    await consumer.handle(raw(FactoriesMerged(factory_id="f-b", merged_factory_id="f-a")), RECORD)
+
+    assert [(e.merged_factory_id, e.factory_id) for e in handled] == [("f-b", "f-c"), ("f-a", "f-c")]
+    assert await current_site(merged, "f-a") == "f-c"
+
+
+def test_a_factory_token_from_before_the_merge_acts_for_the_surviving_site() -> None:
+    app = FastAPI()
+    app.state.token_verifier = FakeVerifier()
+    app.state.merged_factories = InMemoryMergedFactories({"f-old": "f-new"})
+
+    @app.get("/me")
+    async def me(caller: CurrentPrincipal) -> dict:
+        return {"factory_id": caller.factory_id}
+
+    with TestClient(app) as client:
+        for token, expected in (("f-old", "f-new"), ("f-other", "f-other")):
+            answer = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+            assert answer.json() == {"factory_id": expected}
+
+
+class FakeVerifier:
+    async def verify(self, token: str) -> Principal:
+        return factory_account(token)

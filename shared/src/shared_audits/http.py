@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared_audits.auth import Principal, TokenVerifier
 from shared_audits.contracts.enums import ClientScope
+from shared_audits.merges import current_site
 from shared_audits.errors import (
     ConflictError,
     DomainError,
@@ -120,6 +121,12 @@ def principal_dependency(
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise UnauthenticatedError("a bearer token is required")
         principal = await verifier_of(request).verify(credentials.credentials)
+        merged = getattr(request.app.state, "merged_factories", None)
+        if principal.is_factory and principal.factory_id and merged is not None:
+            # A token issued before its site was merged acts for the surviving site at once.
+            surviving = await current_site(merged, principal.factory_id)
+            if surviving != principal.factory_id:
+                principal = replace(principal, factory_id=surviving)
         required = getattr(request.app.state, "client_scopes", None)
         if required is not None:
             required.check(principal, request.method)

@@ -3,7 +3,8 @@
 After a merge, events about the merged id may still arrive (published before the
 merge, consumed late from another topic's partition). The consumer translates
 their ``factory_id`` to the surviving site on the way in, so they land where the
-service moved the merged site's data. Link events and the registry's own events
+service moved the merged site's data; a merge into a site that was itself merged
+meanwhile goes to the end of the chain. Link events and the registry's own events
 keep their id: links move only through access-control's FactoryUnlinked and
 FactoryLinked, and a late profile of the merged record must not overwrite the
 surviving site's.
@@ -22,7 +23,7 @@ from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, Facto
 # A chain (A merged into B, B later into C) is short; a longer one means a cycle in bad data.
 MAX_CHAIN = 16
 
-UNTRANSLATED_TYPES = {FactoryLinked.TYPE, FactoryUnlinked.TYPE, FactoriesMerged.TYPE}
+UNTRANSLATED_TYPES = {FactoryLinked.TYPE, FactoryUnlinked.TYPE}
 
 
 class MergedFactories(Protocol):
@@ -82,6 +83,11 @@ def translating_merged_ids(merged: MergedFactories):
     """A consumer translator: an event about a merged site becomes one about the surviving site."""
 
     async def translate(payload: EventPayload) -> EventPayload:
+        if isinstance(payload, FactoriesMerged):
+            # Merges keyed by different survivors may arrive out of order (A into B after B into C):
+            # the merged site's data goes where the survivor's went.
+            surviving = await current_site(merged, payload.factory_id)
+            return payload if surviving == payload.factory_id else payload.model_copy(update={"factory_id": surviving})
         if payload.TYPE in UNTRANSLATED_TYPES or payload.TOPIC == topics.REGISTRY:
             return payload
         factory_id = getattr(payload, "factory_id", None)

@@ -194,6 +194,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
+    app.state.merged_factories = runtime.merged_factories
     app.state.client_scopes = client_scopes
     install_problem_handlers(app)
     runtime.metrics.install(app)
