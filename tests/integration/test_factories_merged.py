@@ -14,7 +14,7 @@ from pymongo import MongoClient
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import FactoriesMerged
 from shared_audits_client import ApiError, PlatformClient, eventually
-from shared_audits_client.story import Cast, assemble_cast
+from shared_audits_client.story import SAMPLE_PDF, Cast, assemble_cast
 from tests.integration.cap_flows import finding, open_cap, submit_evidence
 from tests.integration.stack import Stack
 
@@ -29,10 +29,12 @@ class SiteWork:
     evidence_ids: list[str]
 
 
-def _work_of(cast: Cast) -> SiteWork:
+def _work_of(cast: Cast) -> tuple[SiteWork, str]:
+    """An audit whose report opened a CAP, and evidence on its first item (returned too)."""
     cap = open_cap(cast, [finding("9 Health and safety")])
-    evidence = submit_evidence(cast, cap["cap_id"], cap["items"][0]["item_id"])
-    return SiteWork([cap["audit_id"]], [cap["cap_id"]], [evidence["evidence_id"]])
+    item_id = cap["items"][0]["item_id"]
+    evidence = submit_evidence(cast, cap["cap_id"], item_id)
+    return SiteWork([cap["audit_id"]], [cap["cap_id"]], [evidence["evidence_id"]]), item_id
 
 
 def _everything_on(member: PlatformClient, factory_id: str) -> SiteWork:
@@ -99,7 +101,7 @@ def test_after_a_merge_every_member_of_either_site_sees_everything_on_the_surviv
 ) -> None:
     # Given two sites, each with two linked members, an audit whose report opened a CAP, and evidence.
     gone, keep = cast, second_site
-    gone_work, keep_work = _work_of(gone), _work_of(keep)
+    (gone_work, gone_item_id), (keep_work, _) = _work_of(gone), _work_of(keep)
     told_before = {entry["event_id"] for entry in gone.member_a.inbox()}
     members = [gone.member_a, gone.member_b, keep.member_a, keep.member_b]
     everything = SiteWork(
@@ -137,13 +139,20 @@ def test_after_a_merge_every_member_of_either_site_sees_everything_on_the_surviv
 
     eventually(inbox_moved)
 
-    # The merged site's own account keeps working, on the surviving record.
+    # The merged site's own account keeps working on the surviving record: with a new token, and
+    # with the one it held from before the merge (its evidence upload lands on the moved CAP).
     site = gone.organisations["factory"]
     relogged = PlatformClient.login(stack.gateway_url, site.client_id, site.client_secret)
     try:
         assert sorted(c["cap_id"] for c in relogged.caps_of_factory(keep.factory_id)) == everything.cap_ids
     finally:
         relogged.close()
+    resubmitted = gone.factory.upload_evidence(gone_work.cap_ids[0], gone_item_id, "permit-renewed.pdf",
+                                               SAMPLE_PDF, "application/pdf")
+    assert resubmitted["version_number"] == 2
+    everything = SiteWork(everything.audit_ids, everything.cap_ids,
+                          sorted([*everything.evidence_ids, resubmitted["evidence_id"]]))
+    eventually(lambda: _assert_equal(_everything_on(keep.member_b, keep.factory_id), everything))
 
     # Replaying the merge changes nothing.
     _wait_until_handled(stack, _replay(stack, FactoriesMerged(factory_id=keep.factory_id,
