@@ -52,6 +52,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         readiness=readiness,
         risk=risk,
         rules=load_rule_book(),
+        merged_factories=runtime.merged_factories,
     )
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)

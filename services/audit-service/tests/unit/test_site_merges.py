@@ -2,10 +2,13 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.merges import SiteMerges
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import AuditReportPublished, ChapterScore, FactoriesMerged, FactoryRegistered
+from shared_audits.errors import NotFoundError
 from shared_audits.testing import member
 
 from .test_handlers import MANDATE
@@ -38,6 +41,12 @@ async def test_the_merged_sites_audits_answer_on_the_surviving_id(audits: AuditH
 
     assert [found.id for found in await audits.audits_of_factory(member("m-a"), "f-keep")] == [audit.id]
     assert await audits.audits.find(factory_id="f-1") == []
+
+
+async def test_no_audit_is_mandated_under_the_merged_id_while_the_link_moves(audits: AuditHandlers) -> None:
+    await audits.merged_factories.apply_merged(MERGE, wrap(MERGE, producer="test"))
+    with pytest.raises(NotFoundError):
+        await audits.mandate_audit(member("m-a"), "f-1", "ac-1", *MANDATE)  # m-a is still linked to f-1
 
 
 async def test_readiness_keeps_the_survivors_profile_and_every_signed_version(audits: AuditHandlers, make_ready) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from audit_service.domain.sampling import SampleSize
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from shared_audits.merges import InMemoryMergedFactories, MergedFactories
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
@@ -47,6 +48,8 @@ class AuditHandlers:
     risk: RiskReadModel
     rules: RuleBook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Sites merged into another: no new audit under their id (the member's link moves in a moment).
+    merged_factories: MergedFactories = field(default_factory=InMemoryMergedFactories)
 
     async def mandate_audit(
         self,
@@ -61,6 +64,8 @@ class AuditHandlers:
         if not caller.is_member:
             raise PermissionDeniedError("launching an audit is a member prerogative")
         if not await self.links.is_linked(caller.organisation_id, factory_id):
+            raise NotFoundError(f"factory {factory_id} not found")
+        if await self.merged_factories.surviving_id(factory_id) is not None:
             raise NotFoundError(f"factory {factory_id} not found")
         if not await self.audit_companies.exists(audit_company_id):
             raise InvalidRequestError(f"{audit_company_id} is not a registered audit company")
