@@ -82,18 +82,22 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
         }
         for index in range(findings_per_report)
     ]
+    caps = database(stack, "cap-service").caps
     if via_events:
         reports = [_published_report(factory_id, findings) for _ in range(audits)]
         publish(stack.kafka_bootstrap, reports, "audit-service")
+        # Every report is in the topic: cap-service has opened their CAPs once it committed past them.
+        wait_until(caught_up(stack, "cap-service", "ics.audit.v1"), timeout, what=f"cap-service to open {audits} CAPs")
     else:
         for _ in range(audits):
             publish_report_with_findings(cast, [{**finding, "chapter": "S9"} for finding in findings])
-    # Read back from cap-service's database: listing 100 CAPs of 50 items through the API
-    # takes longer than a client timeout on a loaded machine (the list is not paginated).
-    caps = database(stack, "cap-service").caps
-    wait_until(lambda: caps.count_documents({"factory_id": factory_id}) == audits, timeout, what=f"{audits} CAPs")
+        wait_until(lambda: caps.count_documents({"factory_id": factory_id}) == audits, timeout,
+                   interval=2, what=f"{audits} CAPs")
+    # One read of cap-service's database for the ids (polling it would scan the collection each time).
     documents = caps.find({"factory_id": factory_id}, {"items.item_id": 1})
-    return CapLoad(factory_id, {doc["_id"]: [item["item_id"] for item in doc["items"]] for doc in documents})
+    load = CapLoad(factory_id, {doc["_id"]: [item["item_id"] for item in doc["items"]] for doc in documents})
+    assert len(load.caps) == audits, f"{len(load.caps)} CAPs opened of {audits}"
+    return load
 
 
 def _published_report(factory_id: str, findings: list[dict]) -> EventPayload:
@@ -249,6 +253,16 @@ def consumed(bootstrap: str, group: str, topic: str) -> tuple[int, int]:
     return asyncio.run(_committed_and_end(bootstrap, group, topic))
 
 
+def caught_up(stack: Stack, group: str, topic: str) -> Callable[[], bool]:
+    """A condition: ``group`` has committed every record now in ``topic`` (it handled them all)."""
+
+    def check() -> bool:
+        done, end = consumed(stack.kafka_bootstrap, group, topic)
+        return done >= end
+
+    return check
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.5, what: str = "") -> None:
     """Poll ``condition`` until it holds; fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -258,4 +272,5 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
         time.sleep(interval)
 
 
-__all__ = ["ApiError", "CapLoad", "DecisionRun", "decide_all", "open_caps", "publish", "read_topic", "stack_command", "wait_until"]
+__all__ = ["ApiError", "CapLoad", "DecisionRun", "caught_up", "consumed", "decide_all", "open_caps", "publish", "read_topic",
+           "stack_command", "wait_until"]
