@@ -54,7 +54,7 @@ async def apply(handler, event) -> None:
 
 
 async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order(database) -> None:
-    risk = MongoRiskReadModel(database["countries"], database["latest"], database["rows"])
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     await risk.ensure_indexes()
     # The report arrives before the site's country (another topic): it counts once the country is known.
     await apply(risk.apply_report_published, report("f-1", 2, {"S9"}))
@@ -104,7 +104,7 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
     store = MongoAggregateStore(database["audits"], Audit, "audit-service")
     handlers = AuditHandlers(
         audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
-        readiness=readiness, risk=MongoRiskReadModel(database["c"], database["l"], database["r"]), rules=rules,
+        readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=rules,
         clock=lambda: now[0],
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,
