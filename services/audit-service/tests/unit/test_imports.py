@@ -48,3 +48,15 @@ async def test_a_re_run_skips_what_is_in_and_a_bad_record_is_listed(audits: Audi
 async def test_only_the_operator_imports_reports(audits: AuditHandlers, submission) -> None:
     with pytest.raises(PermissionDeniedError):
         await audits.import_reports(member("m-a"), [imported("old-1", "f-1", submission())])
+
+
+async def test_an_imported_country_counts_at_once_until_the_registry_says_otherwise(
+    audits: AuditHandlers, submission
+) -> None:
+    record = imported("old-1", "f-9", submission()).model_copy(update={"country": "VN"})
+    await audits.import_reports(operator(), [record])
+    assert {c.country for c in await audits.risk.counts()} == {"VN"}
+
+    registered = FactoryRegistered(factory_id="f-9", name="Nine", country="KH")
+    await audits.risk.apply_factory_registered(registered, wrap(registered, producer="test"))
+    assert {c.country for c in await audits.risk.counts()} == {"KH"}

@@ -98,10 +98,12 @@ class MongoRiskReadModel:
                     continue
                 country = (known or {}).get("country")
                 _cell_changes(country, (known or {}).get("chapters", {}), -1, changes)
+                state = {"audit_id": report.audit_id, "published_at": report.published_at.isoformat(),
+                         "chapters": report.chapters}
+                if country is None and report.country is not None:
+                    country = state["country"] = report.country
                 _cell_changes(country, report.chapters, +1, changes)
-                writes.append(UpdateOne({"_id": report.factory_id}, {"$set": {
-                    "audit_id": report.audit_id, "published_at": report.published_at.isoformat(),
-                    "chapters": report.chapters}}, upsert=True))
+                writes.append(UpdateOne({"_id": report.factory_id}, {"$set": state}, upsert=True))
             if writes:
                 await self._factories.bulk_write(writes, ordered=False)
             await self._apply(changes)
@@ -174,6 +176,8 @@ class InMemoryRiskReadModel:
             current = self.latest.get(report.factory_id)
             if current is None or current.published_at <= report.published_at:
                 self.latest[report.factory_id] = report
+                if report.country is not None:
+                    self.countries.setdefault(report.factory_id, report.country)
                 replaced += 1
         return replaced
 

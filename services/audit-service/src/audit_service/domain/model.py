@@ -49,6 +49,7 @@ class ImportedReport(BaseModel):
     scope: AuditScope = AuditScope.SOCIAL
     published_at: datetime
     workforce: int = 0
+    country: str | None = None  # the site's, as the old system knew it: counted before the registry's event
     submission: ReportSubmission
 
 
@@ -130,11 +131,12 @@ class Audit(Aggregate):
 
     @classmethod
     def imported(cls, record: ImportedReport, rules: RuleBook, required_sample: SampleSize) -> Audit:
-        """An audit reported in the system the platform replaces: rated by today's rules as of its
-        publication day, with its due dates; it raises no event (its alerts and CAPs happened there)."""
+        """An audit reported in the system the platform replaces, rated by today's rules as of its
+        publication day. It raises no event and schedules no due date: its alerts, CAPs and
+        follow-ups belong to the system it comes from (and the due-date job reads every pending audit)."""
         scope = AuditScope(record.scope)
         report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at)
-        audit = cls(
+        return cls(
             id=record.audit_id,
             factory_id=record.factory_id,
             member_id=record.member_id,
@@ -147,9 +149,6 @@ class Audit(Aggregate):
             decided_at=record.published_at,
             report=report,
         )
-        audit._schedule_due_audits(rules.timing, report.letter, record.published_at.date(),
-                                   record.submission.audit_last_day)
-        return audit
 
     def accept(self, now: datetime) -> None:
         self._require_status(AuditStatus.MANDATED, "the mandate was already answered")

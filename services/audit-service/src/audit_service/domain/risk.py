@@ -16,6 +16,8 @@ class CountedReport(BaseModel):
     audit_id: str
     published_at: datetime
     chapters: dict[str, int]
+    # An import may name the site's country: counted at once, until the registry's event says otherwise.
+    country: str | None = None
 
 
 def counted_report(

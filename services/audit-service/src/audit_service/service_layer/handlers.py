@@ -130,12 +130,14 @@ class AuditHandlers:
                 rejected.append({"audit_id": record.audit_id, "detail": error.detail})
         existing = await self.audits.add_many(audits)
         # Counted again on a re-run too: counting the same report twice changes nothing.
+        countries = {record.audit_id: record.country for record in records}
         counted = [
             counted_report(audit.factory_id, audit.id, audit.audit_type, audit.report.published_at,
                            {score.chapter: score.nonconformities for score in audit.report.chapter_scores})
             for audit in audits
         ]
-        await self.risk.count_reports([report for report in counted if report is not None])
+        await self.risk.count_reports([report.model_copy(update={"country": countries[report.audit_id]})
+                                       for report in counted if report is not None])
         return ReportImport(imported=len(audits) - len(existing), already_imported=len(existing), rejected=rejected)
 
     def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:

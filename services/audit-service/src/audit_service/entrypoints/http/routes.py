@@ -144,7 +144,8 @@ async def import_reports(body: ImportReports, caller: CurrentPrincipal, handlers
     records = [
         ImportedReport(audit_id=r.audit_id, factory_id=r.factory_id, member_id=r.member_id,
                        audit_company_id=r.audit_company_id, audit_type=r.audit_type, scope=r.scope,
-                       published_at=r.published_at, workforce=r.workforce, submission=_submission(r))
+                       published_at=r.published_at, workforce=r.workforce, country=r.country,
+                       submission=_submission(r))
         for r in body.reports
     ]
     outcome = await handlers.import_reports(caller, records)

@@ -65,6 +65,8 @@ class ImportedReportIn(SubmitReport):
     scope: AuditScope = AuditScope.SOCIAL
     published_at: AwareDatetime
     workforce: int = Field(default=0, ge=0, le=1_000_000, description="for the required sample")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$",
+                                description="the site's country: counted at once, until the registry's event")
 
 
 class ImportReports(Request):
