@@ -67,10 +67,13 @@ class PlatformClient:
         return cls(gateway_url, token)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs).json()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             raise ApiError(response)
-        return response.json()
+        return response
 
     # access-control
     def token(self, client_id: str, client_secret: str) -> str:
@@ -193,8 +196,17 @@ class PlatformClient:
         return self._call("GET", "/audits/risk/supply-chain")
 
     # cap-service
-    def caps_of_factory(self, factory_id: str) -> list[dict]:
-        return self._call("GET", "/caps/caps", params={"factory_id": factory_id})
+    def caps_of_factory(self, factory_id: str, page_size: int = 100) -> list[dict]:
+        """Every CAP of the factory, following the pages (``X-Next-Cursor``) to the last."""
+        caps: list[dict] = []
+        params: dict[str, str | int] = {"factory_id": factory_id, "limit": page_size}
+        while True:
+            response = self._request("GET", "/caps/caps", params=params)
+            caps.extend(response.json())
+            next_cursor = response.headers.get("X-Next-Cursor")
+            if not next_cursor:
+                return caps
+            params["cursor"] = next_cursor
 
     def cap(self, cap_id: str) -> dict:
         return self._call("GET", f"/caps/caps/{cap_id}")

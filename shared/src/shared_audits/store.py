@@ -47,8 +47,12 @@ class MongoAggregateStore(Generic[A]):
         document = await self.collection.find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 0})
         return self._load(document) if document else None
 
-    async def find(self, limit: int = 500, **equals: Any) -> list[A]:
-        cursor = self.collection.find(equals, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
+    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]:
+        """Aggregates whose fields equal ``equals``, by id; ``after`` an id: the page that follows it."""
+        query: dict[str, Any] = dict(equals)
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
         return [self._load(document) async for document in cursor]
 
     async def add(self, aggregate: A) -> None:
@@ -123,11 +127,12 @@ class InMemoryAggregateStore(Generic[A]):
         item = self._items.get(aggregate_id)
         return copy.deepcopy(item) if item else None
 
-    async def find(self, limit: int = 500, **equals: Any) -> list[A]:
+    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]:
         found = [
             copy.deepcopy(item)
-            for _, item in sorted(self._items.items())
-            if all(item.state().get(field) == value for field, value in equals.items())
+            for key, item in sorted(self._items.items())
+            if (after is None or key > after)
+            and all(item.state().get(field) == value for field, value in equals.items())
         ]
         return found[:limit]
 

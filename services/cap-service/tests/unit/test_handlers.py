@@ -218,3 +218,20 @@ async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(ca
     restarted = CapHandlers(caps=caps.caps, links=caps.links, deadline_rules=caps.deadline_rules)
     assert await restarted.flag_overdue_items(late) == 0
     assert [type(e) for e in caps.caps.published].count(CapItemOverdue) == 1
+
+
+async def test_a_factory_s_caps_are_read_a_bounded_page_at_a_time(caps: CapHandlers) -> None:
+    for index in range(5):
+        report = REPORT.model_copy(update={"audit_id": f"a-{index}"})
+        await caps.open_cap(report, wrap(report, producer="audit-service"))
+    pages, cursor = [], None
+    while True:
+        page, cursor = await caps.caps_of_factory(member("m-a"), "f-1", limit=2, after=cursor)
+        pages.append([cap.id for cap in page])
+        if cursor is None:
+            break
+    assert [len(page) for page in pages] == [2, 2, 1]
+    every_cap = [cap_id for page in pages for cap_id in page]
+    assert every_cap == sorted(Cap.id_for_audit(f"a-{index}") for index in range(5))
+    with pytest.raises(NotFoundError):
+        await caps.caps_of_factory(member("m-z"), "f-1")

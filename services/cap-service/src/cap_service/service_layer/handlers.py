@@ -112,7 +112,12 @@ class CapHandlers:
             raise NotFoundError(f"CAP {cap_id} not found")
         return cap
 
-    async def caps_of_factory(self, caller: Principal, factory_id: str) -> list[Cap]:
+    async def caps_of_factory(
+        self, caller: Principal, factory_id: str, limit: int = 20, after: str | None = None
+    ) -> tuple[list[Cap], str | None]:
+        """One page of a factory's CAPs in id order, and the cursor of the next page (None: the last)."""
         if not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"factory {factory_id} not found")
-        return await self.caps.find(factory_id=factory_id)
+        found = await self.caps.find(limit=limit + 1, after=after, factory_id=factory_id)
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)

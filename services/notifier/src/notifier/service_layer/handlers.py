@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -46,9 +47,12 @@ class NotifierHandlers:
         factory_id = factory_of(event)
         if factory_id is None:
             return
-        await self.factory_log.append(factory_id, envelope)
-        for member_id in recipients(event, await self.links.members_of(factory_id)):
-            await self._deliver(member_id, factory_id, envelope)
+        # Members are independent of each other: their deliveries (each a feed publish waiting
+        # for Kafka's ack and a few reads and writes by _id) run side by side.
+        _, linked = await asyncio.gather(self.factory_log.append(factory_id, envelope),
+                                         self.links.members_of(factory_id))
+        await asyncio.gather(*(self._deliver(member_id, factory_id, envelope)
+                               for member_id in recipients(event, linked)))
         if isinstance(event, FactoryLinked):
             # Events after the link that were handled before it (other topics) follow now.
             for later in await self.factory_log.since(factory_id, event.linked_at):

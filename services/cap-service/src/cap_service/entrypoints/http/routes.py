@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.schemas import (
@@ -42,11 +42,33 @@ def _out(cap: Cap) -> CapOut:
     )
 
 
-@router.get("/caps", response_model=list[CapOut])
+NEXT_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
+             "schema": {"type": "string"}},
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+}
+
+
+@router.get("/caps", response_model=list[CapOut],
+            responses={200: {"description": "One page of the factory's CAPs, in id order", "headers": NEXT_PAGE_HEADERS}})
 async def caps_of_factory(
-    caller: CurrentPrincipal, handlers: Handlers, factory_id: Annotated[str, Query(min_length=1, max_length=64)]
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    factory_id: Annotated[str, Query(min_length=1, max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=100, description="CAPs per page")] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=128,
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
 ) -> list[CapOut]:
-    return [_out(cap) for cap in await handlers.caps_of_factory(caller, factory_id)]
+    """A factory's CAPs, a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
+    caps, next_cursor = await handlers.caps_of_factory(caller, factory_id, limit=limit, after=cursor)
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [_out(cap) for cap in caps]
 
 
 @router.get("/caps/{cap_id}", response_model=CapOut)
