@@ -41,6 +41,14 @@ def table(title: str, header: list[str], rows: list[list]) -> str:
     return "\n".join([f"\n{title}", line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+PRINTED: list[str] = []  # the tables as printed, written beside the JSON for the README
+
+
+def show(text: str) -> None:
+    print(text, flush=True)
+    PRINTED.append(text)
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
@@ -60,7 +68,7 @@ async def propagation_and_footprint(world, rates: list[int], seconds: int, resul
                                                  "http_statuses": statuses, "target_met": met}
             rows.append([f"{rate}/s x {seconds}s", f"{p['count']}/{p['expected']}", p["p50_ms"], p["p99_ms"],
                          p["throughput_per_s"], r["p50_ms"], r["p99_ms"], ratio, verdict(met)])
-    print(table("1. Propagation: A accepts a CAP item -> B's feed has it (ms), beside the raw aiokafka round trip "
+    show(table("1. Propagation: A accepts a CAP item -> B's feed has it (ms), beside the raw aiokafka round trip "
                 "(target: p99 <= 5 x raw p99 and < 250 ms)",
                 ["load", "received", "p50", "p99", "decided/s", "raw p50", "raw p99", "p99 / raw", "target"], rows))
     results["footprint"] = {"idle_rss_mb": idle, "peak_rss_mb_under_propagation": under_load.peak}
@@ -68,7 +76,7 @@ async def propagation_and_footprint(world, rates: list[int], seconds: int, resul
 
 def print_footprint(results: dict) -> None:
     idle, loaded = results["footprint"]["idle_rss_mb"], results["footprint"]["peak_rss_mb_under_propagation"]
-    print(table("4. Footprint: resident memory (MiB) of each process, idle and at the peak of benchmark 1",
+    show(table("4. Footprint: resident memory (MiB) of each process, idle and at the peak of benchmark 1",
                 ["process", "idle", "under benchmark 1"], [[name, idle.get(name), loaded.get(name)] for name in idle]))
 
 
@@ -90,7 +98,7 @@ async def read_api(world, seconds: int, results: dict) -> None:
     met = {"throughput": share >= TARGETS["read_share_of_bare_throughput"],
            "p99_at_200": at_200["p99_ms"] < TARGETS["read_p99_ms_at_200"] and at_200["count"] == at_200["expected"]}
     results["read"] = {**measured, "share_of_bare_throughput": round(share, 2), "targets_met": met}
-    print(table(f"2. Read API: one CAP ({len(world.load.caps[cap_id])} items) read by a linked member "
+    show(table(f"2. Read API: one CAP ({len(world.load.caps[cap_id])} items) read by a linked member "
                 "(target: >= 0.5 x bare throughput; p99 < 50 ms at 200/s)",
                 ["what", "req/s", "p50 ms", "p99 ms", "ok/sent"],
                 [[name, m["throughput_per_s"], m["p50_ms"], m["p99_ms"], f"{m['count']}/{m['expected']}"]
@@ -118,7 +126,7 @@ async def scale(records: int, findings: int, query_reads: int, results: dict) ->
     results["scale"] = figures
     sites, reports = figures["imports"]["sites"], figures["imports"]["reports"]
     raw = figures["raw_insert_many_per_s"]
-    print(table(f"3. Scale: the operator's import of {records:,} sites and {records:,} audit reports "
+    show(table(f"3. Scale: the operator's import of {records:,} sites and {records:,} audit reports "
                 f"({figures['findings']:,} findings), then the risk query (target: p95 < 300 ms)",
                 ["what", "value"], [
                     ["import-sites", f"{sites['seconds']} s ({records / sites['seconds']:.0f}/s), exit {sites['exit_code']}"],
@@ -173,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = round(time.monotonic() - started)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nmachine: {results['machine']}\ntook {results['seconds']} s; written: {args.out}")
+    summary = (f"\nmachine: {results['machine']}\n{'quick run; ' if args.quick else ''}"
+               f"started {results['started_at']}, took {results['seconds']} s")
+    print(summary)
+    args.out.with_suffix(".txt").write_text("\n".join(PRINTED) + "\n" + summary + "\n")
+    print(f"written: {args.out} and {args.out.with_suffix('.txt')}")
     return 0
 
 
