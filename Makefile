@@ -51,7 +51,9 @@ test: lint k8s-validate asyncapi-check
 	$(STACK) up
 	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests
 
-# Benchmarks (not part of `make test`): against the running stack; QUICK=1 for 10 s per level.
+# Benchmarks (not part of `make test`): starts the stack if it is not up, prints four tables and
+# writes bench/results/latest.json. QUICK=1: 5 s per load level and 1,000 imported records;
+# RECORDS=N: import N sites and N reports (default 100,000).
 bench: python-env
 	$(STACK) up
-	$(VENV_PY) -m bench $(if $(QUICK),--quick,)
+	$(VENV_PY) -m bench $(if $(QUICK),--quick,) $(if $(RECORDS),--records $(RECORDS),)

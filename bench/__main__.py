@@ -1,12 +1,13 @@
-"""The benchmark command: python -m bench [--quick] [--only NAME ...] [--out FILE]
+"""The benchmark command: python -m bench [--quick] [--only NAME ...] [--records N] [--out FILE]
 
-Runs against the local stack already up (`make up`, ports from the environment),
-prints one table per benchmark and writes every figure, with the machine, as JSON.
-Each benchmark measures a baseline in the same run on the same servers:
+Runs against the local stack already up (`make bench` starts it; ports from the environment),
+prints one table per benchmark and writes every figure, with the machine and its load, as JSON.
+Each benchmark measures a baseline in the same run, on the same servers:
   propagation  A accepts a CAP item -> B's feed has it, vs the raw aiokafka round trip
   read         a member reads a CAP through the gateway, vs a bare endpoint doing the same read
-  scale        an import through the API with a progress bar, peak memory, then reads
-  footprint    resident memory of each service idle and under the propagation load
+  scale        the operator's bulk import (sites, reports), peak memory of every process, then the
+               risk-analysis query, vs PyMongo insert_many and a bare read of the same cells
+  footprint    resident memory of each service and server, idle and under the propagation load
 """
 
 from __future__ import annotations
@@ -14,98 +15,177 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import tempfile
 import time
 from pathlib import Path
 
 from bench.measure import REPO, PeakMemory, machine, stack_pids
 from bench.propagation import platform_propagation, raw_round_trip
 from bench.read_api import bare_endpoint, closed_loop, fixed_rate
-from bench.scale import import_and_read
-from bench.world import prepare_world
+from bench.scale import import_and_query
+from bench.world import local_stack, prepare_world
 
 BENCHMARKS = ["propagation", "read", "scale", "footprint"]
+TARGETS = {
+    "propagation_p99_ms": 250, "propagation_p99_over_raw": 5,
+    "read_share_of_bare_throughput": 0.5, "read_p99_ms_at_200": 50, "risk_query_p95_ms": 300,
+}
 
 
 def table(title: str, header: list[str], rows: list[list]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+
+    def line(cells: list) -> str:
+        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([f"\n{title}", line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-async def run(args: argparse.Namespace) -> dict:
-    seconds = 10 if args.quick else 60
-    rates = [100, 500]
-    results: dict = {"machine": machine(), "quick": args.quick, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    wanted = set(args.only or BENCHMARKS)
-    items = sum(int(rate * seconds) for rate in rates) if wanted & {"propagation", "footprint"} else 0
-    world = await asyncio.to_thread(prepare_world, max(items, 50))  # it runs its own event loops
+PRINTED: list[str] = []  # the tables as printed, written beside the JSON for the README
+
+
+def show(text: str) -> None:
+    print(text, flush=True)
+    PRINTED.append(text)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+async def propagation_and_footprint(world, rates: list[int], seconds: int, results: dict) -> None:
     idle = PeakMemory().sample()
+    rows, results["propagation"] = [], {}
+    with PeakMemory() as under_load:
+        for rate in rates:
+            platform, statuses = await platform_propagation(world, rate, seconds)
+            raw = await raw_round_trip(world.stack.kafka_bootstrap, rate, seconds)
+            p, r = platform.summary(), raw.summary()
+            ratio = round(p["p99_ms"] / r["p99_ms"], 1) if r["p99_ms"] else None
+            met = p["count"] == p["expected"] and p["p99_ms"] <= TARGETS["propagation_p99_ms"] and ratio is not None \
+                and ratio <= TARGETS["propagation_p99_over_raw"]
+            results["propagation"][str(rate)] = {"platform": p, "raw_kafka": r, "p99_ratio": ratio,
+                                                 "http_statuses": statuses, "target_met": met}
+            rows.append([f"{rate}/s x {seconds}s", f"{p['count']}/{p['expected']}", p["p50_ms"], p["p99_ms"],
+                         p["throughput_per_s"], r["p50_ms"], r["p99_ms"], ratio, verdict(met)])
+    show(table("1. Propagation: A accepts a CAP item -> B's feed has it (ms), beside the raw aiokafka round trip "
+                "(target: p99 <= 5 x raw p99 and < 250 ms)",
+                ["load", "received", "p50", "p99", "decided/s", "raw p50", "raw p99", "p99 / raw", "target"], rows))
+    results["footprint"] = {"idle_rss_mb": idle, "peak_rss_mb_under_propagation": under_load.peak}
 
-    if wanted & {"propagation", "footprint"}:
-        rows, results["propagation"] = [], {}
-        with PeakMemory() as under_load:
-            for rate in rates:
-                platform, statuses = await platform_propagation(world, rate, seconds)
-                raw = await raw_round_trip(world.stack.kafka_bootstrap, rate, seconds)
-                p, r = platform.summary(), raw.summary()
-                results["propagation"][str(rate)] = {"platform": p, "raw_kafka": r, "http_statuses": statuses}
-                ratio = round(p["p99_ms"] / r["p99_ms"], 1) if r["p99_ms"] else None
-                rows.append([f"{rate}/s x {seconds}s", f"{p['count']}/{p['expected']}", p["p50_ms"], p["p99_ms"],
-                             p["throughput_per_s"], r["p50_ms"], r["p99_ms"], ratio])
-        print(table("1. Propagation: A accepts -> B's feed (ms), beside the raw aiokafka round trip (ms)",
-                    ["load", "received", "p50", "p99", "decided/s", "raw p50", "raw p99", "p99 ratio"], rows))
-        results["footprint"] = {"idle_rss_mb": idle, "peak_rss_mb_under_propagation": under_load.peak}
-        print(table("4. Footprint: resident memory per service (MiB)", ["service", "idle", "under benchmark 1"],
-                    [[name, idle.get(name), under_load.peak.get(name)] for name in sorted(idle)]))
 
-    if "read" in wanted:
-        cap_id = next(iter(world.load.caps))
-        headers = {"Authorization": world.token("member_b")}
-        platform_url = f"{world.stack.gateway_url}/caps/caps/{cap_id}"
-        with bare_endpoint(world.stack.mongo_url) as bare:
-            bare_url = f"{bare}/caps/{cap_id}"
-            measured = {
-                "platform_throughput": (await closed_loop(platform_url, headers, 32, seconds)).summary(),
-                "bare_throughput": (await closed_loop(bare_url, {}, 32, seconds)).summary(),
-                "platform_at_200": (await fixed_rate(platform_url, headers, 200, seconds)).summary(),
-                "bare_at_200": (await fixed_rate(bare_url, {}, 200, seconds)).summary(),
-            }
-        results["read"] = measured
-        print(table("2. Read API: one CAP (50 items) by a linked member; gateway+service vs bare endpoint",
-                    ["what", "req/s", "p50 ms", "p99 ms", "ok/sent"],
-                    [[name, m["throughput_per_s"], m["p50_ms"], m["p99_ms"], f"{m['count']}/{m['expected']}"]
-                     for name, m in measured.items()]))
+def print_footprint(results: dict) -> None:
+    idle, loaded = results["footprint"]["idle_rss_mb"], results["footprint"]["peak_rss_mb_under_propagation"]
+    show(table("4. Footprint: resident memory (MiB) of each process, idle and at the peak of benchmark 1",
+                ["process", "idle", "under benchmark 1"], [[name, idle.get(name), loaded.get(name)] for name in idle]))
 
+
+async def read_api(world, seconds: int, results: dict) -> None:
+    cap_id = next(iter(world.load.caps))
+    headers = {"Authorization": world.token("member_b")}
+    platform_url = f"{world.stack.gateway_url}/caps/caps/{cap_id}"
+    with bare_endpoint(world.stack.mongo_url) as bare:
+        bare_url = f"{bare}/caps/{cap_id}"
+        measured = {
+            "gateway+cap-service, 32 callers": (await closed_loop(platform_url, headers, 32, seconds)).summary(),
+            "bare endpoint, 32 callers": (await closed_loop(bare_url, {}, 32, seconds)).summary(),
+            "gateway+cap-service at 200/s": (await fixed_rate(platform_url, headers, 200, seconds)).summary(),
+            "bare endpoint at 200/s": (await fixed_rate(bare_url, {}, 200, seconds)).summary(),
+        }
+    names = list(measured)
+    share = measured[names[0]]["throughput_per_s"] / max(measured[names[1]]["throughput_per_s"], 0.1)
+    at_200 = measured[names[2]]
+    met = {"throughput": share >= TARGETS["read_share_of_bare_throughput"],
+           "p99_at_200": at_200["p99_ms"] < TARGETS["read_p99_ms_at_200"] and at_200["count"] == at_200["expected"]}
+    results["read"] = {**measured, "share_of_bare_throughput": round(share, 2), "targets_met": met}
+    show(table(f"2. Read API: one CAP ({len(world.load.caps[cap_id])} items) read by a linked member "
+                "(target: >= 0.5 x bare throughput; p99 < 50 ms at 200/s)",
+                ["what", "req/s", "p50 ms", "p99 ms", "ok/sent"],
+                [[name, m["throughput_per_s"], m["p50_ms"], m["p99_ms"], f"{m['count']}/{m['expected']}"]
+                 for name, m in measured.items()]
+                + [["throughput vs bare", f"{share:.2f} x", "", "", verdict(met["throughput"])],
+                   ["p99 at 200/s", "", "", at_200["p99_ms"], verdict(met["p99_at_200"])]]))
+
+
+async def scale(records: int, findings: int, query_reads: int, results: dict) -> None:
+    from shared_audits_client.story import assemble_cast
+
+    stack = local_stack()
+    cast = await asyncio.to_thread(assemble_cast, stack.gateway_url, stack.operator_client_id,
+                                   stack.operator_client_secret, f"bench-scale-{int(time.time())}")
+    try:
+        member = {"Authorization": cast.member_a._http.headers["Authorization"]}
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as data_dir:
+            figures = await import_and_query(
+                stack, member, cast.organisations["member_a"].organisation_id,
+                cast.organisations["auditor"].organisation_id, records, findings, query_reads, Path(data_dir))
+    finally:
+        cast.close()
+    risk, bare = figures["risk_query"], figures["bare_risk_read"]
+    figures["target_met"] = risk["p95_ms"] < TARGETS["risk_query_p95_ms"] and risk["count"] == risk["expected"]
+    results["scale"] = figures
+    sites, reports = figures["imports"]["sites"], figures["imports"]["reports"]
+    raw = figures["raw_insert_many_per_s"]
+    show(table(f"3. Scale: the operator's import of {records:,} sites and {records:,} audit reports "
+                f"({figures['findings']:,} findings), then the risk query (target: p95 < 300 ms)",
+                ["what", "value"], [
+                    ["import-sites", f"{sites['seconds']} s ({records / sites['seconds']:.0f}/s), exit {sites['exit_code']}"],
+                    ["import-reports", f"{reports['seconds']} s ({records / reports['seconds']:.0f}/s), "
+                                       f"exit {reports['exit_code']}"],
+                    ["baseline: insert_many into FerretDB", f"sites {raw['sites']}/s, reports {raw['reports']}/s"],
+                    ["risk counts every site, after the import", f"{figures['risk_counted_seconds_after_import']} s"],
+                    ["peak RSS import command (MiB)", f"{sites['command_peak_rss_mb']} / {reports['command_peak_rss_mb']}"],
+                    *[[f"peak RSS {name} (MiB)", value] for name, value in figures["peak_rss_mb"].items()],
+                    [f"risk query, {figures['risk_cells']} cells: p50 / p95 / p99 ms",
+                     f"{risk['p50_ms']} / {risk['p95_ms']} / {risk['p99_ms']}  {verdict(figures['target_met'])}"],
+                    ["baseline: bare read of the cells, p50 / p95 / p99 ms",
+                     f"{bare['p50_ms']} / {bare['p95_ms']} / {bare['p99_ms']}"],
+                ]))
+
+
+async def run(args: argparse.Namespace) -> dict:
+    seconds = 5 if args.quick else 60
+    rates = [100, 500]
+    records = args.records or (1_000 if args.quick else 100_000)
+    results: dict = {"machine": machine(), "quick": args.quick, "targets": TARGETS,
+                     "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    wanted = set(args.only or BENCHMARKS)
+    if wanted & {"propagation", "footprint", "read"}:
+        items = sum(rate * seconds for rate in rates) if wanted & {"propagation", "footprint"} else 50
+        print(f"preparing {items:,} CAP items with evidence, waiting for a decision ...", flush=True)
+        world = await asyncio.to_thread(prepare_world, items)  # it runs its own event loops
+        if wanted & {"propagation", "footprint"}:
+            await propagation_and_footprint(world, rates, seconds, results)
+        if "read" in wanted:
+            await read_api(world, seconds, results)
     if "scale" in wanted:
-        sizes = (200, 20, 20) if args.quick else (args.factories, args.reports, 20)
-        scale = await import_and_read(world, *sizes)
-        results["scale"] = scale
-        print(table("3. Scale: import through the public API", ["what", "value"], [
-            ["factories imported", f"{scale['factories']} in {scale['factory_seconds']} s ({scale['factories_per_s']}/s)"],
-            ["audit reports imported", f"{scale['reports']} x {scale['findings_per_report']} findings in "
-                                       f"{scale['report_seconds']} s ({scale['reports_per_s']}/s)"],
-            ["100,000 factories, extrapolated", f"{scale['extrapolated_100k_factories_h']} h"],
-            ["100,000 reports, extrapolated", f"{scale['extrapolated_100k_reports_h']} h"],
-            ["failures", scale["failures"]],
-            *[[f"peak RSS {name} (MiB)", value] for name, value in sorted(scale["peak_rss_mb"].items())],
-            *[[f"{name} p50/p95-ish p99 ms", f"{m['p50_ms']} / {m['p99_ms']}"] for name, m in scale["reads"].items()],
-        ]))
-    results["services"] = sorted(stack_pids())
+        await scale(records, args.findings, 50 if args.quick else 200, results)
+    if "footprint" in results:
+        print_footprint(results)
+    results["processes"] = sorted(stack_pids())
+    results["machine"]["load_average_at_end"] = machine()["load_average_1m_5m_at_start"]
+    results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 s per load level instead of 60 s, a small import")
+    parser.add_argument("--quick", action="store_true", help="5 s per load level, an import of 1,000 records")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS)
-    parser.add_argument("--factories", type=int, default=2000, help="import size without --quick")
-    parser.add_argument("--reports", type=int, default=200, help="import size without --quick")
+    parser.add_argument("--records", type=int, help="sites and reports to import (default 100,000; 1,000 quick)")
+    parser.add_argument("--findings", type=int, default=20, help="findings per imported report")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
+    started = time.monotonic()
     results = asyncio.run(run(args))
+    results["seconds"] = round(time.monotonic() - started)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(f"\nmachine: {results['machine']}\nwritten: {args.out}")
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    summary = (f"\nmachine: {results['machine']}\n{'quick run; ' if args.quick else ''}"
+               f"started {results['started_at']}, took {results['seconds']} s")
+    print(summary)
+    args.out.with_suffix(".txt").write_text("\n".join(PRINTED) + "\n" + summary + "\n")
+    print(f"written: {args.out} and {args.out.with_suffix('.txt')}")
     return 0
 
 

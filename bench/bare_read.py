@@ -3,7 +3,7 @@
     MONGO_URL=mongodb://127.0.0.1:27018/ uvicorn bench.bare_read:app --port <free port>
 
 No token check, no link projection, no response model: only PyMongo's async
-``find_one`` of the CAP document and its JSON encoding.
+``find_one`` of the CAP document (or ``find`` of the risk cells) and its JSON encoding.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from starlette.routing import Route
 @asynccontextmanager
 async def lifespan(app: Starlette):
     client = AsyncMongoClient(os.environ["MONGO_URL"], tz_aware=True)
-    app.state.caps = client[os.environ.get("MONGO_DATABASE", "cap_service")]["caps"]
+    app.state.caps = client["cap_service"]["caps"]
+    app.state.risk_cells = client["audit_service"]["risk_cells"]
     yield
     await client.close()
 
@@ -34,4 +35,9 @@ async def read_cap(request: Request) -> Response:
     return Response(json_util.dumps(document), media_type="application/json")
 
 
-app = Starlette(routes=[Route("/caps/{cap_id}", read_cap)], lifespan=lifespan)
+async def read_risk_cells(request: Request) -> Response:
+    cells = [cell async for cell in request.app.state.risk_cells.find({})]
+    return Response(json_util.dumps(cells), media_type="application/json")
+
+
+app = Starlette(routes=[Route("/caps/{cap_id}", read_cap), Route("/risk/cells", read_risk_cells)], lifespan=lifespan)

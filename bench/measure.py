@@ -15,6 +15,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 RUN_DIR = REPO / ".stack" / "run"
 SERVICES = ["access-control", "factory-registry", "audit-service", "cap-service", "evidence-store", "notifier"]
+SERVERS = ["kafka", "ferretdb", "s3", "gateway"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -37,7 +38,8 @@ class Latencies:
     def summary(self) -> dict:
         return {
             "count": len(self.values), "expected": self.expected,
-            "p50_ms": round(percentile(self.values, 50), 2), "p99_ms": round(percentile(self.values, 99), 2),
+            "p50_ms": round(percentile(self.values, 50), 2), "p95_ms": round(percentile(self.values, 95), 2),
+            "p99_ms": round(percentile(self.values, 99), 2),
             "mean_ms": round(statistics.fmean(self.values), 2) if self.values else 0.0,
             "throughput_per_s": round(len(self.values) / self.seconds, 1) if self.seconds else 0.0,
         }
@@ -58,9 +60,9 @@ async def paced(rate: float, count: int, task: Callable[[int], Awaitable[None]])
 
 
 def stack_pids() -> dict[str, int]:
-    """The pid of each running service of the local stack (from stack.py's pid files)."""
+    """The pid of each running service and server of the local stack (from stack.py's pid files)."""
     pids = {}
-    for name in SERVICES:
+    for name in SERVICES + SERVERS:
         try:
             pids[name] = json.loads((RUN_DIR / f"{name}.json").read_text())["pid"]
         except (OSError, ValueError, KeyError):

@@ -1,107 +1,165 @@
-"""Benchmark 3: an import through the public API (factories, then audit reports with findings), with a
-progress bar, the peak memory of every service, then reads of what was imported.
+"""Benchmark 3: the operator's bulk import (``shared-audits import-sites`` / ``import-reports``), then the
+risk-analysis query by country and chapter.
 
-The risk-analysis query is not in audit-service yet; the reads measured instead are
-the registry's factory read and cap-service's CAP list of a factory.
+The import runs the real command as a subprocess, so its own memory is measured beside
+every service's and server's. Records are generated as JSON Lines files first (not timed).
+Baselines in the same run: PyMongo's ``insert_many`` of the same site and audit documents
+straight into FerretDB (a sample, into a scratch database), and a bare endpoint reading
+the same risk cells the query reads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
+import subprocess
+import sys
 import time
 import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
-from tqdm import tqdm
+import psutil
+from pymongo import AsyncMongoClient
 
-from bench.measure import Latencies, PeakMemory
-from bench.world import World
+from bench.measure import REPO, Latencies, PeakMemory
+from bench.read_api import bare_endpoint
+from tests.integration.stack import Stack
 
-COUNTRIES = ["BD", "CN", "IN", "VN", "TR", "PK", "KH", "ID", "MA", "PT"]
-CHAPTERS = ["1 Management systems, transparency and traceability", "7 Working hours and overtime",
-            "8 Remuneration and benefits", "9 Health and safety"]
+# Countries where the members source (ISO codes); chapters S1-S9 of the social questionnaire.
+COUNTRIES = ["BD", "CN", "IN", "VN", "TR", "PK", "KH", "ID", "MA", "PT", "MM", "LK", "ET", "EG", "MX", "BR",
+             "TH", "MY", "PH", "TN"]
+SEVERITIES = ["minor", "major"]
 
 
-async def _bounded(concurrency: int, count: int, task, label: str) -> float:
-    """Run ``task(i)`` for i < count, ``concurrency`` at a time, under a progress bar; seconds taken."""
-    queue = iter(range(count))
+def write_import_files(directory: Path, questionnaire: dict, count: int, findings: int, member_id: str,
+                       audit_company_id: str) -> tuple[Path, Path]:
+    """``count`` sites and one report of ``findings`` findings for each, as JSON Lines."""
+    directory.mkdir(parents=True, exist_ok=True)
+    run = uuid.uuid4().hex[:8]
+    rng = random.Random(run)
+    social = {chapter["id"] for chapter in questionnaire["chapters"] if chapter["id"].startswith("S")}
+    questions = [q for q in questionnaire["questions"] if q["chapter"] in social]
+    rated = [q for q in questions if q["kind"] in ("rated", "best_practice")]
+    today = datetime.now(UTC)
+    sites, reports = directory / "sites.jsonl", directory / "reports.jsonl"
+    with sites.open("w") as site_lines, reports.open("w") as report_lines:
+        for index in range(count):
+            factory_id = f"bench-{run}-f{index}"
+            country = COUNTRIES[index % len(COUNTRIES)]
+            site_lines.write(json.dumps({"factory_id": factory_id, "name": f"Import site {index} {run}",
+                                         "country": country, "city": "Capital", "address": f"Plot {index}"}) + "\n")
+            noes = {q["id"] for q in rng.sample(rated, 3)}
+            answers = [{"question_id": q["id"], "note": "recorded"} if q["kind"] == "information" else
+                       {"question_id": q["id"], "value": "no" if q["id"] in noes else "yes"} for q in questions]
+            published = today - timedelta(days=rng.randint(1, 700), hours=rng.randint(0, 23))
+            last_day: date = published.date() - timedelta(days=rng.randint(2, 9))
+            report = {
+                "audit_id": f"bench-{run}-a{index}", "factory_id": factory_id, "member_id": member_id,
+                "audit_company_id": audit_company_id, "published_at": published.isoformat(), "workforce": 420,
+                "country": country,
+                "audit_first_day": (last_day - timedelta(days=1)).isoformat(), "audit_last_day": last_day.isoformat(),
+                "answers": answers, "workers_interviewed": 13, "documents_sampled": 13, "auditor_days": 2,
+                "findings": [{"chapter": rng.choice(sorted(social)), "severity": rng.choice(SEVERITIES),
+                              "description": f"Finding {n} of site {index}",
+                              "recommended_action": "Correct it and keep the record."} for n in range(findings)],
+            }
+            report_lines.write(json.dumps(report) + "\n")
+    return sites, reports
+
+
+def run_import(stack: Stack, command: str, path: Path, memory: PeakMemory) -> dict:
+    """Run ``shared-audits <command> <path>`` (its progress bar shows); time and peak memory of the command."""
+    environment = {**os.environ, "GATEWAY_URL": stack.gateway_url, "OPERATOR_CLIENT_ID": stack.operator_client_id,
+                   "OPERATOR_CLIENT_SECRET": stack.operator_client_secret}
     started = time.perf_counter()
-    with tqdm(total=count, desc=label, unit="rec", leave=True) as bar:
+    process = subprocess.Popen([str(Path(sys.executable).parent / "shared-audits"), command, str(path)],
+                               env=environment, cwd=REPO)
+    peak = 0.0
+    while process.poll() is None:
+        try:
+            peak = max(peak, psutil.Process(process.pid).memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+        memory.sample()
+        time.sleep(0.5)
+    return {"seconds": round(time.perf_counter() - started, 1), "exit_code": process.returncode,
+            "command_peak_rss_mb": round(peak, 1)}
 
-        async def worker() -> None:
-            for index in queue:
-                await task(index)
-                bar.update(1)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started
+def _risk_total(cells: list[dict]) -> int:
+    """Factories counted in chapter S1 over every country (suppressed cells give no number)."""
+    return sum(cell["factories"] or 0 for cell in cells if cell["chapter"] == "S1")
 
 
-async def import_and_read(world: World, factories: int, reports: int, findings: int, concurrency: int = 8) -> dict:
-    gateway = world.stack.gateway_url
-    operator, member_a, auditor = (world.token(role) for role in ("operator", "member_a", "auditor"))
-    auditor_id = world.cast.organisations["auditor"].organisation_id
-    factory_ids: list[str] = []
-    failures = {"factories": 0, "reports": 0}
-    limits = httpx.Limits(max_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=gateway, timeout=120, limits=limits) as http:
+async def wait_until_counted(http: httpx.AsyncClient, headers: dict, expected: int, timeout: float) -> float:
+    """Seconds until the risk analysis counts ``expected`` factories: audit-service learns each imported
+    site's country from its FactoryRegistered event, after the site import returned."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        response = await http.get("/audits/risk/countries", headers=headers)
+        if response.status_code == 200 and _risk_total(response.json()["cells"]) >= expected:
+            break
+        await asyncio.sleep(2)
+    return round(time.perf_counter() - started, 1)
 
-        async def register(index: int) -> None:
-            body = {"name": f"Import site {index} {uuid.uuid4().hex[:6]}", "country": random.choice(COUNTRIES),
-                    "city": "Dhaka", "address": f"Plot {index}"}
-            response = await http.post("/registry/factories", json=body, headers={"Authorization": operator})
-            if response.status_code == 201:
-                factory_ids.append(response.json()["factory_id"])
-            else:
-                failures["factories"] += 1
 
-        async def report(index: int) -> None:
-            factory_id = factory_ids[index % len(factory_ids)]
-            for _ in range(100):  # access-control learns of the site through its event
-                linked = await http.post("/access/links", json={"factory_id": factory_id, "relationship": "supplier"},
-                                         headers={"Authorization": member_a})
-                if linked.status_code == 201:
-                    break
-                await asyncio.sleep(0.2)
-            mandated = await http.post("/audits/audits", headers={"Authorization": member_a}, json={
-                "factory_id": factory_id, "audit_company_id": auditor_id, "audit_type": "initial"})
-            if mandated.status_code != 201:
-                failures["reports"] += 1
-                return
-            body = {"compliance_percentage": round(random.uniform(40, 95), 1), "findings": [
-                {"chapter": random.choice(CHAPTERS), "severity": random.choice(["minor", "major"]),
-                 "description": f"Finding {n}", "recommended_action": "Correct it."} for n in range(findings)]}
-            submitted = await http.post(f"/audits/audits/{mandated.json()['audit_id']}/report", json=body,
-                                        headers={"Authorization": auditor})
-            if submitted.status_code != 200:
-                failures["reports"] += 1
+async def timed_reads(http: httpx.AsyncClient, url: str, headers: dict, count: int) -> Latencies:
+    """``count`` reads one after another (the query's latency, not the server's capacity)."""
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        began = time.perf_counter()
+        response = await http.get(url, headers=headers)
+        if response.status_code == 200:
+            latencies.append((time.perf_counter() - began) * 1000)
+    return Latencies(latencies, count, time.perf_counter() - started)
 
-        with PeakMemory() as memory:
-            factory_seconds = await _bounded(concurrency, factories, register, "factories")
-            report_seconds = await _bounded(concurrency, reports, report, "audit reports")
 
-        reads = {}
-        sample = factory_ids[:50]
-        for name, path in (("registry factory read", "/registry/factories/{}"),
-                           ("CAP list of a factory", "/caps/caps?factory_id={}")):
-            token = operator if name.startswith("registry") else member_a
-            latencies = []
+async def raw_insert_rate(mongo_url: str, sites: Path, reports: Path, sample: int) -> dict:
+    """Baseline: documents per second of PyMongo ``insert_many`` of the same records into FerretDB."""
+    client = AsyncMongoClient(mongo_url)
+    scratch = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]
+    rates = {}
+    try:
+        for name, path, batch in (("sites", sites, 500), ("reports", reports, 200)):
+            with path.open() as lines:
+                documents = [json.loads(line) for _, line in zip(range(sample), lines)]
             started = time.perf_counter()
-            for factory_id in sample:
-                began = time.perf_counter()
-                response = await http.get(path.format(factory_id), headers={"Authorization": token})
-                if response.status_code == 200:
-                    latencies.append((time.perf_counter() - began) * 1000)
-            reads[name] = Latencies(latencies, len(sample), time.perf_counter() - started).summary()
+            for offset in range(0, len(documents), batch):
+                await scratch[name].insert_many(documents[offset:offset + batch])
+            rates[name] = round(len(documents) / (time.perf_counter() - started), 1)
+    finally:
+        await client.drop_database(scratch.name)
+        await client.close()
+    return rates
 
-    factory_rate = (factories - failures["factories"]) / factory_seconds
-    report_rate = (reports - failures["reports"]) / report_seconds
+
+async def import_and_query(stack: Stack, member_headers: dict, member_id: str, audit_company_id: str,
+                           count: int, findings: int, query_reads: int, data_dir: Path) -> dict:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as http:
+        questionnaire = (await http.get("/audits/questionnaire", headers=member_headers)).json()
+        before = _risk_total((await http.get("/audits/risk/countries", headers=member_headers)).json()["cells"])
+        print(f"\n3. Scale: writing {count:,} sites and {count:,} reports of {findings} findings to {data_dir} ...")
+        sites, reports = await asyncio.to_thread(write_import_files, data_dir, questionnaire, count, findings,
+                                                 member_id, audit_company_id)
+        imports = {}
+        with PeakMemory(interval=1.0) as memory:
+            imports["sites"] = await asyncio.to_thread(run_import, stack, "import-sites", sites, memory)
+            imports["reports"] = await asyncio.to_thread(run_import, stack, "import-reports", reports, memory)
+            counted_after = await wait_until_counted(http, member_headers, before + count, timeout=max(600, count / 20))
+        risk = await timed_reads(http, "/audits/risk/countries", member_headers, query_reads)
+        cells = len((await http.get("/audits/risk/countries", headers=member_headers)).json()["cells"])
+    with bare_endpoint(stack.mongo_url) as bare:
+        async with httpx.AsyncClient(timeout=60) as http:
+            bare_risk = await timed_reads(http, f"{bare}/risk/cells", {}, query_reads)
+    raw = await raw_insert_rate(stack.mongo_url, sites, reports, min(count, 5000))
     return {
-        "factories": factories, "reports": reports, "findings_per_report": findings, "failures": failures,
-        "factory_seconds": round(factory_seconds, 1), "report_seconds": round(report_seconds, 1),
-        "factories_per_s": round(factory_rate, 1), "reports_per_s": round(report_rate, 2),
-        "extrapolated_100k_factories_h": round(100_000 / factory_rate / 3600, 1) if factory_rate else None,
-        "extrapolated_100k_reports_h": round(100_000 / report_rate / 3600, 1) if report_rate else None,
-        "peak_rss_mb": memory.peak, "reads": reads,
+        "records": count, "findings_per_report": findings, "findings": count * findings, "imports": imports,
+        "risk_counted_seconds_after_import": counted_after, "peak_rss_mb": memory.peak,
+        "risk_query": risk.summary(), "risk_cells": cells, "bare_risk_read": bare_risk.summary(),
+        "raw_insert_many_per_s": raw,
     }

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.envelope import EventPayload
@@ -71,6 +71,30 @@ class MongoAggregateStore(Generic[A]):
             raise ConflictError(f"{aggregate.id} already exists") from error
         aggregate.version = 1
         self._after_write(events, aggregate.id)
+
+    async def add_many(self, aggregates: list[A]) -> list[str]:
+        """Insert new aggregates in one bulk write (imports); returns the ids that already existed."""
+        if not aggregates:
+            return []
+        events = {aggregate.id: aggregate.take_recorded() for aggregate in aggregates}
+        documents = [
+            {"_id": aggregate.id, **aggregate.state(), "version": 1,
+             OUTBOX_FIELD: outbox_entries(events[aggregate.id], producer=self._producer)}
+            for aggregate in aggregates
+        ]
+        existing: list[str] = []
+        try:
+            await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            duplicates = [e for e in error.details.get("writeErrors", []) if e.get("code") == 11000]
+            if len(duplicates) != len(error.details.get("writeErrors", [])):
+                raise
+            existing = [documents[e["index"]]["_id"] for e in duplicates]
+        for aggregate in aggregates:
+            aggregate.version = 1
+            if aggregate.id not in existing:
+                self._after_write(events[aggregate.id], aggregate.id)
+        return existing
 
     async def save(self, aggregate: A) -> None:
         """Update an aggregate read at ``aggregate.version``; a concurrent change is a conflict."""
@@ -143,6 +167,13 @@ class InMemoryAggregateStore(Generic[A]):
         self.published.extend(aggregate.take_recorded())
         aggregate.version = 1
         self._items[aggregate.id] = copy.deepcopy(aggregate)
+
+    async def add_many(self, aggregates: list[A]) -> list[str]:
+        existing = [aggregate.id for aggregate in aggregates if aggregate.id in self._items]
+        for aggregate in aggregates:
+            if aggregate.id not in existing:
+                await self.add(aggregate)
+        return existing
 
     async def save(self, aggregate: A) -> None:
         stored = self._items.get(aggregate.id)

@@ -42,9 +42,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     audits = runtime.store("audits", Audit)
     audit_companies = MongoAuditCompanies(database["audit_companies"])
     readiness = MongoReadiness(database["factory_readiness"], database["code_of_conduct"])
-    risk = MongoRiskReadModel(
-        database["risk_factory_countries"], database["risk_latest_audits"], database["risk_chapter_rows"]
-    )
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     handlers = AuditHandlers(
         audits=audits,
         links=runtime.links,

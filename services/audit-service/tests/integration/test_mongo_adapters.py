@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 from audit_service.adapters.audit_companies import InMemoryAuditCompanies
 from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
+from audit_service.domain.risk import CountedReport
 from audit_service.adapters.rules import load_rule_book
 from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
@@ -54,7 +55,7 @@ async def apply(handler, event) -> None:
 
 
 async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order(database) -> None:
-    risk = MongoRiskReadModel(database["countries"], database["latest"], database["rows"])
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     await risk.ensure_indexes()
     # The report arrives before the site's country (another topic): it counts once the country is known.
     await apply(risk.apply_report_published, report("f-1", 2, {"S9"}))
@@ -71,6 +72,19 @@ async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order
     assert counts == {("BD", "S7"): (2, 1), ("BD", "S9"): (2, 2)}
     own = {(c.country, c.chapter): (c.factories, c.nonconforming_factories) for c in await risk.counts(["f-1"])}
     assert own == {("BD", "S7"): (1, 0), ("BD", "S9"): (1, 1)}
+
+
+async def test_imported_reports_count_in_one_batch_under_their_country_until_the_registry_moves_them(database) -> None:
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    published = datetime(2026, 5, 1, tzinfo=UTC)
+    batch = [CountedReport(factory_id=f"f-{n}", audit_id=f"a-{n}", published_at=published,
+                           chapters={"S7": n % 2, "S9": 0}, country="VN") for n in range(4)]
+    assert await risk.count_reports(batch) == 4
+    assert await risk.count_reports(batch) == 4  # a re-run counts the same reports again: no change
+    await apply(risk.apply_factory_registered, FactoryRegistered(factory_id="f-0", name="Zero", country="KH"))
+
+    counts = {(c.country, c.chapter): (c.factories, c.nonconforming_factories) for c in await risk.counts()}
+    assert counts == {("VN", "S7"): (3, 2), ("VN", "S9"): (3, 0), ("KH", "S7"): (1, 0), ("KH", "S9"): (1, 0)}
 
 
 async def test_readiness_keeps_the_latest_profile_and_every_signed_version(database) -> None:
@@ -104,7 +118,7 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
     store = MongoAggregateStore(database["audits"], Audit, "audit-service")
     handlers = AuditHandlers(
         audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
-        readiness=readiness, risk=MongoRiskReadModel(database["c"], database["l"], database["r"]), rules=rules,
+        readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=rules,
         clock=lambda: now[0],
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,

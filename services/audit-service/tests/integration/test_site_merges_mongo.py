@@ -12,7 +12,7 @@ from .test_mongo_adapters import apply, database, report  # noqa: F401 - the fix
 
 
 async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(database) -> None:  # noqa: F811
-    risk = MongoRiskReadModel(database["countries"], database["latest"], database["rows"])
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     await risk.ensure_indexes()
     for factory_id in ("f-keep", "f-gone", "f-other"):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=factory_id, name="x", country="BD"))
@@ -30,7 +30,7 @@ async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(
 
 
 async def test_an_older_report_of_the_merged_site_is_dropped(database) -> None:  # noqa: F811
-    risk = MongoRiskReadModel(database["countries"], database["latest"], database["rows"])
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     for factory_id in ("f-keep", "f-gone"):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=factory_id, name="x", country="BD"))
     await apply(risk.apply_report_published, report("f-keep", 5, set()))

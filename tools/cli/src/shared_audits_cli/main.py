@@ -17,11 +17,19 @@ from typing import Annotated
 import typer
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from shared_audits.lag import ConsumerLag
-from shared_audits_cli import asyncapi, portability
+from shared_audits_cli import asyncapi, bulk_import, portability
 from shared_audits_cli.dead_letters import replay_dead_letters
 from shared_audits_client.api import ApiError, PlatformClient
 
@@ -39,9 +47,10 @@ DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 
 
-def _progress() -> Progress:
+def _progress(*more_columns) -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *more_columns,
+        console=console,
         transient=not sys.stderr.isatty(),
     )
 
@@ -102,6 +111,54 @@ def import_command(
     for factory_id, reason in result.refused.items():
         console.print(f"  [yellow]{factory_id}[/yellow]: {reason}")
     if result.refused:
+        raise typer.Exit(1)
+
+
+@app.command("import-sites")
+def import_sites_command(
+    source: Annotated[Path, typer.Argument(help="JSON Lines: one site per line, with its factory_id")],
+    client_id: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_ID")] = "operator",
+    client_secret: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_SECRET", hide_input=True)] = "dev-operator-secret-change-me",
+    batch_size: Annotated[int, typer.Option(min=1, max=1000)] = 500,
+    parallel: Annotated[int, typer.Option(min=1, max=16, help="batches in flight")] = 2,
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Import production sites in bulk into factory-registry (operator; a re-run skips what is in)."""
+    _bulk_import("factories", source, client_id, client_secret, batch_size, parallel, gateway)
+
+
+@app.command("import-reports")
+def import_reports_command(
+    source: Annotated[Path, typer.Argument(help="JSON Lines: one audit report per line, with its audit_id")],
+    client_id: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_ID")] = "operator",
+    client_secret: Annotated[str, typer.Option(envvar="OPERATOR_CLIENT_SECRET", hide_input=True)] = "dev-operator-secret-change-me",
+    batch_size: Annotated[int, typer.Option(min=1, max=1000)] = 200,
+    parallel: Annotated[int, typer.Option(min=1, max=16, help="batches in flight")] = 2,
+    gateway: Gateway = DEFAULT_GATEWAY,
+) -> None:
+    """Import audit reports in bulk into audit-service: rated, counted in the risk analysis (operator)."""
+    _bulk_import("reports", source, client_id, client_secret, batch_size, parallel, gateway)
+
+
+def _bulk_import(kind: str, source: Path, client_id: str, client_secret: str, batch_size: int, parallel: int,
+                 gateway: str) -> None:
+    try:
+        total = bulk_import.count_records(source)
+    except OSError as error:
+        console.print(f"[red]cannot import[/red]: {error}")
+        raise typer.Exit(2) from error
+    with _progress(TimeElapsedColumn(), TimeRemainingColumn()) as progress:
+        task = progress.add_task(kind, total=total)
+        totals = asyncio.run(bulk_import.import_file(
+            gateway, client_id, client_secret, kind, source, batch_size, parallel,
+            lambda done: progress.advance(task, done),
+        ))
+    rate = (totals.imported + totals.already_imported) / totals.seconds if totals.seconds else 0
+    console.print(f"{kind}: imported {totals.imported}, already there {totals.already_imported}, "
+                  f"rejected {len(totals.rejected)} in {totals.seconds:.1f} s ({rate:.0f}/s)")
+    for rejected in totals.rejected[:10]:
+        console.print(f"  [yellow]{rejected}[/yellow]")
+    if totals.rejected:
         raise typer.Exit(1)
 
 

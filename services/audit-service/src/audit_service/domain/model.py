@@ -28,7 +28,7 @@ from shared_audits.contracts.events import (
 from shared_audits.errors import ConflictError, InvalidRequestError
 
 FULL_AUDIT_TYPES = (AuditType.INITIAL, AuditType.RE_AUDIT)
-__all__ = ["Audit", "AuditStatus", "DueAudit", "DueKind", "DueState", "NewFinding", "ReportSubmission"]
+__all__ = ["Audit", "AuditStatus", "DueAudit", "DueKind", "DueState", "ImportedReport", "NewFinding", "ReportSubmission"]
 
 
 class AuditStatus(StrEnum):
@@ -36,6 +36,21 @@ class AuditStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     REPORT_PUBLISHED = "report_published"
+
+
+class ImportedReport(BaseModel):
+    """One report of an import: its id in the system it comes from is kept, so a re-run skips it."""
+
+    audit_id: str
+    factory_id: str
+    member_id: str
+    audit_company_id: str
+    audit_type: AuditType = AuditType.INITIAL
+    scope: AuditScope = AuditScope.SOCIAL
+    published_at: datetime
+    workforce: int = 0
+    country: str | None = None  # the site's, as the old system knew it: counted before the registry's event
+    submission: ReportSubmission
 
 
 class DueKind(StrEnum):
@@ -113,6 +128,27 @@ class Audit(Aggregate):
             )
         )
         return audit
+
+    @classmethod
+    def imported(cls, record: ImportedReport, rules: RuleBook, required_sample: SampleSize) -> Audit:
+        """An audit reported in the system the platform replaces, rated by today's rules as of its
+        publication day. It raises no event and schedules no due date: its alerts, CAPs and
+        follow-ups belong to the system it comes from (and the due-date job reads every pending audit)."""
+        scope = AuditScope(record.scope)
+        report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at)
+        return cls(
+            id=record.audit_id,
+            factory_id=record.factory_id,
+            member_id=record.member_id,
+            audit_company_id=record.audit_company_id,
+            audit_type=record.audit_type,
+            scope=scope,
+            announcement=Announcement.UNANNOUNCED,
+            status=AuditStatus.REPORT_PUBLISHED,
+            mandated_at=record.published_at,
+            decided_at=record.published_at,
+            report=report,
+        )
 
     def accept(self, now: datetime) -> None:
         self._require_status(AuditStatus.MANDATED, "the mandate was already answered")

@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
+
+from shared_audits.contracts.enums import AuditType
+
+
+class CountedReport(BaseModel):
+    """What the risk analysis keeps of a factory's full audit: 1 per chapter with a non-conformity, else 0."""
+
+    factory_id: str
+    audit_id: str
+    published_at: datetime
+    chapters: dict[str, int]
+    # An import may name the site's country: counted at once, until the registry's event says otherwise.
+    country: str | None = None
+
+
+def counted_report(
+    factory_id: str, audit_id: str, audit_type: AuditType, published_at: datetime,
+    nonconformities_by_chapter: dict[str, int] | None,
+) -> CountedReport | None:
+    """What the risk analysis keeps of a published report; None for a report it does not count."""
+    # Follow-ups re-check open findings only; the picture of a site comes from its full audits.
+    if AuditType(audit_type) == AuditType.FOLLOW_UP or nonconformities_by_chapter is None:
+        return None
+    return CountedReport(
+        factory_id=factory_id, audit_id=audit_id, published_at=published_at,
+        chapters={chapter: 1 if count else 0 for chapter, count in nonconformities_by_chapter.items()},
+    )
 
 
 class CellCount(BaseModel):

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from audit_service.domain.errors import AuditNotReady
-from audit_service.domain.model import Audit, AuditStatus, DueKind, ReportSubmission
+from audit_service.domain.model import Audit, AuditStatus, DueKind, ImportedReport, ReportSubmission
 from audit_service.domain.readiness import FactoryReadiness
-from audit_service.domain.risk import CellCount, RiskCell, risk_cells
+from audit_service.domain.risk import CellCount, CountedReport, RiskCell, counted_report, risk_cells
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
 from shared_audits.auth import Principal
@@ -37,6 +37,16 @@ class Readiness(Protocol):
 
 class RiskReadModel(Protocol):
     async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]: ...
+    async def count_reports(self, reports: list[CountedReport]) -> int: ...
+
+
+@dataclass
+class ReportImport:
+    """What one import request did: new audits, audits already there (a re-run), and refused records."""
+
+    imported: int
+    already_imported: int
+    rejected: list[dict[str, str]]
 
 
 @dataclass
@@ -107,6 +117,33 @@ class AuditHandlers:
         audit.publish_report(submission, self.rules, required, self.clock())
         await self.audits.save(audit)
         return audit
+
+    async def import_reports(self, caller: Principal, records: list[ImportedReport]) -> ReportImport:
+        """The operator loads reports from the system the platform replaces, in bulk.
+
+        Each is rated by the current rules and counted in the risk analysis; it opens no
+        CAP and raises no alert (that happened in the old system). A re-run skips what is in.
+        """
+        if not caller.is_operator:
+            raise PermissionDeniedError("only the operator imports audit reports")
+        audits, rejected = [], []
+        for record in records:
+            try:
+                required = self.rules.sampling.required_for(record.workforce, record.audit_type)
+                audits.append(Audit.imported(record, self.rules, required))
+            except InvalidRequestError as error:
+                rejected.append({"audit_id": record.audit_id, "detail": error.detail})
+        existing = await self.audits.add_many(audits)
+        # Counted again on a re-run too: counting the same report twice changes nothing.
+        countries = {record.audit_id: record.country for record in records}
+        counted = [
+            counted_report(audit.factory_id, audit.id, audit.audit_type, audit.report.published_at,
+                           {score.chapter: score.nonconformities for score in audit.report.chapter_scores})
+            for audit in audits
+        ]
+        await self.risk.count_reports([report.model_copy(update={"country": countries[report.audit_id]})
+                                       for report in counted if report is not None])
+        return ReportImport(imported=len(audits) - len(existing), already_imported=len(existing), rejected=rejected)
 
     def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:
         return self.rules.sampling.required_for(workforce, audit_type)

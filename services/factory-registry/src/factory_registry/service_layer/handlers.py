@@ -39,6 +39,15 @@ class SupplyChainLink:
 
 
 @dataclass
+class FactoryImport:
+    """What one import request did: new sites, sites already there (a re-run), and refused records."""
+
+    imported: int
+    already_imported: int
+    rejected: list[dict[str, str]]
+
+
+@dataclass
 class FactoryRegistry:
     factories: FactoryStore
     profiles: ProfileVersions
@@ -69,6 +78,31 @@ class FactoryRegistry:
             await self.identifiers.claim(key, factory.id, now, replacing=replaceable.get(key))
         await self.factories.add(factory)
         return factory
+
+    async def import_factories(self, caller: Principal, records: list[tuple[str, SiteDetails]]) -> FactoryImport:
+        """The operator loads sites (with their ids) from the system the platform replaces, in bulk.
+
+        The file is taken as deduplicated: no lookalike check (it would read every site of
+        the country per record); identifiers are still claimed. A re-run skips what is in.
+        """
+        if not caller.is_operator:
+            raise PermissionDeniedError("only the operator imports production sites")
+        now = self.clock()
+        factories, rejected = [], []
+        for factory_id, details in records:
+            keys = list(details.identifiers.keys().values())
+            if keys:
+                holders = await self.identifiers.holders(keys)
+                taken = [key for key, (holder, _) in holders.items() if holder != factory_id]
+                if taken:
+                    rejected.append({"factory_id": factory_id, "detail": f"identifiers held by another site: {taken}"})
+                    continue
+                for key in keys:
+                    if key not in holders:
+                        await self.identifiers.claim(key, factory_id, now)
+            factories.append(Factory.register(factory_id, details, caller.organisation_id, now))
+        existing = await self.factories.add_many(factories)
+        return FactoryImport(imported=len(factories) - len(existing), already_imported=len(existing), rejected=rejected)
 
     async def _check_identifiers_free(self, keys: dict[str, str], now: datetime) -> dict[str, str]:
         """Refuse identifiers held by a live site; return stale claims (site never written) to replace."""

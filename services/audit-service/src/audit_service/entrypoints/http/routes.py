@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from audit_service.domain.model import Audit, NewFinding, ReportSubmission
+from audit_service.domain.model import Audit, ImportedReport, NewFinding, ReportSubmission
 from audit_service.domain.questionnaire import Answer
 from audit_service.entrypoints.http.schemas import (
     AnswerMandate,
@@ -12,9 +12,11 @@ from audit_service.entrypoints.http.schemas import (
     ChapterScoreOut,
     DueOut,
     FindingOut,
+    ImportReports,
     MandateAudit,
     QuestionnaireOut,
     ReportDetail,
+    ReportImportOut,
     ReportOut,
     RiskOut,
     SampleOut,
@@ -121,7 +123,11 @@ async def answer_mandate(audit_id: str, body: AnswerMandate, caller: CurrentPrin
 
 @router.post("/audits/{audit_id}/report", response_model=AuditOut)
 async def submit_report(audit_id: str, body: SubmitReport, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
-    submission = ReportSubmission(
+    return _out(await handlers.submit_report(caller, audit_id, _submission(body)), caller)
+
+
+def _submission(body: SubmitReport) -> ReportSubmission:
+    return ReportSubmission(
         audit_first_day=body.audit_first_day,
         audit_last_day=body.audit_last_day,
         answers=[Answer(**answer.model_dump()) for answer in body.answers],
@@ -130,7 +136,20 @@ async def submit_report(audit_id: str, body: SubmitReport, caller: CurrentPrinci
         documents_sampled=body.documents_sampled,
         auditor_days=body.auditor_days,
     )
-    return _out(await handlers.submit_report(caller, audit_id, submission), caller)
+
+
+@router.post("/imports/reports", response_model=ReportImportOut)
+async def import_reports(body: ImportReports, caller: CurrentPrincipal, handlers: Handlers) -> ReportImportOut:
+    """The operator's bulk import of reports from the system the platform replaces (up to 1,000 a request)."""
+    records = [
+        ImportedReport(audit_id=r.audit_id, factory_id=r.factory_id, member_id=r.member_id,
+                       audit_company_id=r.audit_company_id, audit_type=r.audit_type, scope=r.scope,
+                       published_at=r.published_at, workforce=r.workforce, country=r.country,
+                       submission=_submission(r))
+        for r in body.reports
+    ]
+    outcome = await handlers.import_reports(caller, records)
+    return ReportImportOut(**outcome.__dict__)
 
 
 @router.get("/questionnaire", response_model=QuestionnaireOut)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from audit_service.domain.questionnaire import AnswerValue
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType, FindingSeverity, RatingLetter
@@ -54,6 +54,29 @@ class SubmitReport(Request):
     workers_interviewed: int = Field(ge=0, le=100_000)
     documents_sampled: int = Field(ge=0, le=100_000)
     auditor_days: float = Field(ge=0, le=365)
+
+
+class ImportedReportIn(SubmitReport):
+    audit_id: str = Field(min_length=1, max_length=64, description="its id in the system it comes from")
+    factory_id: str = Field(min_length=1, max_length=64)
+    member_id: str = Field(min_length=1, max_length=64, description="the member that mandated it")
+    audit_company_id: str = Field(min_length=1, max_length=64)
+    audit_type: AuditType = AuditType.INITIAL
+    scope: AuditScope = AuditScope.SOCIAL
+    published_at: AwareDatetime
+    workforce: int = Field(default=0, ge=0, le=1_000_000, description="for the required sample")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$",
+                                description="the site's country: counted at once, until the registry's event")
+
+
+class ImportReports(Request):
+    reports: list[ImportedReportIn] = Field(min_length=1, max_length=1000)
+
+
+class ReportImportOut(BaseModel):
+    imported: int
+    already_imported: int
+    rejected: list[dict[str, str]]
 
 
 class AnswerOut(BaseModel):

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from factory_registry.domain.errors import InvalidFieldsError, field_problem
 from factory_registry.domain.matching import SearchCriteria
-from factory_registry.domain.model import Factory, site_card
+from factory_registry.domain.model import Factory, SiteDetails, site_card
 from factory_registry.domain.profile import FactoryProfile
 from factory_registry.entrypoints.http.schemas import (
     CertificationOut,
+    FactoryImportOut,
     FactoryOut,
+    ImportFactories,
     MergeFactories,
     MergeOut,
     ProfileOut,
@@ -72,6 +74,14 @@ def _chain_out(factory_id: str, direction: str, chain: list[SupplyChainLink]) ->
              responses={409: {"description": "possible duplicate (with candidates) or duplicate identifier"}})
 async def register_factory(body: RegisterFactory, caller: CurrentPrincipal, handlers: Handlers) -> FactoryOut:
     return _out(await handlers.register_factory(caller, body.details(), body.confirm_new))
+
+
+@router.post("/imports/factories", response_model=FactoryImportOut)
+async def import_factories(body: ImportFactories, caller: CurrentPrincipal, handlers: Handlers) -> FactoryImportOut:
+    """The operator's bulk import of sites from the system the platform replaces (up to 1,000 a request)."""
+    records = [(site.factory_id, SiteDetails(**site.model_dump(exclude={"confirm_new", "factory_id"})))
+               for site in body.factories]
+    return FactoryImportOut(**(await handlers.import_factories(caller, records)).__dict__)
 
 
 @router.get("/factories", response_model=list[FactoryOut])

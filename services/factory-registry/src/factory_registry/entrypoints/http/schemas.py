@@ -50,6 +50,20 @@ class RegisterFactory(Request):
         return SiteDetails(**self.model_dump(exclude={"confirm_new"}))
 
 
+class ImportedFactory(RegisterFactory):
+    factory_id: str = Field(min_length=1, max_length=64, description="the site's id, kept from the system it comes from")
+
+
+class ImportFactories(Request):
+    factories: list[ImportedFactory] = Field(min_length=1, max_length=1000)
+
+
+class FactoryImportOut(BaseModel):
+    imported: int
+    already_imported: int
+    rejected: list[dict[str, str]]
+
+
 class MergeFactories(Request):
     merged_factory_id: Annotated[str, Field(min_length=1, max_length=64)]
     surviving_factory_id: Annotated[str, Field(min_length=1, max_length=64)]
