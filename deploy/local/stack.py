@@ -64,6 +64,13 @@ FIRST_SERVICE = "access-control"
 
 KAFKA_VERSION = "4.1.1"  # also in kafka/pom.xml (passed to mvn as -Dkafka.version)
 FERRETDB_VERSION = "v1.24.2"
+# FerretDB v1.24.2's SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`
+# while it indexes `_ferretdb_sjson->"_id"`; SQLite matches index expressions by their
+# text, so every lookup by _id scanned the table, parsing each row's JSON. The build
+# writes the lookup as the index does (same value, see docs/proof.md, finding 1).
+FERRETDB_PATCH = ("internal/backends/sqlite/metadata/metadata.go",
+                  'IDColumn = DefaultColumn + "->\'$._id\'"', 'IDColumn = DefaultColumn + `->"_id"`')
+FERRETDB_BUILD = f"{FERRETDB_VERSION}-id-index"  # the cache key of the patched build
 VERSITYGW_VERSION = "v1.8.0"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 VERSITYGW_PKG = "github.com/versity/versitygw/cmd/versitygw"
@@ -575,7 +582,7 @@ def binary_ok(binary: Path) -> bool:
 
 
 def ferretdb_bin() -> Path:
-    return CACHE / f"ferretdb-{FERRETDB_VERSION}" / "ferretdb"
+    return CACHE / f"ferretdb-{FERRETDB_BUILD}" / "ferretdb"
 
 
 def install_ferretdb() -> None:
@@ -609,6 +616,10 @@ def install_ferretdb() -> None:
             for name in dirs + files:
                 os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
         (src / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
+        patched, old, new = src / FERRETDB_PATCH[0], *FERRETDB_PATCH[1:]
+        if old not in patched.read_text():
+            raise StackError(f"FerretDB {FERRETDB_VERSION}: {patched.name} does not hold {old!r}")
+        patched.write_text(patched.read_text().replace(old, new))
         new = binary.with_name("ferretdb.new")
         run_logged([go, "build", "-buildvcs=false", "-o", str(new), "./cmd/ferretdb"],
                    log, cwd=src, env=go_env(), what="go build (FerretDB)")
