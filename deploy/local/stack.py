@@ -64,13 +64,27 @@ FIRST_SERVICE = "access-control"
 
 KAFKA_VERSION = "4.1.1"  # also in kafka/pom.xml (passed to mvn as -Dkafka.version)
 FERRETDB_VERSION = "v1.24.2"
-# FerretDB v1.24.2's SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`
-# while it indexes `_ferretdb_sjson->"_id"`; SQLite matches index expressions by their
-# text, so every lookup by _id scanned the table, parsing each row's JSON. The build
-# writes the lookup as the index does (same value, see docs/proof.md, finding 1).
-FERRETDB_PATCH = ("internal/backends/sqlite/metadata/metadata.go",
-                  'IDColumn = DefaultColumn + "->\'$._id\'"', 'IDColumn = DefaultColumn + `->"_id"`')
-FERRETDB_BUILD = f"{FERRETDB_VERSION}-id-index"  # the cache key of the patched build
+# Two fixes to FerretDB v1.24.2, applied to its module source before the build (each
+# fails the build loudly if its text is not found; docs/proof.md, findings 0 and 10):
+FERRETDB_PATCHES = (
+    # 1. Its SQLite backend looks documents up by `_ferretdb_sjson->'$._id'` while it
+    #    indexes `_ferretdb_sjson->"_id"`; SQLite matches index expressions by their text,
+    #    so every lookup by _id scanned the table. Written as the index is (same value).
+    ("internal/backends/sqlite/metadata/metadata.go",
+     'IDColumn = DefaultColumn + "->\'$._id\'"', 'IDColumn = DefaultColumn + `->"_id"`'),
+    # 2. An `update` command closes each statement's query only when the whole command
+    #    ends (a `defer` in the loop), and a query stopped after its first match keeps its
+    #    SQLite connection. A bulk write of more than 100 updates that match held all 100
+    #    connections of the database's pool and waited for a 101st forever, wedging every
+    #    client of that database. Each query is closed once its update is done.
+    ("internal/handler/msg_update.go",
+     "\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n",
+     "\t\tcloser := iterator.NewMultiCloser()\n"),
+    ("internal/handler/msg_update.go",
+     '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+     '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n\t\tcloser.Close()\n'),
+)
+FERRETDB_BUILD = f"{FERRETDB_VERSION}-patched-2"  # the cache key of the patched build
 VERSITYGW_VERSION = "v1.8.0"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 VERSITYGW_PKG = "github.com/versity/versitygw/cmd/versitygw"
@@ -616,10 +630,11 @@ def install_ferretdb() -> None:
             for name in dirs + files:
                 os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
         (src / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
-        patched, old, new = src / FERRETDB_PATCH[0], *FERRETDB_PATCH[1:]
-        if old not in patched.read_text():
-            raise StackError(f"FerretDB {FERRETDB_VERSION}: {patched.name} does not hold {old!r}")
-        patched.write_text(patched.read_text().replace(old, new))
+        for path, before, after in FERRETDB_PATCHES:
+            patched = src / path
+            if patched.read_text().count(before) != 1:
+                raise StackError(f"FerretDB {FERRETDB_VERSION}: {path} does not hold {before!r} once")
+            patched.write_text(patched.read_text().replace(before, after))
         new = binary.with_name("ferretdb.new")
         run_logged([go, "build", "-buildvcs=false", "-o", str(new), "./cmd/ferretdb"],
                    log, cwd=src, env=go_env(), what="go build (FerretDB)")

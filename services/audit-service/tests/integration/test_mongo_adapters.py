@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -85,6 +86,22 @@ async def test_imported_reports_count_in_one_batch_under_their_country_until_the
 
     counts = {(c.country, c.chapter): (c.factories, c.nonconforming_factories) for c in await risk.counts()}
     assert counts == {("VN", "S7"): (3, 2), ("VN", "S9"): (3, 0), ("KH", "S7"): (1, 0), ("KH", "S9"): (1, 0)}
+
+
+async def test_an_import_batch_of_registered_sites_counts_them_all(database) -> None:
+    # The sites are known (registered first), so each report updates an existing document:
+    # the batch that once wedged the local server (docs/proof.md, finding 10).
+    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    sites = 250
+    for n in range(sites):
+        await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=f"f-{n}", name=f"Site {n}", country="BD"))
+    published = datetime(2026, 5, 1, tzinfo=UTC)
+    batch = [CountedReport(factory_id=f"f-{n}", audit_id=f"a-{n}", published_at=published,
+                           chapters={"S7": n % 2}, country="BD") for n in range(sites)]
+
+    assert await asyncio.wait_for(risk.count_reports(batch), timeout=60) == sites
+    assert [(c.country, c.chapter, c.factories, c.nonconforming_factories) for c in await risk.counts()] == [
+        ("BD", "S7", sites, sites // 2)]
 
 
 async def test_readiness_keeps_the_latest_profile_and_every_signed_version(database) -> None:
