@@ -56,15 +56,12 @@ async def test_parked_events_are_counted_by_source_topic() -> None:
     assert metrics.registry.get_sample_value("dead_letters_total", {"source_topic": "ics.cap.v1"}) == 2
 
 
-class FakeCollection:
-    name = "caps"
-
-    async def count_documents(self, query: dict) -> int:
-        assert query == {"outbox.0": {"$exists": True}}
-        return 4
-
-
-async def test_the_sampler_reports_the_outbox_backlog() -> None:
+async def test_the_sampler_reports_the_outbox_backlog_the_relay_found() -> None:
     metrics = ServiceMetrics("cap-service")
-    await MetricsSampler(metrics, None, [FakeCollection()]).sample_once()  # type: ignore[list-item]
+    backlog = {"caps": 4}
+    sampler = MetricsSampler(metrics, None, backlog)
+    await sampler.sample_once()
     assert metrics.registry.get_sample_value("outbox_backlog_documents", {"collection": "caps"}) == 4
+    backlog["caps"] = 0  # the relay's next sweep published them
+    await sampler.sample_once()
+    assert metrics.registry.get_sample_value("outbox_backlog_documents", {"collection": "caps"}) == 0

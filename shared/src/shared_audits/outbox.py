@@ -66,6 +66,9 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._written: dict[str, tuple[AsyncCollection, set[Any]]] = {}
+        # Per collection: the documents the last sweep found with events it could not publish
+        # (0 after a sweep that published everything; a lower bound when the sweep failed).
+        self.backlog: dict[str, int] = {}
 
     def watch(self, collection: AsyncCollection) -> None:
         """Publish the outbox of this collection's documents too."""
@@ -131,9 +134,15 @@ class OutboxRelay:
         """Publish every pending entry once; returns how many were published."""
         published = 0
         for collection in self._collections:
-            cursor = collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1})
-            async for document in cursor:
-                published += await self._publish_document(collection, document)
+            unpublished = 0
+            try:
+                cursor = collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1})
+                async for document in cursor:
+                    unpublished += 1
+                    published += await self._publish_document(collection, document)
+                    unpublished -= 1
+            finally:
+                self.backlog[collection.name] = unpublished
         return published
 
     async def _publish_document(self, collection: AsyncCollection, document: dict[str, Any]) -> int:

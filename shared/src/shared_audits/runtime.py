@@ -17,7 +17,6 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared_audits.auth import TokenVerifier
@@ -60,13 +59,11 @@ class ServiceRuntime:
     # Run at shutdown, before the relay and broker stop (background jobs end here).
     shutdown_hooks: list[StartupHook] = field(default_factory=list)
     readiness_checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
-    outbox_collections: list[AsyncCollection] = field(default_factory=list)
 
     def store(self, collection_name: str, model: type[A]) -> MongoAggregateStore[A]:
         """An aggregate store whose outbox the relay publishes."""
         collection = self.database[collection_name]
         self.relay.watch(collection)
-        self.outbox_collections.append(collection)
         return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify,
                                    version_in_update_filter=self.settings.mongo_version_in_update_filter)
 
@@ -156,7 +153,7 @@ def create_app(
         if runtime.consumer.handled_types
         else None
     )
-    sampler = MetricsSampler(runtime.metrics, lag, runtime.outbox_collections)
+    sampler = MetricsSampler(runtime.metrics, lag, runtime.relay.backlog)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

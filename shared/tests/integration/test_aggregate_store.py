@@ -57,6 +57,9 @@ async def test_the_relay_publishes_pending_events_and_removes_exactly_those(stac
     counter = Counter(id=factory_id)
     counter.record(FactoryRegistered(factory_id=factory_id, name="Relay test site", country="PT"))
     await store.add(counter)
+    with pytest.raises(Exception):  # the broker is not connected yet: nothing can be published
+        await relay.drain_once()
+    assert relay.backlog == {collection.name: 1}  # what the metrics report as the outbox backlog
     await broker.connect()
     try:
         # A save racing the relay keeps its own event pending.
@@ -65,6 +68,7 @@ async def test_the_relay_publishes_pending_events_and_removes_exactly_those(stac
         await relay.drain_once()
     finally:
         await broker.stop()
+    assert relay.backlog == {collection.name: 0}
     assert (await collection.find_one({"_id": factory_id}))["outbox"] == []
     assert (await store.get(factory_id)).version == 2
 
