@@ -45,16 +45,34 @@ class Latencies:
         }
 
 
-async def paced(rate: float, count: int, task: Callable[[int], Awaitable[None]]) -> float:
-    """Start ``task(i)`` ``count`` times at ``rate`` per second (open loop: a slow answer does not
-    slow the schedule), wait for all; returns the elapsed seconds."""
+# Requests in flight at once in an open-loop run; the rest wait their turn in order.
+IN_FLIGHT = 256
+
+
+async def paced(rate: float, count: int, task: Callable[[int, float], Awaitable[None]],
+                in_flight: int = IN_FLIGHT) -> float:
+    """Start ``task(i, scheduled)`` ``count`` times at ``rate`` per second, wait for all; returns
+    the elapsed seconds. ``scheduled`` is the wall-clock time (``time.time()``) the call was due.
+
+    Open loop: a slow answer does not slow the schedule. At most ``in_flight`` calls run at
+    once and the rest queue here, in order; a latency counted from ``scheduled`` includes that
+    queueing, as a user's would. (Queued inside httpx's connection pool instead, thousands of
+    pending requests made its bookkeeping quadratic: the measuring client became the bottleneck
+    and sent nothing for a minute.)
+    """
+    gate = asyncio.Semaphore(in_flight)
+
+    async def gated(index: int, scheduled: float) -> None:
+        async with gate:
+            await task(index, scheduled)
+
     started = time.perf_counter()
     running = []
     for index in range(count):
         delay = started + index / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        running.append(asyncio.create_task(task(index)))
+        running.append(asyncio.create_task(gated(index, time.time())))
     await asyncio.gather(*running)
     return time.perf_counter() - started
 

@@ -11,7 +11,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.measure import Latencies, paced
+from bench.measure import IN_FLIGHT, Latencies, paced
 from bench.world import World
 
 RAW_TOPIC = "bench.roundtrip.v1"
@@ -49,13 +49,13 @@ async def platform_propagation(world: World, rate: float, seconds: float) -> tup
                         received_at.setdefault(item_id, now)
 
     receiver = asyncio.create_task(receive())
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(base_url=world.stack.gateway_url, limits=limits, timeout=60,
                                  headers={"Authorization": world.token()}) as http:
 
-        async def decide(index: int) -> None:
+        async def decide(index: int, scheduled: float) -> None:
             cap_id, item_id = items[index]
-            sent_at[item_id] = time.time()
+            sent_at[item_id] = scheduled
             try:
                 response = await http.post(f"/caps/caps/{cap_id}/items/{item_id}/decisions",
                                            json={"decision": "accept", "comment": "bench"})
@@ -102,8 +102,8 @@ async def raw_round_trip(bootstrap: str, rate: float, seconds: float) -> Latenci
 
     receiver = asyncio.create_task(receive())
 
-    async def send(index: int) -> None:
-        body = {"run": run, "sent_at": time.time(), "pad": "x" * 1000}
+    async def send(index: int, scheduled: float) -> None:
+        body = {"run": run, "sent_at": scheduled, "pad": "x" * 1000}
         await producer.send_and_wait(RAW_TOPIC, json.dumps(body).encode(), key=str(index % 6).encode())
 
     try:

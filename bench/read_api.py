@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from bench.measure import REPO, Latencies, paced
+from bench.measure import IN_FLIGHT, REPO, Latencies, paced
 
 
 def _free_port() -> int:
@@ -74,14 +74,13 @@ async def closed_loop(url: str, headers: dict, concurrency: int, seconds: float)
 async def fixed_rate(url: str, headers: dict, rate: float, seconds: float) -> Latencies:
     """Reads started at ``rate`` per second whatever the answers' pace: the latency at that load."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as http:
 
-        async def read(_: int) -> None:
-            started = time.perf_counter()
+        async def read(_: int, scheduled: float) -> None:
             response = await http.get(url)
             if response.status_code == 200:
-                latencies.append((time.perf_counter() - started) * 1000)
+                latencies.append((time.time() - scheduled) * 1000)
 
         elapsed = await paced(rate, int(rate * seconds), read)
     return Latencies(latencies, int(rate * seconds), elapsed)

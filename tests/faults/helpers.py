@@ -61,6 +61,19 @@ class CapLoad:
                 yield cap_id, item_id
 
 
+def report_findings(count: int) -> list[dict]:
+    """``count`` findings of a report, each of which opens a CAP item."""
+    return [
+        {
+            "chapter": "9 Health and safety",
+            "severity": SEVERITIES[index % 2],
+            "description": f"Finding {index}: extinguisher tags out of date.",
+            "recommended_action": "Inspect, tag and log every extinguisher.",
+        }
+        for index in range(count)
+    ]
+
+
 def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, timeout: float = 180,
               via_events: bool = False) -> CapLoad:
     """Open ``audits`` CAPs of ``findings_per_report`` items each for the cast's factory.
@@ -73,18 +86,10 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
-    findings = [
-        {
-            "chapter": "9 Health and safety",
-            "severity": SEVERITIES[index % 2],
-            "description": f"Finding {index}: extinguisher tags out of date.",
-            "recommended_action": "Inspect, tag and log every extinguisher.",
-        }
-        for index in range(findings_per_report)
-    ]
+    findings = report_findings(findings_per_report)
     caps = database(stack, "cap-service").caps
     if via_events:
-        reports = [_published_report(factory_id, findings) for _ in range(audits)]
+        reports = [published_report(factory_id, findings) for _ in range(audits)]
         publish(stack.kafka_bootstrap, reports, "audit-service")
         # Every report is in the topic: cap-service has opened their CAPs once it committed past them.
         wait_until(caught_up(stack, "cap-service", "ics.audit.v1"), timeout, what=f"cap-service to open {audits} CAPs")
@@ -100,7 +105,7 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
     return load
 
 
-def _published_report(factory_id: str, findings: list[dict]) -> EventPayload:
+def published_report(factory_id: str, findings: list[dict]) -> EventPayload:
     from shared_audits.contracts.events import AuditReportPublished, PublishedFinding
 
     return AuditReportPublished(

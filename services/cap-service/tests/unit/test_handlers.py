@@ -205,6 +205,30 @@ async def test_a_second_decision_racing_the_first_is_a_conflict(caps: CapHandler
     assert [d.member_id for d in (await caps.caps.get(cap.id)).items[0].decisions] == ["m-a"]
 
 
+async def test_decisions_on_two_items_of_one_cap_at_the_same_moment_both_apply(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    for index in (0, 1):
+        await caps.record_evidence(stored(cap, index, f"e-{index}"), None)
+    read = caps.caps.get
+    raced = False
+
+    async def read_then_race(cap_id: str) -> Cap | None:
+        nonlocal raced
+        found = await read(cap_id)
+        if not raced:  # member B decides item 1 between A's read and A's write
+            raced = True
+            await caps.decide(member("m-b"), cap_id, cap.items[1].item_id, "accept", None)
+        return found
+
+    caps.caps.get = read_then_race  # type: ignore[method-assign]
+    await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", None)
+
+    decided = await read(cap.id)
+    assert [(item.status, len(item.decisions)) for item in decided.items[:2]] == [("accepted", 1), ("accepted", 1)]
+    with pytest.raises(ConflictError):  # the same item twice is still refused
+        await caps.decide(member("m-b"), cap.id, cap.items[0].item_id, "accept", None)
+
+
 async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(caps: CapHandlers) -> None:
     cap = await open_cap(caps)
     late = date(2026, 4, 1)

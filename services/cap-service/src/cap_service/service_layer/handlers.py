@@ -15,6 +15,9 @@ from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
+# Reads and writes a decision tries before a CAP changing that fast is reported as a conflict.
+DECISION_ATTEMPTS = 5
+
 CapStore = MongoAggregateStore[Cap] | InMemoryAggregateStore[Cap]
 
 
@@ -99,12 +102,21 @@ class CapHandlers:
     async def decide(
         self, caller: Principal, cap_id: str, item_id: str, decision: CapDecision, comment: str | None
     ) -> Cap:
-        cap = await self.cap_for(caller, cap_id)
-        if not caller.is_member:
-            raise PermissionDeniedError("only a linked member validates evidence")
-        cap.decide(item_id, decision, caller.organisation_id, caller.subject, comment, self.clock())
-        await self.caps.save(cap)
-        return cap
+        """Decide on one item. Another change to the CAP between this read and write (a decision
+        on another item, evidence arriving) does not conflict with it: the decision is taken
+        again on a fresh read. A second decision on the same item is still refused (409)."""
+        for attempt in range(1, DECISION_ATTEMPTS + 1):
+            cap = await self.cap_for(caller, cap_id)
+            if not caller.is_member:
+                raise PermissionDeniedError("only a linked member validates evidence")
+            cap.decide(item_id, decision, caller.organisation_id, caller.subject, comment, self.clock())
+            try:
+                await self.caps.save(cap)
+                return cap
+            except ConflictError:
+                if attempt == DECISION_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     async def cap_for(self, caller: Principal, cap_id: str) -> Cap:
         cap = await self.caps.get(cap_id)
