@@ -13,6 +13,8 @@ from pymongo import AsyncMongoClient, UpdateOne
 
 from tests.integration.stack import Stack
 
+pytestmark = pytest.mark.integration
+
 # More updates in one command than the server's SQLite pool has connections (100 per database).
 UPDATES = 250
 
