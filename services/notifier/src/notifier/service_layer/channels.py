@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -130,12 +131,14 @@ class ChannelHandlers:
         now = self.clock()
         critical = envelope.type in self.rules.critical_event_types
         envelope_json = envelope.model_dump(mode="json")
+        webhooks, recipients = await asyncio.gather(self.webhooks.find(member_id=member_id),
+                                                    self.recipients.of_member(member_id))
         targets: list[tuple[Channel, str, DeliveryStatus]] = [
             (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING)
-            for webhook in await self.webhooks.find(member_id=member_id)
+            for webhook in webhooks
             if webhook.status == WebhookStatus.ACTIVE
         ]
-        for recipient in await self.recipients.of_member(member_id):
+        for recipient in recipients:
             mode = self.rules.email_mode(envelope.type, recipient.preference)
             if mode is not None:
                 targets.append((Channel.EMAIL, recipient.email, mode))

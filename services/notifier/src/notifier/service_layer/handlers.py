@@ -63,9 +63,10 @@ class NotifierHandlers:
         # so a crash in between re-publishes (at least once) rather than loses.
         if await self.inbox.has(member_id, str(envelope.event_id)):
             return
-        await self.feeds.deliver(member_id, envelope)
-        if self.channels is not None:
-            await self.channels.enqueue_for_member(member_id, factory_id, envelope)
+        # The feed publish waits for Kafka's ack, the channel queue for the database: side by side.
+        await asyncio.gather(self.feeds.deliver(member_id, envelope),
+                             *([self.channels.enqueue_for_member(member_id, factory_id, envelope)]
+                               if self.channels is not None else []))
         await self.inbox.put(
             InboxEntry(
                 member_id=member_id,
