@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test bench
+.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test faults-full bench
 
 up:
 	$(STACK) up
@@ -50,6 +50,12 @@ integration: python-env
 test: lint k8s-validate asyncapi-check
 	$(STACK) up
 	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests
+
+# The issue's kill -9 run at full size (not part of `make test`: longer than the whole suite on 2 cores):
+# 500 CAPs of 10 items, 5,000 evidence events and 5,000 decisions, cap-service and notifier killed -9.
+faults-full: python-env
+	$(STACK) up
+	FAULT_CAPS=500 FAULT_ITEMS_PER_CAP=10 $(VENV_PY) -m pytest tests/faults/test_consumer_crash.py -q -s
 
 # Benchmarks (not part of `make test`): starts the stack if it is not up, prints four tables and
 # writes bench/results/latest.json. QUICK=1: 5 s per load level and 1,000 imported records;
