@@ -50,15 +50,15 @@ async def platform_propagation(world: World, rate: float, seconds: float) -> tup
 
     receiver = asyncio.create_task(receive())
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=world.stack.gateway_url, limits=limits, timeout=60,
-                                 headers={"Authorization": world.token()}) as http:
+    async with httpx.AsyncClient(base_url=world.stack.gateway_url, limits=limits, timeout=60) as http:
 
         async def decide(index: int, scheduled: float) -> None:
             cap_id, item_id = items[index]
             sent_at[item_id] = scheduled
             try:
                 response = await http.post(f"/caps/caps/{cap_id}/items/{item_id}/decisions",
-                                           json={"decision": "accept", "comment": "bench"})
+                                           json={"decision": "accept", "comment": "bench"},
+                                           headers={"Authorization": world.token()})
                 status = response.status_code
             except httpx.HTTPError:
                 status = 0

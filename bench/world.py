@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from tests.integration.stack import LOCAL_DEFAULTS, Stack, _from_environment
 
 # CAPs written per bulk insert while seeding.
 SEED_BATCH = 200
+# Access tokens live 15 minutes (access-control's TOKEN_TTL_SECONDS): one is used for 10 at most.
+TOKEN_REUSE_SECONDS = 600
 
 
 def local_stack() -> Stack:
@@ -41,8 +44,18 @@ class World:
     def member_b(self) -> str:
         return self.cast.organisations["member_b"].organisation_id
 
+    _tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
+
     def token(self, role: str = "member_a") -> str:
-        return getattr(self.cast, role)._http.headers["Authorization"]
+        """A bearer token of ``role`` with at least 5 minutes left: a run at 500/s for 60 s queues
+        for longer than a token lives (15 minutes), so long runs ask again as they go."""
+        fetched_at, token = self._tokens.get(role, (0.0, ""))
+        if time.monotonic() - fetched_at > TOKEN_REUSE_SECONDS:
+            organisation = self.cast.organisations[role]
+            client = getattr(self.cast, role)
+            token = "Bearer " + client.token(organisation.client_id, organisation.client_secret)
+            self._tokens[role] = (time.monotonic(), token)
+        return token
 
     def take(self, count: int) -> list[tuple[str, str]]:
         """Items not decided yet, interleaved across CAPs so that concurrent decisions touch different CAPs."""
