@@ -169,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict:
     wanted = set(args.only or BENCHMARKS)
     if wanted & {"propagation", "footprint", "read"}:
         items = sum(rate * seconds for rate in rates) if wanted & {"propagation", "footprint"} else 50
-        print(f"preparing {items:,} CAP items with evidence, waiting for a decision ...", flush=True)
+        print(f"seeding {items:,} CAP items with evidence, waiting for a decision ...", flush=True)
         world = await asyncio.to_thread(prepare_world, items)  # it runs its own event loops
         if wanted & {"propagation", "footprint"}:
             await propagation_and_footprint(world, rates, seconds, results)

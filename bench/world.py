@@ -39,12 +39,11 @@ class World:
     cast: Cast
     load: CapLoad = field(default_factory=lambda: CapLoad(""))
     _order: Iterator[tuple[str, str]] | None = None
+    _tokens: dict[str, tuple[float, str]] = field(default_factory=dict)  # role -> (fetched at, token)
 
     @property
     def member_b(self) -> str:
         return self.cast.organisations["member_b"].organisation_id
-
-    _tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def token(self, role: str = "member_a") -> str:
         """A bearer token of ``role`` with at least 5 minutes left: a run at 500/s for 60 s queues
