@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Local stack runner: real servers as plain processes, no Docker.
 
-    python3 deploy/local/stack.py servers-up     Kafka, FerretDB, S3 server
+    python3 deploy/local/stack.py servers-up     Kafka, SecantusDB, S3 server
     python3 deploy/local/stack.py servers-down
     python3 deploy/local/stack.py python-env     .venv + editable installs
     python3 deploy/local/stack.py up [--seed]    servers + services + gateway
@@ -63,30 +63,9 @@ SERVICES = [
 FIRST_SERVICE = "access-control"
 
 KAFKA_VERSION = "4.1.1"  # also in kafka/pom.xml (passed to mvn as -Dkafka.version)
-FERRETDB_VERSION = "v1.24.2"
-# Two fixes to FerretDB v1.24.2, applied to its module source before the build (each
-# fails the build loudly if its text is not found; docs/proof.md, findings 0 and 10):
-FERRETDB_PATCHES = (
-    # 1. Its SQLite backend looks documents up by `_ferretdb_sjson->'$._id'` while it
-    #    indexes `_ferretdb_sjson->"_id"`; SQLite matches index expressions by their text,
-    #    so every lookup by _id scanned the table. Written as the index is (same value).
-    ("internal/backends/sqlite/metadata/metadata.go",
-     'IDColumn = DefaultColumn + "->\'$._id\'"', 'IDColumn = DefaultColumn + `->"_id"`'),
-    # 2. An `update` command closes each statement's query only when the whole command
-    #    ends (a `defer` in the loop), and a query stopped after its first match keeps its
-    #    SQLite connection. A bulk write of more than 100 updates that match held all 100
-    #    connections of the database's pool and waited for a 101st forever, wedging every
-    #    client of that database. Each query is closed once its update is done.
-    ("internal/handler/msg_update.go",
-     "\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n",
-     "\t\tcloser := iterator.NewMultiCloser()\n"),
-    ("internal/handler/msg_update.go",
-     '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
-     '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n\t\tcloser.Close()\n'),
-)
-FERRETDB_BUILD = f"{FERRETDB_VERSION}-patched-2"  # the cache key of the patched build
+# Built with cargo; DESIGN.md section 8 (GPL-2.0: a separate process, never linked).
+SECANTUS_VERSION = "0.5.3-beta.196"
 VERSITYGW_VERSION = "v1.8.0"
-FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 VERSITYGW_PKG = "github.com/versity/versitygw/cmd/versitygw"
 
 HOST = "127.0.0.1"  # never anything else
@@ -105,8 +84,8 @@ KAFKA_CONTROLLER_PORT = env_int("KAFKA_CONTROLLER_PORT", 19093)
 MONGO_PORT = env_int("MONGO_PORT", 27018)
 S3_PORT = env_int("S3_PORT", 19000)
 GATEWAY_PORT = env_int("GATEWAY_PORT", 8080)
-# FerretDB's debug/metrics HTTP listener is off unless a port is given.
-FERRETDB_DEBUG_PORT = env_int("FERRETDB_DEBUG_PORT", 0)
+# WiredTiger's cache inside SecantusDB (its own default, 4G, is sized for a server).
+SECANTUS_CACHE_SIZE = os.environ.get("SECANTUS_CACHE_SIZE") or "512M"
 
 S3_ACCESS_KEY = os.environ.get("S3_ACCESS_KEY") or "devaccess"
 S3_SECRET_KEY = os.environ.get("S3_SECRET_KEY") or "devsecret-change-me"
@@ -129,6 +108,8 @@ GATEWAY_LOGIN_RATE = os.environ.get("GATEWAY_LOGIN_RATE") or "5r/s"
 GATEWAY_LOGIN_BURST = env_int("GATEWAY_LOGIN_BURST", 10)
 GATEWAY_API_RATE = os.environ.get("GATEWAY_API_RATE") or "1000r/s"
 GATEWAY_API_BURST = env_int("GATEWAY_API_BURST", 2000)
+
+PROGRESS_EVERY = 30.0  # seconds between progress lines of a long build
 
 
 class StackError(Exception):
@@ -159,15 +140,27 @@ def need_tool(name: str, hint: str) -> str:
 
 
 def run_logged(argv: list[str], log: Path, cwd: Path | None = None,
-               env: dict | None = None, what: str = "") -> None:
+               env: dict | None = None, what: str = "",
+               progress: Callable[[str, float], None] | None = None) -> None:
     """Run a (long) install command with its output in a log file; on
-    failure show the end of that log."""
+    failure show the end of that log. `progress(output so far, seconds)` is
+    called every PROGRESS_EVERY seconds while it runs."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
     with open(log, "ab") as out:
         out.write(f"\n$ {' '.join(argv)}\n".encode())
         out.flush()
-        rc = subprocess.call(argv, cwd=cwd, env=env, stdout=out,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        offset = out.tell()
+        with subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL) as proc:
+            while True:
+                try:
+                    rc = proc.wait(timeout=PROGRESS_EVERY if progress else None)
+                    break
+                except subprocess.TimeoutExpired:
+                    with open(log, "rb") as fh:
+                        fh.seek(offset)
+                        progress(fh.read().decode(errors="replace"), time.monotonic() - began)
     if rc != 0:
         print_tail(log, 30)
         raise StackError(f"{what or argv[0]} failed (exit {rc}); full log: {rel(log)}")
@@ -595,54 +588,59 @@ def binary_ok(binary: Path) -> bool:
     return False
 
 
-def ferretdb_bin() -> Path:
-    return CACHE / f"ferretdb-{FERRETDB_BUILD}" / "ferretdb"
+def secantus_bin() -> Path:
+    return CACHE / f"secantus-{SECANTUS_VERSION}" / "secantusd-rs"
 
 
-def install_ferretdb() -> None:
-    """FerretDB from its module source, with build/version/version.txt filled.
-
-    A plain `go install .../cmd/ferretdb@v1.24.2` builds a binary that panics
-    at start ("Invalid build/version/version.txt file content"): the release
-    module ships no version.txt. So: fetch the module with `go mod download`,
-    copy it (the module cache is read-only), write version.txt, go build.
-    """
-    binary = ferretdb_bin()
+def install_secantus() -> None:
+    """SecantusDB with `cargo install` into a scratch root; only the finished
+    binary is moved into the cache, so a half-finished build never counts."""
+    binary = secantus_bin()
     if binary_ok(binary):
         return
-    with file_lock(binary.parent.with_suffix(".lock"), "FerretDB build"):
+    with file_lock(CACHE / f"secantus-{SECANTUS_VERSION}.lock", "SecantusDB build"):
         if binary_ok(binary):
             return
-        go = need_tool("go", "Go 1.22+ is needed to build FerretDB")
-        say(f"building FerretDB {FERRETDB_VERSION} with go (first time, a few minutes)...")
-        log = LOGS / "install-ferretdb.log"
+        cargo = need_tool("cargo", "Rust (rustup) is needed to build SecantusDB")
+        need_cmake()
+        need_tool("cc", "a C compiler builds SecantusDB's bundled WiredTiger; "
+                        "run `sudo apt-get install -y build-essential`")
+        root = CACHE / f"secantus-{SECANTUS_VERSION}.build"
+        log = LOGS / "install-secantus.log"
+        say(f"building SecantusDB {SECANTUS_VERSION} with cargo (first time: 15-30 minutes on "
+            f"2 cores, the last few crates, its own, take half of it; log: {rel(log)})...")
+        # The crate declares a newer Rust than this machine's; it builds with the older one.
+        # Its target dir is kept on failure or Ctrl-C: the next run resumes, not restarts.
+        run_logged([cargo, "install", "secantus-mdb", "--version", SECANTUS_VERSION,
+                    "--locked", "--ignore-rust-version", "--root", str(root)],
+                   log, env={**os.environ, "CARGO_TARGET_DIR": str(root / "target")},
+                   what="cargo install secantus-mdb", progress=say_cargo_progress)
         binary.parent.mkdir(parents=True, exist_ok=True)
-        download = subprocess.run(
-            [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
-            cwd=binary.parent, env=go_env(), capture_output=True, text=True)
-        if download.returncode != 0:
-            raise StackError(f"go mod download {FERRETDB_MODULE} failed:\n"
-                             f"{download.stdout}{download.stderr}")
-        src = binary.parent / "src"
-        shutil.rmtree(src, ignore_errors=True)
-        shutil.copytree(json.loads(download.stdout)["Dir"], src)
-        for root, dirs, files in os.walk(src):
-            for name in dirs + files:
-                os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-        (src / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
-        for path, before, after in FERRETDB_PATCHES:
-            patched = src / path
-            if patched.read_text().count(before) != 1:
-                raise StackError(f"FerretDB {FERRETDB_VERSION}: {path} does not hold {before!r} once")
-            patched.write_text(patched.read_text().replace(before, after))
-        new = binary.with_name("ferretdb.new")
-        run_logged([go, "build", "-buildvcs=false", "-o", str(new), "./cmd/ferretdb"],
-                   log, cwd=src, env=go_env(), what="go build (FerretDB)")
-        new.replace(binary)
         binary.with_name(".ok").unlink(missing_ok=True)
-        shutil.rmtree(src, ignore_errors=True)
+        os.replace(root / "bin" / "secantusd-rs", binary)
+        shutil.rmtree(root, ignore_errors=True)
         if not binary_ok(binary):
-            raise StackError(f"the FerretDB build does not run: {binary} --version")
+            raise StackError(f"the SecantusDB build does not run: {binary} --version")
+        say(f"SecantusDB {SECANTUS_VERSION}: {binary}")
+
+
+def say_cargo_progress(output: str, elapsed: float) -> None:
+    """One line on a running cargo build: how many crates it has begun, and the latest."""
+    crates = re.findall(r"^\s*Compiling (\S+ v\S+)", output, re.MULTILINE)
+    done = (f"crates compiled so far: {len(crates)}, last {crates[-1]}"
+            if crates else "fetching crates")
+    say(f"  cargo, {int(elapsed // 60)}m{int(elapsed % 60):02d}s: {done}")
+
+
+def need_cmake() -> None:
+    """cmake builds the WiredTiger inside SecantusDB; as root, install it."""
+    if shutil.which("cmake"):
+        return
+    if os.geteuid() != 0:
+        raise StackError("cmake is not installed; run `sudo apt-get install -y cmake`")
+    say("installing cmake from Debian packages (apt-get, first time)...")
+    apt_get_install("cmake", LOGS / "install-cmake.log")
+    need_tool("cmake", "still not found after apt-get install cmake")
 
 
 def versitygw_bin() -> Path:
@@ -671,8 +669,9 @@ def install_versitygw() -> None:
 
 def install_for(parts: list[Part]) -> None:
     """Run the installs of the parts that are not running, side by side (a
-    cold machine spends minutes here, mostly compiling Go). A running part is
-    never touched: replacing the jars under a live Kafka would break it."""
+    cold machine spends minutes here compiling Go, and SecantusDB's Rust for
+    longer). A running part is never touched: replacing the jars under a live
+    Kafka would break it."""
     jobs = [p.install for p in parts if p.install and p.pid() is None]
     if not jobs:
         return
@@ -690,6 +689,19 @@ def find_nginx() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
+def apt_get_install(package: str, log: Path) -> None:
+    """apt-get install one Debian package (as root); a fresh machine has no
+    package lists yet, so a failure runs apt-get update and retries once."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+    try:
+        run_logged(install, log, env=env, what=f"apt-get install {package}")
+    except StackError:
+        say("apt-get install failed; running apt-get update and retrying")
+        run_logged(["apt-get", "update"], log, env=env, what="apt-get update")
+        run_logged(install, log, env=env, what=f"apt-get install {package}")
+
+
 def install_nginx() -> str:
     nginx = find_nginx()
     if nginx:
@@ -697,20 +709,12 @@ def install_nginx() -> str:
     if os.geteuid() != 0:
         raise StackError("nginx is not installed; run `sudo apt-get install -y nginx-light`")
     say("installing nginx from Debian packages (apt-get, first time)...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     log = LOGS / "install-nginx.log"
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"]
     try:
-        run_logged(install, log, env=env, what="apt-get install nginx-light")
+        apt_get_install("nginx-light", log)
     except StackError:
-        # A fresh machine has no package lists yet; newer Debian releases
-        # dropped nginx-light (then the plain nginx package).
-        say("apt-get install failed; running apt-get update and retrying")
-        run_logged(["apt-get", "update"], log, env=env, what="apt-get update")
-        try:
-            run_logged(install, log, env=env, what="apt-get install nginx-light")
-        except StackError:
-            run_logged(install[:-1] + ["nginx"], log, env=env, what="apt-get install nginx")
+        say("no nginx-light package (newer Debian); installing nginx")
+        apt_get_install("nginx", log)
     nginx = find_nginx()
     if not nginx:
         raise StackError("nginx still not found after apt-get install")
@@ -718,7 +722,7 @@ def install_nginx() -> str:
 
 
 # --------------------------------------------------------------------------
-# The servers: Kafka, FerretDB, versitygw (S3)
+# The servers: Kafka, SecantusDB, versitygw (S3)
 # --------------------------------------------------------------------------
 
 def kafka_part() -> Part:
@@ -759,25 +763,21 @@ def kafka_part() -> Part:
                 extra_ports=(KAFKA_CONTROLLER_PORT,))
 
 
-def ferretdb_part() -> Part:
-    data = DATA / "ferretdb"
-    debug = f"{HOST}:{FERRETDB_DEBUG_PORT}" if FERRETDB_DEBUG_PORT else "-"
+def secantus_part() -> Part:
+    data = DATA / "secantus"
+    # An empty config of our own: without --config it would read a secantusd.toml found in
+    # the working or home directory (auth, TLS) under these flags.
+    config = CONF / "secantusd.toml"
+    argv = [str(secantus_bin()), "--config", str(config), "--host", HOST, "--port", str(MONGO_PORT),
+            "--storage-path", str(data), "--cache-size", SECANTUS_CACHE_SIZE]
 
     def prepare() -> None:
         data.mkdir(parents=True, exist_ok=True)
-        (DATA / "ferretdb-state").mkdir(parents=True, exist_ok=True)
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("# Settings come from deploy/local/stack.py's command line.\n")
 
-    argv = [str(ferretdb_bin()), "--handler=sqlite",
-            # A directory: one SQLite file per database. WAL with synchronous=NORMAL: a commit
-            # no longer waits for fsync (measured 2-3x faster writes); a killed server loses
-            # nothing, only a power cut could lose the last commits of a local stack.
-            f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)",
-            f"--listen-addr={HOST}:{MONGO_PORT}",
-            f"--state-dir={DATA / 'ferretdb-state'}",
-            f"--debug-addr={debug}",  # '-' = no debug/metrics HTTP listener
-            "--telemetry=disable", "--log-level=info"]
-    return Part("ferretdb", MONGO_PORT, argv, ready=lambda: mongo_ready(MONGO_PORT),
-                install=install_ferretdb, prepare=prepare, start_timeout=30, stop_timeout=5)
+    return Part("secantusdb", MONGO_PORT, argv, ready=lambda: mongo_ready(MONGO_PORT),
+                install=install_secantus, prepare=prepare, start_timeout=30, stop_timeout=10)
 
 
 def xattrs_supported(directory: Path) -> bool:
@@ -821,7 +821,7 @@ def s3_part() -> Part:
 
 
 def server_parts() -> list[Part]:
-    return [kafka_part(), ferretdb_part(), s3_part()]
+    return [kafka_part(), secantus_part(), s3_part()]
 
 
 # --------------------------------------------------------------------------
@@ -843,17 +843,14 @@ def service_env() -> dict[str, str]:
     ports = {n: p for n, _, p, _ in service_table()}
     servers = {
         "KAFKA_BOOTSTRAP": f"{HOST}:{KAFKA_PORT}",
-        "MONGO_URL": f"mongodb://{HOST}:{MONGO_PORT}/",
+        # SecantusDB calls itself a one-node replica set: use this address, no discovery.
+        "MONGO_URL": f"mongodb://{HOST}:{MONGO_PORT}/?directConnection=true",
         "S3_ENDPOINT": f"{HOST}:{S3_PORT}",
         "S3_ACCESS_KEY": S3_ACCESS_KEY,
         "S3_SECRET_KEY": S3_SECRET_KEY,
     }
     if EXTERNAL_SERVERS:  # e.g. testcontainers: the caller names the servers
         servers = {name: os.environ.get(name, value) for name, value in servers.items()}
-    else:
-        # FerretDB v1 scans a whole collection for any update filter but {_id}: check the
-        # version apart (each service runs one instance here and serialises its writes).
-        servers["MONGO_VERSION_IN_UPDATE_FILTER"] = "false"
     return {
         **servers,
         "S3_REGION": S3_REGION,
@@ -1168,13 +1165,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="stack.py", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Ports (environment, default): KAFKA_PORT=19092 KAFKA_CONTROLLER_PORT=19093 "
-               "MONGO_PORT=27018 S3_PORT=19000 GATEWAY_PORT=8080 FERRETDB_DEBUG_PORT=(off); "
+               "MONGO_PORT=27018 S3_PORT=19000 GATEWAY_PORT=8080; "
                "services: " + " ".join(f"{n.upper().replace('-', '_')}_PORT={p}"
                                         for n, _, p, _ in SERVICES)
-               + ". S3 credentials: S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION. Gateway limits: "
+               + ". SecantusDB cache: SECANTUS_CACHE_SIZE=512M"
+               ". S3 credentials: S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION. Gateway limits: "
                "GATEWAY_LOGIN_RATE=5r/s GATEWAY_LOGIN_BURST=10 GATEWAY_API_RATE=1000r/s GATEWAY_API_BURST=2000.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("servers-up", help="install (first time) and start Kafka, FerretDB, S3")
+    sub.add_parser("servers-up", help="install (first time) and start Kafka, SecantusDB, S3")
     sub.add_parser("servers-down", help="stop the three servers")
     sub.add_parser("python-env", help="create .venv and pip install -e the packages")
     up = sub.add_parser("up", help="servers, python env, services and gateway")

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 
 def _items_with_status(stack: Stack, load: CapLoad, status: str) -> int:
-    # A scan of cap-service's collection on FerretDB: read once at the end, never polled.
+    # Every item of the load's CAPs, straight from cap-service's database: read once at the end, never polled.
     caps = database(stack, "cap-service").caps.find({"factory_id": load.factory_id}, {"items": 1})
     return sum(item["status"] == status for cap in caps for item in cap["items"])
 
@@ -55,7 +55,7 @@ def _assert_nothing_lost(stack: Stack, cast: Cast, load: CapLoad) -> None:
     inbox = database(stack, "notifier").inbox
     query = {"member_id": member_b, "factory_id": load.factory_id, "event_type": "CapItemAccepted"}
     notified = caught_up(stack, "notifier", "ics.cap.v1")
-    # The inbox is counted (a scan on FerretDB) only once notifier has consumed what is in the topic.
+    # The inbox is counted only once notifier has consumed what is in the topic.
     wait_until(lambda: notified() and inbox.count_documents(query) == load.item_count, 180, interval=2,
                what="every acceptance in B's inbox")
     feed = read_topic(stack.kafka_bootstrap, f"ics.feed.{member_b}.v1",
@@ -90,14 +90,14 @@ def test_kafka_restart_mid_run_loses_no_event(stack: Stack, cast: Cast) -> None:
 def test_database_stopped_under_load_answers_503_then_recovers(stack: Stack, cast: Cast) -> None:
     load = _ready_to_decide(stack, cast)
 
-    # When member A decides them all and FerretDB stops a third of the way in until requests see 503
+    # When member A decides them all and the database stops a third of the way in until requests see 503
     def database_outage() -> None:
         _when_a_third_is_decided(run, load)
-        stack_command("stop", "ferretdb")
+        stack_command("stop", "secantusdb")
         try:
             wait_until(lambda: run.statuses.get(503, 0) >= 4, 30, interval=0.1, what="requests to see 503")
         finally:
-            stack_command("start", "ferretdb")
+            stack_command("start", "secantusdb")
 
     run = DecisionRun()
     outage = threading.Thread(target=database_outage)

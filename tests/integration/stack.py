@@ -42,7 +42,7 @@ def _from_environment(**defaults: str) -> Stack:
 LOCAL_DEFAULTS = {
     "gateway_url": f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}",
     "kafka_bootstrap": f"127.0.0.1:{os.environ.get('KAFKA_PORT', '19092')}",
-    "mongo_url": f"mongodb://127.0.0.1:{os.environ.get('MONGO_PORT', '27018')}/",
+    "mongo_url": f"mongodb://127.0.0.1:{os.environ.get('MONGO_PORT', '27018')}/?directConnection=true",
     "s3_endpoint": f"127.0.0.1:{os.environ.get('S3_PORT', '19000')}",
     "s3_access_key": "devaccess",
     "s3_secret_key": "devsecret-change-me",
