@@ -19,11 +19,11 @@ class FakeProcessed:
     def __init__(self) -> None:
         self.ids: set[str] = set()
 
-    async def seen(self, event_id: str) -> bool:
-        return event_id in self.ids
+    async def seen_among(self, event_ids) -> set[str]:
+        return self.ids & set(event_ids)
 
-    async def record(self, envelope: EventEnvelope) -> None:
-        self.ids.add(str(envelope.event_id))
+    async def record_all(self, envelopes: list[EventEnvelope]) -> None:
+        self.ids.update(str(envelope.event_id) for envelope in envelopes)
 
 
 class FakeDeadLetters:
@@ -123,3 +123,76 @@ async def test_events_nobody_here_listens_to_are_acknowledged_silently(consumer_
     other = wrap(FactoryProfileSubmitted(factory_id="f-1", profile_version=1, workforce_total=3), producer="x")
     await consumer.handle(other.model_dump_json().encode(), RECORD)
     assert handled == [] and processed.ids == set() and dead_letters.parked == []
+
+
+def registered(factory_id: str) -> bytes:
+    payload = FactoryRegistered(factory_id=factory_id, name="Site", country="BD")
+    return wrap(payload, producer="factory-registry").model_dump_json().encode()
+
+
+def record_at(offset: int) -> DeliveredRecord:
+    return DeliveredRecord(topic="ics.registry.v1", partition=0, offset=offset, key="f")
+
+
+async def test_a_batch_is_checked_and_recorded_once_and_a_repeated_event_in_it_is_handled_once() -> None:
+    processed, dead_letters = FakeProcessed(), FakeDeadLetters()
+    consumer = EventConsumer(processed, dead_letters)
+    runs: list[list[str]] = []
+
+    async def project(events):
+        runs.append([event.factory_id for event, _ in events])
+
+    consumer.on_batch([FactoryRegistered], project)
+    first, again = registered("f-1"), registered("f-2")
+    await consumer.handle(first, record_at(0))
+    # Given f-1 already handled, when a batch brings it again with f-2 twice and f-3
+    await consumer.handle_batch([(first, record_at(0)), (again, record_at(1)), (again, record_at(2)),
+                                 (registered("f-3"), record_at(3))])
+    # Then the batch handler took the new ones as one run, each once
+    assert runs == [["f-1"], ["f-2", "f-3"]]
+    assert len(processed.ids) == 3 and dead_letters.parked == []
+
+
+async def test_a_refused_event_in_a_run_is_parked_and_the_others_are_handled() -> None:
+    processed, dead_letters = FakeProcessed(), FakeDeadLetters()
+    consumer = EventConsumer(processed, dead_letters)
+    kept: list[str] = []
+
+    async def project(events):
+        if any(event.factory_id == "f-bad" for event, _ in events):
+            raise InvalidEventError("no such site")
+        kept.extend(event.factory_id for event, _ in events)
+
+    consumer.on_batch([FactoryRegistered], project)
+    await consumer.handle_batch([(registered("f-1"), record_at(0)), (registered("f-bad"), record_at(1)),
+                                 (registered("f-2"), record_at(2))])
+    assert kept == ["f-1", "f-2"]
+    assert [reason for _, reason in dead_letters.parked] == ["FactoryRegistered refused: no such site"]
+    assert len(processed.ids) == 2
+
+
+async def test_an_event_with_a_one_at_a_time_handler_splits_the_runs_around_it(monkeypatch) -> None:
+    from shared_audits.contracts.events import FactoryProfileSubmitted
+
+    monkeypatch.setattr("shared_audits.consumer.RETRY_PAUSE_SECONDS", 0)
+    processed, dead_letters = FakeProcessed(), FakeDeadLetters()
+    consumer = EventConsumer(processed, dead_letters)
+    seen: list[str] = []
+
+    async def project(events):
+        seen.append("run:" + ",".join(event.factory_id for event, _ in events))
+
+    async def one(event, envelope):
+        seen.append(f"one:{event.factory_id}")
+        raise ConnectionError("database away")
+
+    consumer.on_batch([FactoryRegistered], project)
+    consumer.on(FactoryProfileSubmitted, one)
+    profile = wrap(FactoryProfileSubmitted(factory_id="f-p", profile_version=1, workforce_total=3), producer="x")
+    with pytest.raises(ConnectionError):
+        await consumer.handle_batch([(registered("f-1"), record_at(0)), (registered("f-2"), record_at(1)),
+                                     (profile.model_dump_json().encode(), record_at(2)),
+                                     (registered("f-3"), record_at(3))])
+    # The run before the failure is recorded, so the redelivered batch does not handle it again.
+    assert seen == ["run:f-1,f-2", "one:f-p"]
+    assert len(processed.ids) == 2

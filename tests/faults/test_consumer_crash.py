@@ -107,7 +107,7 @@ def test_consumers_killed_mid_run_apply_every_event_exactly_once(stack: Stack, c
     kinds: Counter = Counter()
 
     def inbox_complete() -> bool:
-        # The inbox is read (a scan on FerretDB) only once notifier has consumed what is in the topic.
+        # The inbox is read once notifier has consumed what is in the topic.
         if not caught_up(stack, "notifier", "ics.cap.v1")():
             return False
         kinds.clear()

@@ -2,7 +2,7 @@
 
 cap-service and the consumers of its topic (evidence-store, notifier) run in
 this process, built by their own ``build_app`` with an in-memory span exporter,
-against the running Kafka, FerretDB and S3 server, on consumer groups and
+against the running Kafka, MongoDB-protocol server and S3 server, on consumer groups and
 databases of their own. The rest of the story (identities, links, the audit
 report, the evidence upload) is played by the running stack through the gateway;
 the in-process cap-service learns of it from Kafka like the real one.

@@ -1,4 +1,4 @@
-"""The walking skeleton end to end, through the gateway, real Kafka, FerretDB and the S3 server."""
+"""The walking skeleton end to end, through the gateway, real Kafka, the MongoDB-protocol server and the S3 server."""
 
 import hashlib
 import secrets

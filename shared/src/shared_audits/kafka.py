@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -10,10 +12,12 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.security import BaseSecurity, SASLScram512
+from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.topics import TopicSpec
+from shared_audits.telemetry import event_context
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +81,39 @@ async def publish_envelope(
     broker: KafkaBroker, topic: str, envelope: EventEnvelope, headers: dict[str, str] | None = None
 ) -> None:
     """Publish one envelope keyed by its factory (or organisation) id and wait for the ack."""
-    await broker.publish(
+    await (await enqueue_envelope(broker, topic, envelope, headers))
+
+
+async def enqueue_envelope(
+    broker: KafkaBroker, topic: str, envelope: EventEnvelope, headers: dict[str, str] | None = None
+) -> asyncio.Future:
+    """Hand one envelope to the producer; the returned future resolves with the broker's ack.
+
+    Records enqueued one after another keep their order (the producer is idempotent),
+    so a caller can enqueue a run of events and then wait for all the acks at once.
+    """
+    return await broker.publish(
         envelope.model_dump_json().encode(),
         topic,
         key=envelope.key.encode(),
         headers={"content-type": "application/json", "event-type": envelope.type, **(headers or {})},
         correlation_id=envelope.correlation_id or str(envelope.event_id),
+        no_confirm=True,
     )
+
+
+async def publish_envelopes(broker: KafkaBroker, topic: str, envelopes: Sequence[EventEnvelope]) -> None:
+    """Publish envelopes in order to one topic and wait for every ack.
+
+    An envelope consumed in the batch being handled is published in its own trace.
+    """
+    acks = []
+    for envelope in envelopes:
+        trace_context = event_context(str(envelope.event_id))
+        token = otel_context.attach(trace_context) if trace_context is not None else None
+        try:
+            acks.append(await enqueue_envelope(broker, topic, envelope))
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+    await asyncio.gather(*acks)

@@ -32,7 +32,7 @@ class MergedFactories(Protocol):
 
 
 class MongoMergedFactories:
-    """``{_id: merged id, surviving_id}``; read by ``_id`` only (the one filter FerretDB v1 indexes)."""
+    """``{_id: merged id, surviving_id}``: the merged id is the key."""
 
     def __init__(self, collection: AsyncCollection) -> None:
         self._collection = collection

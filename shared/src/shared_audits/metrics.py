@@ -4,8 +4,7 @@ Each app gets its own registry (several apps may share a process in tests).
 Request rate, errors and latency come from a middleware; dead letters are
 counted where they are parked; consumer lag is sampled in the background (a
 round trip to Kafka), and so is the outbox backlog, as the relay's last sweep
-found it (counting it again would be one more scan of every aggregate
-collection on FerretDB v1, which had a third of its CPU at times).
+found it (no query of its own).
 """
 
 from __future__ import annotations

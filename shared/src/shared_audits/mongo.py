@@ -1,4 +1,4 @@
-"""MongoDB access through PyMongo's async API (works with FerretDB v1 and MongoDB)."""
+"""MongoDB access through PyMongo's async API (MongoDB, and SecantusDB locally)."""
 
 from __future__ import annotations
 

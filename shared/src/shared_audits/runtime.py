@@ -64,8 +64,7 @@ class ServiceRuntime:
         """An aggregate store whose outbox the relay publishes."""
         collection = self.database[collection_name]
         self.relay.watch(collection)
-        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay.notify,
-                                   version_in_update_filter=self.settings.mongo_version_in_update_filter)
+        return MongoAggregateStore(collection, model, self.settings.service_name, self.relay)
 
 
 def build_runtime(
@@ -92,6 +91,7 @@ def build_runtime(
     consumer = EventConsumer(
         ProcessedEvents(database["processed_events"]),
         DeadLetters(broker, settings.service_name, metrics.dead_letters),
+        tracer_provider.get_tracer("shared_audits.consumer"),
     )
     links = MongoLinkProjection(database["member_factory_links"])
     merged_factories = MongoMergedFactories(database["merged_factories"])
@@ -114,12 +114,11 @@ def build_runtime(
     for topic in (ACCESS, REGISTRY):
         if topic not in runtime.consumed_topics:
             runtime.consumed_topics.append(topic)
-    consumer.on(FactoryLinked, links.apply_linked)
-    consumer.on(FactoryUnlinked, links.apply_unlinked)
+    consumer.on_batch([FactoryLinked, FactoryUnlinked], links.apply_changes)
     # Registered first, so a service's own FactoriesMerged handler runs after the map knows the merge.
     consumer.on(FactoriesMerged, merged_factories.apply_merged)
     consumer.translate_with(translating_merged_ids(merged_factories))
-    runtime.startup_hooks.append(links.ensure_indexes)
+    runtime.startup_hooks += [links.ensure_indexes, relay.ensure_indexes]
     runtime.readiness_checks["database"] = lambda: ping(database)
     runtime.readiness_checks["kafka"] = _kafka_check(broker)
     return runtime

@@ -28,11 +28,6 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27018/"
     mongo_database: str = ""
     mongo_timeout_ms: int = 3000
-    # True on MongoDB (several instances may write one document: the version is checked in
-    # the update itself). False on FerretDB v1 (local runs), which scans the whole collection
-    # for any update filter other than {_id}; one instance per service serialises its writes.
-    # The safe value is the default; the local stack (FerretDB) sets it to false.
-    mongo_version_in_update_filter: bool = True
 
     jwks_url: str = "http://127.0.0.1:8105/access/.well-known/jwks.json"
     token_issuer: str = "shared-audits-access-control"

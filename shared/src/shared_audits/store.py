@@ -1,46 +1,48 @@
-"""Aggregate stores: each save writes the state and its pending events in one document update."""
+"""Aggregate stores: each save writes the state and its pending events in one document update.
+
+The version is checked inside the update's filter, so two writers of one document
+(two requests, or two instances of the service) cannot both win: MongoDB applies a
+single-document update atomically. The events wait in the document's outbox array,
+written in the same update as the state (the transactional outbox without a
+multi-document transaction: docs/engine.md says why), and the store hands the
+entries it wrote to the relay so they leave without being read back.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from contextlib import AsyncExitStack
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.envelope import EventPayload
-from shared_audits.document_locks import DOCUMENT_LOCKS
 from shared_audits.errors import ConflictError
-from shared_audits.outbox import OUTBOX_FIELD, outbox_entries
+from shared_audits.outbox import OUTBOX_FIELD, OutboxEntry, outbox_entries
 
 A = TypeVar("A", bound=Aggregate)
 
-# Documents re-pointed per bulk write (and locks held at once) when a field is reassigned.
-REASSIGN_BATCH = 200
+
+class OutboxHandOver(Protocol):
+    """Takes the outbox entries a write committed, to publish them at once."""
+
+    def hand_over(self, collection: AsyncCollection, document_id: Any, entries: list[OutboxEntry]) -> None: ...
+
+
+class _NoRelay:
+    def hand_over(self, collection: AsyncCollection, document_id: Any, entries: list[OutboxEntry]) -> None:
+        pass  # a later sweep of the relay publishes them
 
 
 class MongoAggregateStore(Generic[A]):
     def __init__(
-        self,
-        collection: AsyncCollection,
-        model: type[A],
-        producer: str,
-        on_events_written: Callable[[AsyncCollection, str], None] = lambda collection, document_id: None,
-        version_in_update_filter: bool = True,
+        self, collection: AsyncCollection, model: type[A], producer: str, relay: OutboxHandOver | None = None
     ) -> None:
         self.collection = collection
         self._model = model
         self._producer = producer
-        self._on_events_written = on_events_written
-        # MongoDB checks the version atomically in the update's filter. FerretDB v1 reads a
-        # filter other than {_id} by decoding the whole collection (seconds per save once it
-        # is large), so there the version is read by _id first: writes to one document are
-        # serialised in the process anyway (DOCUMENT_LOCKS), which FerretDB needs regardless.
-        self._version_in_update_filter = version_in_update_filter
+        self._relay = relay or _NoRelay()
 
     def _load(self, document: dict[str, Any]) -> A:
         document = dict(document)
@@ -60,28 +62,25 @@ class MongoAggregateStore(Generic[A]):
         cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
         return [self._load(document) async for document in cursor]
 
+    def _new_document(self, aggregate: A, entries: list[OutboxEntry]) -> dict[str, Any]:
+        return {"_id": aggregate.id, **aggregate.state(), "version": 1, OUTBOX_FIELD: entries}
+
     async def add(self, aggregate: A) -> None:
         """Insert a new aggregate; a second insert of the same id is a conflict."""
-        events = aggregate.take_recorded()
-        document = {"_id": aggregate.id, **aggregate.state(), "version": 1,
-                    OUTBOX_FIELD: outbox_entries(events, producer=self._producer)}
+        entries = outbox_entries(aggregate.take_recorded(), producer=self._producer)
         try:
-            await self.collection.insert_one(document)
+            await self.collection.insert_one(self._new_document(aggregate, entries))
         except DuplicateKeyError as error:
             raise ConflictError(f"{aggregate.id} already exists") from error
         aggregate.version = 1
-        self._after_write(events, aggregate.id)
+        self._hand_over(aggregate.id, entries)
 
     async def add_many(self, aggregates: list[A]) -> list[str]:
         """Insert new aggregates in one bulk write (imports); returns the ids that already existed."""
         if not aggregates:
             return []
-        events = {aggregate.id: aggregate.take_recorded() for aggregate in aggregates}
-        documents = [
-            {"_id": aggregate.id, **aggregate.state(), "version": 1,
-             OUTBOX_FIELD: outbox_entries(events[aggregate.id], producer=self._producer)}
-            for aggregate in aggregates
-        ]
+        entries = {a.id: outbox_entries(a.take_recorded(), producer=self._producer) for a in aggregates}
+        documents = [self._new_document(aggregate, entries[aggregate.id]) for aggregate in aggregates]
         existing: list[str] = []
         try:
             await self.collection.insert_many(documents, ordered=False)
@@ -93,52 +92,34 @@ class MongoAggregateStore(Generic[A]):
         for aggregate in aggregates:
             aggregate.version = 1
             if aggregate.id not in existing:
-                self._after_write(events[aggregate.id], aggregate.id)
+                self._hand_over(aggregate.id, entries[aggregate.id])
         return existing
 
     async def save(self, aggregate: A) -> None:
         """Update an aggregate read at ``aggregate.version``; a concurrent change is a conflict."""
-        events = aggregate.take_recorded()
+        entries = outbox_entries(aggregate.take_recorded(), producer=self._producer)
         update: dict[str, Any] = {"$set": aggregate.state(), "$inc": {"version": 1}}
-        if events:
-            update["$push"] = {OUTBOX_FIELD: {"$each": outbox_entries(events, producer=self._producer)}}
-        async with DOCUMENT_LOCKS.hold(self.collection.full_name, aggregate.id):
-            if self._version_in_update_filter:
-                result = await self.collection.update_one({"_id": aggregate.id, "version": aggregate.version}, update)
-                matched = result.matched_count == 1
-            else:
-                current = await self.collection.find_one({"_id": aggregate.id}, {"version": 1})
-                matched = current is not None and current.get("version") == aggregate.version
-                if matched:
-                    await self.collection.update_one({"_id": aggregate.id}, update)
-        if not matched:
+        if entries:
+            update["$push"] = {OUTBOX_FIELD: {"$each": entries}}
+        result = await self.collection.update_one({"_id": aggregate.id, "version": aggregate.version}, update)
+        if result.matched_count != 1:
             raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
         aggregate.version += 1
-        self._after_write(events, aggregate.id)
+        self._hand_over(aggregate.id, entries)
 
     async def reassign(self, field: str, old: str, new: str) -> int:
-        """Set ``field`` from ``old`` to ``new`` on every aggregate that holds it, in bulk writes.
+        """Set ``field`` from ``old`` to ``new`` on every aggregate that holds it, in one update.
 
-        Each document's lock is held and its version raised, so a save that read the
-        old value fails as a conflict instead of writing it back. Records no events.
+        Each document's version is raised with it, so a save that read the old value
+        fails as a conflict instead of writing it back. Records no events.
         Returns how many documents changed; a second call finds none.
         """
-        ids = sorted([document["_id"] async for document in self.collection.find({field: old}, {"_id": 1})])
-        for start in range(0, len(ids), REASSIGN_BATCH):
-            batch = ids[start:start + REASSIGN_BATCH]
-            async with AsyncExitStack() as held:
-                for document_id in batch:  # sorted: two reassignments never wait on each other in a cycle
-                    await held.enter_async_context(DOCUMENT_LOCKS.hold(self.collection.full_name, document_id))
-                await self.collection.bulk_write(
-                    [UpdateOne({"_id": document_id}, {"$set": {field: new}, "$inc": {"version": 1}})
-                     for document_id in batch],
-                    ordered=False,
-                )
-        return len(ids)
+        result = await self.collection.update_many({field: old}, {"$set": {field: new}, "$inc": {"version": 1}})
+        return result.modified_count
 
-    def _after_write(self, events: list[EventPayload], aggregate_id: str) -> None:
-        if events:
-            self._on_events_written(self.collection, aggregate_id)
+    def _hand_over(self, aggregate_id: str, entries: list[OutboxEntry]) -> None:
+        if entries:
+            self._relay.hand_over(self.collection, aggregate_id, entries)
 
 
 class InMemoryAggregateStore(Generic[A]):

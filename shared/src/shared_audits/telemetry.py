@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -27,3 +32,23 @@ def build_tracer_provider(
     for processor in extra_processors or []:
         provider.add_span_processor(processor)
     return provider
+
+
+# The trace context of each event a batch handler is working on, by event id: a batch is
+# consumed under one span, but what a handler publishes about an event continues that event's trace.
+_EVENT_CONTEXTS: ContextVar[Mapping[str, Context]] = ContextVar("event_contexts", default={})
+
+
+@contextmanager
+def handling_events(contexts: Mapping[str, Context]) -> Iterator[None]:
+    """Within this block ``event_context`` answers for these events."""
+    token = _EVENT_CONTEXTS.set(contexts)
+    try:
+        yield
+    finally:
+        _EVENT_CONTEXTS.reset(token)
+
+
+def event_context(event_id: str) -> Context | None:
+    """The trace context of an event being handled in a batch, if any."""
+    return _EVENT_CONTEXTS.get().get(event_id)

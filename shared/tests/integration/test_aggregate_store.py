@@ -53,24 +53,29 @@ async def test_the_relay_publishes_pending_events_and_removes_exactly_those(stac
     factory_id = str(uuid.uuid4())
     broker = build_broker(stack.kafka_bootstrap, TracerProvider(), "relay-test")
     relay = OutboxRelay(broker, [collection])
-    store = MongoAggregateStore(collection, Counter, "test", relay.notify)
+    await relay.ensure_indexes()
+    store = MongoAggregateStore(collection, Counter, "test", relay)
     counter = Counter(id=factory_id)
     counter.record(FactoryRegistered(factory_id=factory_id, name="Relay test site", country="PT"))
     await store.add(counter)
-    with pytest.raises(Exception):  # the broker is not connected yet: nothing can be published
+    with pytest.raises(Exception):  # the broker is not connected yet: the handed-over entry stays
+        await relay.publish_handed_over()
+    with pytest.raises(Exception):  # and the sweep finds it in the database
         await relay.drain_once()
     assert relay.backlog == {collection.name: 1}  # what the metrics report as the outbox backlog
     await broker.connect()
     try:
-        # A save racing the relay keeps its own event pending.
+        # A save racing the sweep keeps its own event pending until the relay publishes it.
         counter.record(FactoryRegistered(factory_id=factory_id, name="Renamed", country="PT"))
         await asyncio.gather(relay.drain_once(), store.save(counter))
-        await relay.drain_once()
+        assert await relay.publish_handed_over() == 1
     finally:
         await broker.stop()
     assert relay.backlog == {collection.name: 0}
     assert (await collection.find_one({"_id": factory_id}))["outbox"] == []
     assert (await store.get(factory_id)).version == 2
+    plan = await collection.find({"outbox.event_id": {"$exists": True}}).explain()
+    assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"])  # the sweep reads the pending index
 
     consumer = AIOKafkaConsumer("ics.registry.v1", bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest")
     await consumer.start()

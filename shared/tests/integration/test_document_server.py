@@ -1,8 +1,7 @@
 """What the platform relies on from the MongoDB-protocol server the project starts.
 
-Locally that is FerretDB v1.24.2, built with two fixes (``FERRETDB_PATCHES`` in
-``deploy/local/stack.py``, docs/proof.md findings 0 and 10); these tests fail on a
-build without them.
+Locally that is SecantusDB, in tests with testcontainers a real MongoDB. The bulk
+update below once hung the previous local engine (docs/proof.md, finding 10).
 """
 
 import asyncio
@@ -15,7 +14,7 @@ from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.integration
 
-# More updates in one command than the server's SQLite pool has connections (100 per database).
+# More matching updates in one command than a server's connection pool might hold.
 UPDATES = 250
 
 

@@ -1,4 +1,4 @@
-"""The member-factory link projection against the real MongoDB-protocol server: every read by _id."""
+"""The member-factory link projection against the real MongoDB-protocol server."""
 
 import asyncio
 import uuid
@@ -76,18 +76,34 @@ async def test_many_members_linking_one_factory_at_once_are_all_kept(collection)
     assert await projection.members_of("f-1") == members
 
 
-async def test_link_records_written_before_the_index_documents_are_indexed_on_start(collection) -> None:
-    # Given link records as an earlier version wrote them (no per-factory or per-member documents)
+async def test_documents_of_the_earlier_layout_are_dropped_on_start(collection) -> None:
+    # Given link records beside the per-factory and per-member documents an earlier version kept
     await collection.insert_many([
         {"_id": "m-a:f-1", "member_id": "m-a", "factory_id": "f-1", "linked": True},
         {"_id": "m-b:f-1", "member_id": "m-b", "factory_id": "f-1", "linked": False},
         {"_id": "m-b:f-2", "member_id": "m-b", "factory_id": "f-2", "linked": True},
+        {"_id": "factory:f-1", "members": ["m-a", "m-b"]},
+        {"_id": "member:m-b", "factories": ["f-1", "f-2"]},
+        {"_id": "schema:links", "version": 2},
     ])
     projection = MongoLinkProjection(collection)
     # When the service starts
     await projection.ensure_indexes()
-    # Then every read by _id answers as the records say
+    # Then the reads answer as the link records say, and only link records are left
     assert await projection.members_of("f-1") == ["m-a"]
     assert await projection.factories_of("m-b") == ["f-2"]
     assert await projection.is_linked("m-b", "f-2")
     assert not await projection.is_linked("m-b", "f-1")
+    assert await collection.count_documents({}) == 3
+
+
+async def test_a_batch_of_changes_to_one_link_is_applied_in_order(collection) -> None:
+    projection = MongoLinkProjection(collection)
+    changes = [_linked("m-a", "f-1"), _unlinked("m-a", "f-1"), _linked("m-a", "f-1"), _unlinked("m-a", "f-1")]
+    batch = [(event, wrap(event, producer="test")) for event in changes]
+    await projection.apply_changes(batch)
+    await projection.apply_changes(batch)  # the whole batch redelivered
+    assert not await projection.is_linked("m-a", "f-1")
+    assert await projection.members_of_many(["f-1"]) == {}
+    record = await collection.find_one({"_id": "m-a:f-1"})
+    assert [change["linked"] for change in record["history"]] == [True, False, True, False]

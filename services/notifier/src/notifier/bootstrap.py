@@ -61,9 +61,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         factory_log=factory_log,
         channels=channels,
     )
-    for payload_type in EVENT_TYPES.values():
-        if payload_type.TOPIC in SOURCE_TOPICS:
-            runtime.consumer.on(payload_type, handlers.fan_out)
+    runtime.consumer.on_batch([payload_type for payload_type in EVENT_TYPES.values()
+                               if payload_type.TOPIC in SOURCE_TOPICS], handlers.fan_out_batch)
     runtime.consumer.on(FactoriesMerged, SiteMerges(inbox, factory_log).apply_merged)
 
     async def prepare() -> None:

@@ -56,7 +56,7 @@ class FakeSender:
 
 
 class FakeFeeds:
-    async def deliver(self, member_id: str, envelope) -> None:  # noqa: ANN001
+    async def deliver_many(self, member_id: str, envelopes) -> None:  # noqa: ANN001
         pass
 
 

@@ -20,8 +20,8 @@ class FakeFeeds:
     def __init__(self) -> None:
         self.delivered: list[tuple[str, str]] = []
 
-    async def deliver(self, member_id: str, envelope: EventEnvelope) -> None:
-        self.delivered.append((member_id, envelope.type))
+    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None:
+        self.delivered += [(member_id, envelope.type) for envelope in envelopes]
 
 
 @pytest.fixture
@@ -83,3 +83,23 @@ async def test_events_about_no_factory_reach_no_feed(notifier: NotifierHandlers)
 async def test_the_inbox_is_for_members(notifier: NotifierHandlers) -> None:
     with pytest.raises(PermissionDeniedError):
         await notifier.inbox_of(factory_account("f-1"), 10)
+
+
+async def test_a_batch_reaches_each_linked_member_in_order_with_one_feed_call_each(notifier: NotifierHandlers) -> None:
+    feeds = CountingFeeds()
+    notifier.feeds = feeds
+    events = [CapClosed(cap_id=f"c-{n}", factory_id=factory, closed_at=NOW)
+              for n, factory in enumerate(["f-1", "f-2", "f-1", "f-3"])]
+    batch = [(event, wrap(event, producer="test")) for event in events]
+    await notifier.fan_out_batch(batch)
+    await notifier.fan_out_batch(batch)  # redelivered whole: nothing twice
+    assert feeds.calls == {"m-a": [["c-0", "c-2"]], "m-b": [["c-1"]]}
+    assert len(notifier.inbox.entries) == 3
+
+
+class CountingFeeds:
+    def __init__(self) -> None:
+        self.calls: dict[str, list[list[str]]] = {}
+
+    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None:
+        self.calls.setdefault(member_id, []).append([envelope.payload["cap_id"] for envelope in envelopes])

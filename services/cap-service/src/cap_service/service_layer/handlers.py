@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -15,8 +15,8 @@ from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
-# Reads and writes a decision tries before a CAP changing that fast is reported as a conflict.
-DECISION_ATTEMPTS = 5
+# Reads and writes a change tries before a CAP changing that fast is reported as a conflict.
+CHANGE_ATTEMPTS = 5
 
 CapStore = MongoAggregateStore[Cap] | InMemoryAggregateStore[Cap]
 
@@ -90,14 +90,19 @@ class CapHandlers:
         return await self.flag_overdue_items(as_of)
 
     async def record_evidence(self, stored: EvidenceStored, envelope: EventEnvelope) -> None:
-        cap = await self.caps.get(stored.cap_id)
-        if cap is None or cap.factory_id != stored.factory_id:
-            raise InvalidEventError(f"evidence for unknown CAP {stored.cap_id} of factory {stored.factory_id}")
-        try:
-            cap.submit_evidence(stored.item_id, stored.evidence_id)
-        except NotFoundError as error:
-            raise InvalidEventError(str(error)) from error
-        await self.caps.save(cap)
+        """Add the evidence to its item; a decision landing meanwhile on the CAP is read again, not a failure."""
+
+        async def submit() -> Cap:
+            cap = await self.caps.get(stored.cap_id)
+            if cap is None or cap.factory_id != stored.factory_id:
+                raise InvalidEventError(f"evidence for unknown CAP {stored.cap_id} of factory {stored.factory_id}")
+            try:
+                cap.submit_evidence(stored.item_id, stored.evidence_id)
+            except NotFoundError as error:
+                raise InvalidEventError(str(error)) from error
+            return cap
+
+        await self._change(submit)
 
     async def decide(
         self, caller: Principal, cap_id: str, item_id: str, decision: CapDecision, comment: str | None
@@ -105,16 +110,25 @@ class CapHandlers:
         """Decide on one item. Another change to the CAP between this read and write (a decision
         on another item, evidence arriving) does not conflict with it: the decision is taken
         again on a fresh read. A second decision on the same item is still refused (409)."""
-        for attempt in range(1, DECISION_ATTEMPTS + 1):
+
+        async def decide() -> Cap:
             cap = await self.cap_for(caller, cap_id)
             if not caller.is_member:
                 raise PermissionDeniedError("only a linked member validates evidence")
             cap.decide(item_id, decision, caller.organisation_id, caller.subject, comment, self.clock())
+            return cap
+
+        return await self._change(decide)
+
+    async def _change(self, change: Callable[[], Awaitable[Cap]]) -> Cap:
+        """Read, change and save a CAP; when another write landed in between, again on a fresh read."""
+        for attempt in range(1, CHANGE_ATTEMPTS + 1):
+            cap = await change()
             try:
                 await self.caps.save(cap)
                 return cap
             except ConflictError:
-                if attempt == DECISION_ATTEMPTS:
+                if attempt == CHANGE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 

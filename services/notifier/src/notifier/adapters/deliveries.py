@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from notifier.domain.channels import Delivery, DeliveryStatus
@@ -19,12 +19,13 @@ class MongoDeliveries:
         await self._collection.create_index([("member_id", 1), ("created_at", -1)])
         await self._collection.create_index([("target", 1), ("status", 1)])
 
-    async def enqueue(self, delivery: Delivery) -> None:
-        """Add a delivery unless it exists: a redelivered event never sends twice."""
-        document = delivery.model_dump()
-        document.pop("delivery_id")
-        await self._collection.update_one(
-            {"_id": delivery.delivery_id}, {"$setOnInsert": document}, upsert=True
+    async def enqueue_many(self, deliveries: list[Delivery]) -> None:
+        """Add deliveries unless they exist, in one write: a redelivered event never sends twice."""
+        await self._collection.bulk_write(
+            [UpdateOne({"_id": delivery.delivery_id},
+                       {"$setOnInsert": delivery.model_dump(exclude={"delivery_id"})}, upsert=True)
+             for delivery in deliveries],
+            ordered=False,
         )
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
@@ -66,8 +67,9 @@ class InMemoryDeliveries:
     def __init__(self) -> None:
         self.items: dict[str, Delivery] = {}
 
-    async def enqueue(self, delivery: Delivery) -> None:
-        self.items.setdefault(delivery.delivery_id, delivery.model_copy(deep=True))
+    async def enqueue_many(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            self.items.setdefault(delivery.delivery_id, delivery.model_copy(deep=True))
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         due = sorted(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from notifier.domain.model import InboxEntry
+from shared_audits.consumer import DUPLICATE_KEY
 from shared_audits.contracts.envelope import EventEnvelope
 
 
@@ -17,13 +19,15 @@ class MongoInbox:
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("member_id", 1), ("occurred_at", -1)])
 
-    async def has(self, member_id: str, event_id: str) -> bool:
-        return await self._collection.find_one({"_id": f"{member_id}:{event_id}"}, {"_id": 1}) is not None
+    async def delivered_among(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (member, event id) pairs already have their entry, in one read."""
+        cursor = self._collection.find({"_id": {"$in": [_entry_id(*key) for key in keys]}},
+                                       {"member_id": 1, "event_id": 1})
+        return {(document["member_id"], document["event_id"]) async for document in cursor}
 
-    async def put(self, entry: InboxEntry) -> None:
-        await self._collection.update_one(
-            {"_id": f"{entry.member_id}:{entry.event_id}"}, {"$set": entry.model_dump(mode="json")}, upsert=True
-        )
+    async def put_many(self, entries: list[InboxEntry]) -> None:
+        await _insert_new(self._collection, [{"_id": _entry_id(entry.member_id, entry.event_id),
+                                              **entry.model_dump(mode="json")} for entry in entries])
 
     async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]:
         cursor = (
@@ -34,7 +38,6 @@ class MongoInbox:
         return [InboxEntry.model_validate(document) async for document in cursor]
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        # Written by this service's one consumer only, so a bulk update by filter is safe.
         await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
 
 
@@ -51,13 +54,12 @@ class MongoFactoryEventLog:
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("factory_id", 1), ("occurred_at", 1)])
 
-    async def append(self, factory_id: str, envelope: EventEnvelope) -> None:
-        await self._collection.update_one(
-            {"_id": str(envelope.event_id)},
-            {"$set": {"factory_id": factory_id, "occurred_at": envelope.occurred_at.isoformat(),
-                      "envelope": envelope.model_dump(mode="json")}},
-            upsert=True,
-        )
+    async def append_many(self, events: list[tuple[str, EventEnvelope]]) -> None:
+        await _insert_new(self._collection, [
+            {"_id": str(envelope.event_id), "factory_id": factory_id, "occurred_at": envelope.occurred_at.isoformat(),
+             "envelope": envelope.model_dump(mode="json")}
+            for factory_id, envelope in events
+        ])
 
     async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]:
         cursor = self._collection.find(
@@ -69,15 +71,31 @@ class MongoFactoryEventLog:
         await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
 
 
+def _entry_id(member_id: str, event_id: str) -> str:
+    return f"{member_id}:{event_id}"
+
+
+async def _insert_new(collection: AsyncCollection, documents: list[dict]) -> None:
+    """Insert in one write; a document already there (a redelivered event) stays as it is."""
+    if not documents:
+        return
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            raise
+
+
 class InMemoryInbox:
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str], InboxEntry] = {}
 
-    async def has(self, member_id: str, event_id: str) -> bool:
-        return (member_id, event_id) in self.entries
+    async def delivered_among(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        return set(keys) & set(self.entries)
 
-    async def put(self, entry: InboxEntry) -> None:
-        self.entries[(entry.member_id, entry.event_id)] = entry
+    async def put_many(self, entries: list[InboxEntry]) -> None:
+        for entry in entries:
+            self.entries.setdefault((entry.member_id, entry.event_id), entry)
 
     async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]:
         found = [e for e in self.entries.values() if e.member_id == member_id and e.factory_id in factory_ids]
@@ -93,8 +111,9 @@ class InMemoryFactoryEventLog:
     def __init__(self) -> None:
         self.envelopes: dict[str, tuple[str, EventEnvelope]] = {}
 
-    async def append(self, factory_id: str, envelope: EventEnvelope) -> None:
-        self.envelopes[str(envelope.event_id)] = (factory_id, envelope)
+    async def append_many(self, events: list[tuple[str, EventEnvelope]]) -> None:
+        for factory_id, envelope in events:
+            self.envelopes.setdefault(str(envelope.event_id), (factory_id, envelope))
 
     async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]:
         found = [e for f, e in self.envelopes.values() if f == factory_id and e.occurred_at >= moment]

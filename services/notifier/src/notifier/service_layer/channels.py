@@ -31,7 +31,7 @@ WebhookStore = MongoAggregateStore[Webhook] | InMemoryAggregateStore[Webhook]
 
 
 class Deliveries(Protocol):
-    async def enqueue(self, delivery: Delivery) -> None: ...
+    async def enqueue_many(self, deliveries: list[Delivery]) -> None: ...
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]: ...
     async def update(self, delivery: Delivery) -> None: ...
     async def of_member(self, member_id: str, limit: int) -> list[Delivery]: ...
@@ -128,29 +128,43 @@ class ChannelHandlers:
 
     async def enqueue_for_member(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None:
         """Queue the event for the member's active webhooks and its recipients, each once."""
+        await self.enqueue_for_members([(member_id, factory_id, envelope)])
+
+    async def enqueue_for_members(self, events: list[tuple[str, str, EventEnvelope]]) -> None:
+        """Queue each (member, factory, event) for that member's webhooks and recipients, in one write."""
+        members = sorted({member_id for member_id, _, _ in events})
+        channels = dict(zip(members, await asyncio.gather(*(self._channels_of(m) for m in members)), strict=True))
         now = self.clock()
-        critical = envelope.type in self.rules.critical_event_types
-        envelope_json = envelope.model_dump(mode="json")
-        webhooks, recipients = await asyncio.gather(self.webhooks.find(member_id=member_id),
-                                                    self.recipients.of_member(member_id))
-        targets: list[tuple[Channel, str, DeliveryStatus]] = [
-            (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING)
-            for webhook in webhooks
-            if webhook.status == WebhookStatus.ACTIVE
-        ]
-        for recipient in recipients:
-            mode = self.rules.email_mode(envelope.type, recipient.preference)
-            if mode is not None:
-                targets.append((Channel.EMAIL, recipient.email, mode))
-        for channel, target, status in targets:
-            await self.deliveries.enqueue(
+        queued: list[Delivery] = []
+        for member_id, factory_id, envelope in events:
+            webhooks, recipients = channels[member_id]
+            targets: list[tuple[Channel, str, DeliveryStatus]] = [
+                (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING) for webhook in webhooks
+            ]
+            for recipient in recipients:
+                mode = self.rules.email_mode(envelope.type, recipient.preference)
+                if mode is not None:
+                    targets.append((Channel.EMAIL, recipient.email, mode))
+            if not targets:
+                continue
+            critical = envelope.type in self.rules.critical_event_types
+            envelope_json = envelope.model_dump(mode="json")
+            queued += [
                 Delivery(
                     delivery_id=Delivery.id_for(channel, target, str(envelope.event_id)), channel=channel,
                     member_id=member_id, factory_id=factory_id, target=target, event_id=str(envelope.event_id),
                     event_type=envelope.type, critical=critical, envelope=envelope_json, status=status,
                     next_attempt_at=now, created_at=now,
                 )
-            )
+                for channel, target, status in targets
+            ]
+        if queued:
+            await self.deliveries.enqueue_many(queued)
+
+    async def _channels_of(self, member_id: str) -> tuple[list[Webhook], list[Recipient]]:
+        webhooks, recipients = await asyncio.gather(self.webhooks.find(member_id=member_id),
+                                                    self.recipients.of_member(member_id))
+        return [webhook for webhook in webhooks if webhook.status == WebhookStatus.ACTIVE], recipients
 
     # background jobs
 

@@ -16,22 +16,26 @@ from shared_audits.links import LinkProjection
 
 
 class MemberFeeds(Protocol):
-    async def deliver(self, member_id: str, envelope: EventEnvelope) -> None: ...
+    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None: ...
 
 
 class Inbox(Protocol):
-    async def has(self, member_id: str, event_id: str) -> bool: ...
-    async def put(self, entry: InboxEntry) -> None: ...
+    async def delivered_among(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]: ...
+    async def put_many(self, entries: list[InboxEntry]) -> None: ...
     async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]: ...
 
 
 class ChannelQueue(Protocol):
-    async def enqueue_for_member(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None: ...
+    async def enqueue_for_members(self, deliveries: list[tuple[str, str, EventEnvelope]]) -> None: ...
 
 
 class FactoryEventLog(Protocol):
-    async def append(self, factory_id: str, envelope: EventEnvelope) -> None: ...
+    async def append_many(self, events: list[tuple[str, EventEnvelope]]) -> None: ...
     async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]: ...
+
+
+# (member, factory, envelope): one event to tell one member
+Delivery = tuple[str, str, EventEnvelope]
 
 
 @dataclass
@@ -44,39 +48,51 @@ class NotifierHandlers:
 
     async def fan_out(self, event: EventPayload, envelope: EventEnvelope) -> None:
         """Deliver an event to every member linked to its factory, and to nobody else."""
-        factory_id = factory_of(event)
-        if factory_id is None:
-            return
-        # Members are independent of each other: their deliveries (each a feed publish waiting
-        # for Kafka's ack and a few reads and writes by _id) run side by side.
-        _, linked = await asyncio.gather(self.factory_log.append(factory_id, envelope),
-                                         self.links.members_of(factory_id))
-        await asyncio.gather(*(self._deliver(member_id, factory_id, envelope)
-                               for member_id in recipients(event, linked)))
-        if isinstance(event, FactoryLinked):
-            # Events after the link that were handled before it (other topics) follow now.
-            for later in await self.factory_log.since(factory_id, event.linked_at):
-                await self._deliver(event.member_id, factory_id, later)
+        await self.fan_out_batch([(event, envelope)])
 
-    async def _deliver(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None:
+    async def fan_out_batch(self, events: list[tuple[EventPayload, EventEnvelope]]) -> None:
+        """Deliver a run of events, in order, to the members linked to each one's factory, in bulk."""
+        about = [(event, envelope, factory_of(event)) for event, envelope in events]
+        about = [(event, envelope, factory_id) for event, envelope, factory_id in about if factory_id is not None]
+        if not about:
+            return
+        _, linked = await asyncio.gather(
+            self.factory_log.append_many([(factory_id, envelope) for _, envelope, factory_id in about]),
+            self.links.members_of_many(sorted({factory_id for _, _, factory_id in about})),
+        )
+        deliveries: list[Delivery] = []
+        for event, envelope, factory_id in about:
+            deliveries += [(member_id, factory_id, envelope)
+                           for member_id in recipients(event, linked.get(factory_id, []))]
+            if isinstance(event, FactoryLinked):
+                # Events after the link that were handled before it (other topics) follow now.
+                deliveries += [(event.member_id, factory_id, later)
+                               for later in await self.factory_log.since(factory_id, event.linked_at)]
+        await self._deliver(deliveries)
+
+    async def _deliver(self, deliveries: list[Delivery]) -> None:
         # The inbox entry doubles as the delivery record: written after the feed publish,
         # so a crash in between re-publishes (at least once) rather than loses.
-        if await self.inbox.has(member_id, str(envelope.event_id)):
+        keys = [(member_id, str(envelope.event_id)) for member_id, _, envelope in deliveries]
+        done = await self.inbox.delivered_among(keys)
+        todo: list[Delivery] = []
+        for key, delivery in zip(keys, deliveries, strict=True):
+            if key not in done:
+                done.add(key)  # once, even when a late link's catch-up repeats it
+                todo.append(delivery)
+        if not todo:
             return
-        # The feed publish waits for Kafka's ack, the channel queue for the database: side by side.
-        await asyncio.gather(self.feeds.deliver(member_id, envelope),
-                             *([self.channels.enqueue_for_member(member_id, factory_id, envelope)]
-                               if self.channels is not None else []))
-        await self.inbox.put(
-            InboxEntry(
-                member_id=member_id,
-                factory_id=factory_id,
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                occurred_at=envelope.occurred_at,
-                payload=envelope.payload,
-            )
-        )
+        feeds: dict[str, list[EventEnvelope]] = {}
+        for member_id, _, envelope in todo:
+            feeds.setdefault(member_id, []).append(envelope)
+        # Members side by side, each member's feed in order; the channel queue beside them.
+        await asyncio.gather(*(self.feeds.deliver_many(member_id, envelopes) for member_id, envelopes in feeds.items()),
+                             *([self.channels.enqueue_for_members(todo)] if self.channels is not None else []))
+        await self.inbox.put_many([
+            InboxEntry(member_id=member_id, factory_id=factory_id, event_id=str(envelope.event_id),
+                       event_type=envelope.type, occurred_at=envelope.occurred_at, payload=envelope.payload)
+            for member_id, factory_id, envelope in todo
+        ])
 
     async def inbox_of(self, caller: Principal, limit: int) -> list[InboxEntry]:
         if not caller.is_member:
