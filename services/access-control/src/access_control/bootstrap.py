@@ -88,12 +88,15 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     async def prepare() -> None:
         await organisations.collection.create_index("client_id", unique=True)
         await links.collection.create_index([("member_id", 1), ("active", 1)])
+        await links.collection.create_index([("factory_id", 1), ("active", 1), ("_id", 1)])  # a merge moves a site's links
         await clients.collection.create_index("organisation_id")
         await users.collection.create_index("email", unique=True)
         await users.collection.create_index("invitation_token_hash")
         await users.collection.create_index("organisation_id")
         await sessions.collection.create_index("user_id")
         await signatures.collection.create_index("organisation_id")
+        for store in (organisations, users, signatures):  # a merge re-points a site's records
+            await store.collection.create_index("factory_id")
         await key_rotation.ensure_key()
         await access_control.ensure_operator(settings.operator_client_id, settings.operator_client_secret)
 

@@ -63,8 +63,9 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     due_dates = PeriodicJob("announce-due-audits", handlers.announce_due_audits, settings.due_check_interval_seconds)
 
     async def prepare() -> None:
-        await audits.collection.create_index([("factory_id", 1)])
-        await audits.collection.create_index([("due_pending", 1)])
+        await audits.collection.create_index([("factory_id", 1)])  # a site's audits; a merge re-points them
+        # The due-date job reads pending audits in id order, a page at a time: no sort in memory.
+        await audits.collection.create_index([("due_pending", 1), ("_id", 1)])
         await risk.ensure_indexes()
         await due_dates.start()
 

@@ -1,13 +1,9 @@
-"""audit-service's MongoDB adapters against the real MongoDB-protocol server (FerretDB locally)."""
+"""audit-service's MongoDB adapters against the real MongoDB-protocol server (SecantusDB locally)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, date, datetime, timedelta
-
-import pytest
-from pymongo import AsyncMongoClient
 
 from audit_service.adapters.audit_companies import InMemoryAuditCompanies
 from audit_service.adapters.readiness import MongoReadiness
@@ -18,10 +14,7 @@ from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
-from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import (
-    AuditReportPublished,
-    ChapterScore,
     CodeOfConductSigned,
     FactoryProfileSubmitted,
     FactoryRegistered,
@@ -30,29 +23,8 @@ from shared_audits.contracts.events import (
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.store import MongoAggregateStore
 from shared_audits.testing import audit_company, member
-from tests.integration.stack import Stack
 
-
-@pytest.fixture
-async def database(stack: Stack):
-    client = AsyncMongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000)
-    name = f"audit_tests_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
-
-
-def report(factory_id: str, day: int, nonconforming: set[str], audit_type: str = "initial") -> AuditReportPublished:
-    return AuditReportPublished(
-        audit_id=f"a-{factory_id}-{day}", factory_id=factory_id, audit_type=audit_type, compliance_percentage=80,
-        letter="B", rule_set_version="2026.1", findings=[], published_at=datetime(2026, 5, day, tzinfo=UTC),
-        chapter_scores=[ChapterScore(chapter=c, percentage=80, nonconformities=1 if c in nonconforming else 0)
-                        for c in ("S7", "S9")],
-    )
-
-
-async def apply(handler, event) -> None:
-    await handler(event, wrap(event, producer="test"))
+from .risk_events import apply, report
 
 
 async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order(database) -> None:
@@ -89,8 +61,7 @@ async def test_imported_reports_count_in_one_batch_under_their_country_until_the
 
 
 async def test_an_import_batch_of_registered_sites_counts_them_all(database) -> None:
-    # The sites are known (registered first), so each report updates an existing document:
-    # the batch that once wedged the local server (docs/proof.md, finding 10).
+    # The sites are known (registered first), so each report replaces an existing document, in one bulk write.
     risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     sites = 250
     for n in range(sites):
@@ -102,6 +73,34 @@ async def test_an_import_batch_of_registered_sites_counts_them_all(database) -> 
     assert await asyncio.wait_for(risk.count_reports(batch), timeout=60) == sites
     assert [(c.country, c.chapter, c.factories, c.nonconforming_factories) for c in await risk.counts()] == [
         ("BD", "S7", sites, sites // 2)]
+
+
+async def test_a_factory_changed_by_another_instance_meanwhile_is_read_again_and_counted_once(database) -> None:
+    other_instance = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    published = datetime(2026, 5, 1, tzinfo=UTC)
+    newer = CountedReport(factory_id="f-1", audit_id="a-new", published_at=published + timedelta(days=9),
+                          chapters={"S7": 1}, country="BD")
+
+    class OvertakenAfterReading(MongoRiskReadModel):
+        """Between this instance's read and its write, the other instance counts a newer report of f-1."""
+
+        overtaken = False
+
+        async def _read(self, factory_ids: list[str]) -> dict[str, dict]:
+            documents = await super()._read(factory_ids)
+            if not self.overtaken:
+                self.overtaken = True
+                await other_instance.count_reports([newer])
+            return documents
+
+    risk = OvertakenAfterReading(database["risk_factories"], database["risk_cells"])
+    batch = [CountedReport(factory_id=factory_id, audit_id=f"a-{factory_id}", published_at=published,
+                           chapters={"S7": 0}, country="BD") for factory_id in ("f-1", "f-2")]
+
+    assert await risk.count_reports(batch) == 1  # f-2; f-1's older report lost to the newer one
+
+    assert [(c.country, c.chapter, c.factories, c.nonconforming_factories) for c in await risk.counts()] == [
+        ("BD", "S7", 2, 1)]
 
 
 async def test_readiness_keeps_the_latest_profile_and_every_signed_version(database) -> None:

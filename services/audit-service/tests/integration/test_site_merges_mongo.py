@@ -1,4 +1,4 @@
-"""audit-service's merge of two sites against the real MongoDB-protocol server (FerretDB locally)."""
+"""audit-service's merge of two sites against the real MongoDB-protocol server (SecantusDB locally)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
 from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted, FactoryRegistered
 
-from .test_mongo_adapters import apply, database, report  # noqa: F401 - the fixture is used by name
+from .risk_events import apply, report
 
 
-async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(database) -> None:  # noqa: F811
+async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(database) -> None:
     risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     await risk.ensure_indexes()
     for factory_id in ("f-keep", "f-gone", "f-other"):
@@ -29,7 +29,7 @@ async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(
         assert await risk.counts(["f-gone"]) == []
 
 
-async def test_an_older_report_of_the_merged_site_is_dropped(database) -> None:  # noqa: F811
+async def test_an_older_report_of_the_merged_site_is_dropped(database) -> None:
     risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     for factory_id in ("f-keep", "f-gone"):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=factory_id, name="x", country="BD"))
@@ -43,7 +43,7 @@ async def test_an_older_report_of_the_merged_site_is_dropped(database) -> None: 
     }
 
 
-async def test_readiness_of_the_two_sites_is_joined_under_the_survivor(database) -> None:  # noqa: F811
+async def test_readiness_of_the_two_sites_is_joined_under_the_survivor(database) -> None:
     readiness = MongoReadiness(database["sites"], database["code_of_conduct"])
     signed_at = datetime(2026, 1, 5, tzinfo=UTC)
     await apply(readiness.apply_profile_submitted,

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from audit_service.domain.risk import CountedReport, FactoryPicture
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import AuditReportPublished, ChapterScore, FactoryRegistered
@@ -57,3 +58,22 @@ async def test_factories_and_audit_companies_do_not_read_the_risk_analysis(audit
     for caller in (factory_account("f-1"), audit_company("ac-1")):
         with pytest.raises(PermissionDeniedError):
             await audits.risk_by_country(caller)
+
+
+async def test_within_one_import_batch_the_newest_report_of_a_factory_counts(audits: AuditHandlers) -> None:
+    reports = [CountedReport(factory_id="bd-0", audit_id=f"a-{day}", published_at=datetime(2026, 5, day, tzinfo=UTC),
+                             chapters={"S9": int(day == 3)}, country="BD") for day in (3, 1, 2)]
+    assert await audits.risk.count_reports(reports) == 1
+    assert [(c.chapter, c.factories, c.nonconforming_factories) for c in await audits.risk.counts()] == [("S9", 1, 1)]
+
+
+def test_a_merged_sites_newer_report_moves_to_the_survivor_under_the_survivors_country() -> None:
+    older = FactoryPicture(country="BD", audit_id="a-1", published_at=datetime(2026, 5, 1, tzinfo=UTC),
+                           chapters={"S9": 0})
+    newer = FactoryPicture(country="VN", audit_id="a-2", published_at=datetime(2026, 5, 9, tzinfo=UTC),
+                           chapters={"S9": 1})
+    assert older.merged_with(newer) == FactoryPicture(country="BD", audit_id="a-2", published_at=newer.published_at,
+                                                      chapters={"S9": 1})
+    assert newer.merged_with(older) == newer
+    assert FactoryPicture().cells() == {} and newer.cells() == {("VN", "S9", "factories"): 1,
+                                                                ("VN", "S9", "nonconforming_factories"): 1}

@@ -48,12 +48,15 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     async def prepare() -> None:
         await bucket.ensure_bucket()
-        await evidence.collection.create_index([("cap_id", 1), ("item_id", 1)])
-        await uploads.collection.create_index([("status", 1)])
-        # A resubmission is a new version; two uploads can never claim the same one.
+        # A resubmission is a new version; two uploads can never claim the same one. It also
+        # serves the reads of an item's versions (cap_id, item_id).
         await evidence.collection.create_index(
             [("cap_id", 1), ("item_id", 1), ("version_number", 1)], unique=True, name="one_evidence_per_version"
         )
+        await uploads.collection.create_index([("status", 1), ("_id", 1)])  # the clean-up job's pages of pending uploads
+        for store in (evidence, uploads):  # a merge re-points a site's records
+            await store.collection.create_index([("factory_id", 1)])
+        await cap_items.ensure_indexes()
 
     abandoned_uploads = PeriodicJob("abandoned-uploads", settings.upload_cleanup_seconds,
                                     handlers.expire_abandoned_uploads)

@@ -26,8 +26,14 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     factories = runtime.store("factories", Factory)
     profiles = MongoProfileVersions(runtime.store("factory_profiles", FactoryProfile))
-    runtime.startup_hooks.append(profiles.ensure_indexes)
-    runtime.startup_hooks.append(lambda: factories.collection.create_index([("country", 1)]))
+
+    async def prepare() -> None:
+        # Duplicate detection and search read a country's active sites (or all of them) in id order.
+        await factories.collection.create_index([("country", 1), ("merged_into", 1), ("_id", 1)])
+        await factories.collection.create_index([("merged_into", 1), ("_id", 1)])
+        await profiles.ensure_indexes()
+
+    runtime.startup_hooks.append(prepare)
     registry = FactoryRegistry(
         factories=factories,
         profiles=profiles,

@@ -51,14 +51,22 @@ class MongoReadiness:
         )
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        """The survivor keeps its own profile (or takes the merged one's) and every signed version."""
+        """The survivor keeps its own profile (or takes the merged one's) and every signed version.
+
+        Atomic updates, so a version signed or a profile submitted meanwhile is kept.
+        """
         merged = await self._sites.find_one({"_id": merged_id})
         if merged is None:
             return  # nothing known, or already merged
-        surviving = await self._sites.find_one({"_id": surviving_id}) or {}
+        versions = merged.get("code_of_conduct_versions", [])
         await self._sites.update_one(
-            {"_id": surviving_id}, {"$set": _merged_readiness(merged, surviving)}, upsert=True
+            {"_id": surviving_id}, {"$addToSet": {"code_of_conduct_versions": {"$each": versions}}}, upsert=True
         )
+        if merged.get("profile_version") is not None:
+            await self._sites.update_one(
+                {"_id": surviving_id, "profile_version": None},
+                {"$set": {"profile_version": merged["profile_version"], "workforce_total": merged.get("workforce_total")}},
+            )
         await self._sites.delete_one({"_id": merged_id})
 
     async def apply_current_version(self, version: str) -> None:
@@ -67,14 +75,6 @@ class MongoReadiness:
     async def apply_code_published(self, event: CodeOfConductPublished, envelope: EventEnvelope) -> None:
         """The newest published version is the current one (events of one key arrive in order)."""
         await self.apply_current_version(event.code_version)
-
-
-def _merged_readiness(merged: dict, surviving: dict) -> dict:
-    profile = surviving if surviving.get("profile_version") is not None else merged
-    versions = list(surviving.get("code_of_conduct_versions", []))
-    versions += [v for v in merged.get("code_of_conduct_versions", []) if v not in versions]
-    return {"profile_version": profile.get("profile_version"), "workforce_total": profile.get("workforce_total"),
-            "code_of_conduct_versions": versions}
 
 
 class InMemoryReadiness:
@@ -103,9 +103,12 @@ class InMemoryReadiness:
         merged = self.sites.pop(merged_id, None)
         if merged is None:
             return
-        surviving = self.sites.get(surviving_id)
-        state = _merged_readiness(merged.model_dump(), surviving.model_dump() if surviving else {})
-        self.sites[surviving_id] = FactoryReadiness(factory_id=surviving_id, **state)
+        surviving = self.sites.setdefault(surviving_id, FactoryReadiness(factory_id=surviving_id))
+        surviving.code_of_conduct_versions += [
+            version for version in merged.code_of_conduct_versions if version not in surviving.code_of_conduct_versions
+        ]
+        if surviving.profile_version is None:
+            surviving.profile_version, surviving.workforce_total = merged.profile_version, merged.workforce_total
 
     async def apply_current_version(self, version: str) -> None:
         self.current_version = version

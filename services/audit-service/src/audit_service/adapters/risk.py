@@ -1,31 +1,49 @@
 """The risk read model: per (country, chapter) counters over each factory's latest full audit.
 
 Kept up to date from events (``AuditReportPublished``, ``FactoryRegistered``) by this
-service's one consumer, and by report imports. Every read and write goes by ``_id``:
-FerretDB v1 uses an index only for a filter that is exactly ``{_id: ...}`` and answers
-any other filter, or a ``$group``, by decoding the whole collection (seconds once
-100,000 audits are counted). So the counts are kept pre-aggregated:
+service's consumer, and by report imports. Two collections:
 
-- ``risk_factories``: one document per factory (``_id`` = factory id): its country and
-  the chapters of its latest counted audit (1 when the chapter had a non-conformity);
-- ``risk_cells``: one document per cell (``_id`` = "country:chapter") with the number of
-  factories covered and of those with a non-conformity.
+- ``risk_factories``: one document per factory (``_id`` = factory id), its counted picture
+  (``domain.risk.FactoryPicture``) and a revision ``rev``;
+- ``risk_cells``: one document per (country, chapter) with the number of factories
+  covered and of those with a non-conformity, so the risk query reads a few hundred
+  small documents instead of grouping every factory (the computed pattern).
 
-The risk query reads the cells (one per country and chapter, a few hundred); a
-member's supply-chain view reads its factories' documents by ``_id``.
+A factory's document is replaced only if its ``rev`` is still the one read, and the
+difference between the two pictures is then added to the cells with ``$inc``: two
+writers (requests, consumers, instances) never count one change twice; the one that
+lost reads the factory again. A crash between a factory's write and its cells' leaves
+a cell off until ``rebuild_cells``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
 
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
-from audit_service.domain.risk import CellCount, CountedReport, counted_report
+from audit_service.domain.risk import (
+    CellCount,
+    CountedReport,
+    FactoryPicture,
+    cell_counts,
+    counted_report,
+    newest_per_factory,
+)
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditReportPublished, FactoryRegistered
+from shared_audits.errors import ConflictError
+
+DUPLICATE_KEY = 11000
+# Rounds of "read, write if unchanged" before giving up: only a storm of writers to one factory gets there.
+MAX_ROUNDS = 10
+IDS_PER_QUERY = 1000
+
+Change = Callable[[str, FactoryPicture], FactoryPicture | None]
 
 
 def report_of_event(event: AuditReportPublished) -> CountedReport | None:
@@ -35,47 +53,37 @@ def report_of_event(event: AuditReportPublished) -> CountedReport | None:
     return counted_report(event.factory_id, event.audit_id, event.audit_type, event.published_at, nonconformities)
 
 
-def _is_newer(report: CountedReport, known: dict | None) -> bool:
-    """Only a newer report (or the same one, redelivered) replaces a factory's chapters."""
-    return known is None or "published_at" not in known or known["published_at"] <= report.published_at.isoformat()
+def _picture(document: dict | None) -> FactoryPicture:
+    if not document:
+        return FactoryPicture()
+    published_at = document.get("published_at")
+    return FactoryPicture(country=document.get("country"), audit_id=document.get("audit_id"),
+                          published_at=datetime.fromisoformat(published_at) if published_at else None,
+                          chapters=document.get("chapters", {}))
 
 
-def _cell_changes(country: str | None, chapters: dict[str, int], sign: int, changes: Counter) -> None:
-    if country is None:
-        return  # counted once the factory's country is known
-    for chapter, nonconforming in chapters.items():
-        changes[(country, chapter, "factories")] += sign
-        changes[(country, chapter, "nonconforming_factories")] += sign * nonconforming
+def _document(picture: FactoryPicture, rev: int) -> dict:
+    document: dict = {"rev": rev, "chapters": picture.chapters}
+    if picture.country is not None:
+        document["country"] = picture.country
+    if picture.published_at is not None:
+        document |= {"audit_id": picture.audit_id, "published_at": picture.published_at.isoformat()}
+    return document
 
 
 class MongoRiskReadModel:
-    """Pre-aggregated counters, written by ``_id`` only (see the module's docstring).
-
-    Writes are serialised in the process: FerretDB v1's ``$inc`` is a read, modify,
-    write without isolation. A crash between a factory's write and its cells' can
-    leave a cell off by one until ``rebuild_cells``.
-    """
+    """Pre-aggregated counters kept exact by revision-checked writes (see the module's docstring)."""
 
     def __init__(self, factories: AsyncCollection, cells: AsyncCollection) -> None:
         self._factories = factories
         self._cells = cells
-        self._writing = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
-        """Nothing beyond ``_id``: every access is by ``_id``."""
+        """None beyond ``_id``: factories are read by id, the cells all at once."""
 
     async def apply_factory_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
-        async with self._writing:
-            known = await self._factories.find_one({"_id": event.factory_id}) or {}
-            if known.get("country") == event.country:
-                return
-            changes: Counter = Counter()
-            # The report may have arrived first (another topic): it counts now, under this country.
-            _cell_changes(known.get("country"), known.get("chapters", {}), -1, changes)
-            _cell_changes(event.country, known.get("chapters", {}), +1, changes)
-            await self._factories.update_one({"_id": event.factory_id}, {"$set": {"country": event.country}},
-                                             upsert=True)
-            await self._apply(changes)
+        # The report may have arrived first (another topic): it counts now, under this country.
+        await self._change([event.factory_id], lambda _, picture: picture.located_in(event.country))
 
     async def apply_report_published(self, event: AuditReportPublished, envelope: EventEnvelope) -> None:
         report = report_of_event(event)
@@ -84,34 +92,95 @@ class MongoRiskReadModel:
 
     async def count_reports(self, reports: list[CountedReport]) -> int:
         """Count each report if it is its factory's latest; returns how many replaced an older picture."""
-        async with self._writing:
-            latest: dict[str, CountedReport] = {}
-            for report in reports:  # within one batch, the newest report of a factory wins
-                current = latest.get(report.factory_id)
-                if current is None or current.published_at <= report.published_at:
-                    latest[report.factory_id] = report
-            changes: Counter = Counter()
-            writes = []
-            for report in latest.values():
-                known = await self._factories.find_one({"_id": report.factory_id})
-                if not _is_newer(report, known):
-                    continue
-                country = (known or {}).get("country")
-                _cell_changes(country, (known or {}).get("chapters", {}), -1, changes)
-                state = {"audit_id": report.audit_id, "published_at": report.published_at.isoformat(),
-                         "chapters": report.chapters}
-                if country is None and report.country is not None:
-                    country = state["country"] = report.country
-                _cell_changes(country, report.chapters, +1, changes)
-                writes.append(UpdateOne({"_id": report.factory_id}, {"$set": state}, upsert=True))
-            if writes:
-                await self._factories.bulk_write(writes, ordered=False)
-            await self._apply(changes)
-            return len(writes)
+        newest = newest_per_factory(reports)
+        return await self._change(list(newest), lambda factory_id, picture: picture.with_report(newest[factory_id]))
 
-    async def _apply(self, changes: Counter) -> None:
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
+        """One site counts once: the newer of the two latest reports stays, under the surviving id.
+
+        The survivor is written first: a crash before the merged document is gone only
+        repeats the merge when the event is redelivered.
+        """
+        for _ in range(MAX_ROUNDS):
+            merged_document = (await self._read([merged_id])).get(merged_id)
+            if merged_document is None:
+                return  # nothing counted for it, or already merged
+            merged = _picture(merged_document)
+            await self._change([surviving_id], lambda _, surviving: surviving.merged_with(merged))
+            removed = await self._factories.delete_one({"_id": merged_id, "rev": merged_document.get("rev")})
+            if removed.deleted_count:
+                await self._add_to_cells(Counter({key: -count for key, count in merged.cells().items()}))
+                return
+        raise ConflictError(f"the risk picture of {merged_id} keeps changing; the merge is retried")
+
+    async def rebuild_cells(self) -> None:
+        """Recount every cell from the factories' documents (a full read: an operator's repair, between imports)."""
+        totals: Counter = Counter()
+        async for document in self._factories.find({}):
+            totals.update(_picture(document).cells())
+        await self._cells.delete_many({})
+        await self._add_to_cells(totals)
+
+    async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
+        if factory_ids is None:
+            return sorted(
+                [CellCount(country=cell["country"], chapter=cell["chapter"], factories=cell["factories"],
+                           nonconforming_factories=cell.get("nonconforming_factories", 0))
+                 async for cell in self._cells.find({}) if cell.get("factories", 0) > 0],
+                key=lambda count: (count.country, count.chapter),
+            )
+        totals: Counter = Counter()
+        for document in (await self._read(factory_ids)).values():
+            totals.update(_picture(document).cells())
+        return cell_counts(totals)
+
+    async def _read(self, factory_ids: list[str]) -> dict[str, dict]:
+        documents = {}
+        for start in range(0, len(factory_ids), IDS_PER_QUERY):
+            cursor = self._factories.find({"_id": {"$in": factory_ids[start:start + IDS_PER_QUERY]}})
+            documents |= {document["_id"]: document async for document in cursor}
+        return documents
+
+    async def _change(self, factory_ids: list[str], change: Change) -> int:
+        """Apply ``change`` to each factory's picture (None: it stays) and count the difference in the cells.
+
+        Returns how many pictures ``change`` replaced, an identical one included.
+        """
+        pending, replaced, rounds = factory_ids, 0, 0
+        while pending:
+            rounds += 1
+            if rounds > MAX_ROUNDS:
+                raise ConflictError("the risk read model is busy with the same factories; try again")
+            known = await self._read(pending)
+            writes: list[tuple[str, ReplaceOne, Counter]] = []
+            for factory_id in pending:
+                document = known.get(factory_id)
+                old = _picture(document)
+                new = change(factory_id, old)
+                if new is None:
+                    continue
+                if new == old:
+                    replaced += 1
+                    continue
+                rev = (document or {}).get("rev")
+                # Upserted when absent; a document changed since it was read fails on the duplicate _id.
+                write = ReplaceOne({"_id": factory_id, "rev": rev}, _document(new, (rev or 0) + 1), upsert=True)
+                difference = new.cells()
+                difference.subtract(old.cells())
+                writes.append((factory_id, write, difference))
+            changed_meanwhile = set(await _failed_on_duplicates(self._factories, [write for _, write, _ in writes]))
+            totals: Counter = Counter()
+            for index, (_, _, difference) in enumerate(writes):
+                if index not in changed_meanwhile:
+                    totals.update(difference)
+            await self._add_to_cells(totals)
+            replaced += len(writes) - len(changed_meanwhile)
+            pending = [writes[index][0] for index in sorted(changed_meanwhile)]
+        return replaced
+
+    async def _add_to_cells(self, totals: Counter) -> None:
         by_cell: dict[tuple[str, str], dict[str, int]] = {}
-        for (country, chapter, field), change in changes.items():
+        for (country, chapter, field), change in totals.items():
             if change:
                 by_cell.setdefault((country, chapter), {})[field] = change
         writes = [
@@ -119,74 +188,34 @@ class MongoRiskReadModel:
                       {"$inc": increments, "$set": {"country": country, "chapter": chapter}}, upsert=True)
             for (country, chapter), increments in by_cell.items()
         ]
-        if writes:
-            await self._cells.bulk_write(writes, ordered=False)
-
-    async def rebuild_cells(self) -> None:
-        """Recount every cell from the factories' documents (a full read: an operator's repair)."""
-        async with self._writing:
-            changes: Counter = Counter()
-            async for known in self._factories.find({}):
-                _cell_changes(known.get("country"), known.get("chapters", {}), +1, changes)
-            await self._cells.delete_many({})
-            await self._apply(changes)
-
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        """One site counts once: the newer of the two latest reports stays, under the surviving id."""
-        async with self._writing:
-            merged = await self._factories.find_one({"_id": merged_id})
-            if merged is None:
-                return  # nothing counted for it, or already merged
-            surviving = await self._factories.find_one({"_id": surviving_id}) or {}
-            changes: Counter = Counter()
-            _cell_changes(merged.get("country"), merged.get("chapters", {}), -1, changes)
-            takes_report = "published_at" in merged and (
-                "published_at" not in surviving or surviving["published_at"] <= merged["published_at"])
-            if takes_report:
-                country = surviving.get("country") or merged.get("country")
-                _cell_changes(surviving.get("country"), surviving.get("chapters", {}), -1, changes)
-                _cell_changes(country, merged["chapters"], +1, changes)
-                state = {key: merged[key] for key in ("audit_id", "published_at", "chapters")}
-                if country is not None:
-                    state["country"] = country
-                await self._factories.update_one({"_id": surviving_id}, {"$set": state}, upsert=True)
-            # A crash between these writes leaves a cell off by one until ``rebuild_cells``.
-            await self._apply(changes)
-            await self._factories.delete_one({"_id": merged_id})
-
-    async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
-        if factory_ids is None:
-            cells = [cell async for cell in self._cells.find({})]
-            return sorted(
-                (CellCount(country=cell["country"], chapter=cell["chapter"], factories=cell["factories"],
-                           nonconforming_factories=cell.get("nonconforming_factories", 0))
-                 for cell in cells if cell.get("factories", 0) > 0),
-                key=lambda count: (count.country, count.chapter),
-            )
-        changes: Counter = Counter()
-        for factory_id in factory_ids:
-            known = await self._factories.find_one({"_id": factory_id})
-            if known:
-                _cell_changes(known.get("country"), known.get("chapters", {}), +1, changes)
-        return _as_counts(changes)
+        # Two first counts of one new cell: the upsert that lost finds the cell the second time.
+        if failed := await _failed_on_duplicates(self._cells, writes):
+            await self._cells.bulk_write([writes[index] for index in failed], ordered=False)
 
 
-def _as_counts(changes: Counter) -> list[CellCount]:
-    cells = sorted({(country, chapter) for country, chapter, _ in changes})
-    return [
-        CellCount(country=country, chapter=chapter, factories=changes[(country, chapter, "factories")],
-                  nonconforming_factories=changes[(country, chapter, "nonconforming_factories")])
-        for country, chapter in cells if changes[(country, chapter, "factories")] > 0
-    ]
+async def _failed_on_duplicates(collection: AsyncCollection, writes: list) -> list[int]:
+    """Run ``writes`` unordered; the indexes of those refused for a duplicate ``_id`` (any other error raises)."""
+    if not writes:
+        return []
+    try:
+        await collection.bulk_write(writes, ordered=False)
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return [e["index"] for e in errors]
+    return []
 
 
 class InMemoryRiskReadModel:
+    """The same rules over a dict of pictures, for unit tests."""
+
     def __init__(self) -> None:
-        self.countries: dict[str, str] = {}
-        self.latest: dict[str, CountedReport] = {}
+        self.pictures: dict[str, FactoryPicture] = {}
 
     async def apply_factory_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
-        self.countries[event.factory_id] = event.country
+        self.pictures[event.factory_id] = self.pictures.get(event.factory_id, FactoryPicture()).located_in(
+            event.country)
 
     async def apply_report_published(self, event: AuditReportPublished, envelope: EventEnvelope) -> None:
         report = report_of_event(event)
@@ -195,28 +224,21 @@ class InMemoryRiskReadModel:
 
     async def count_reports(self, reports: list[CountedReport]) -> int:
         replaced = 0
-        for report in reports:
-            current = self.latest.get(report.factory_id)
-            if current is None or current.published_at <= report.published_at:
-                self.latest[report.factory_id] = report
-                if report.country is not None:
-                    self.countries.setdefault(report.factory_id, report.country)
+        for factory_id, report in newest_per_factory(reports).items():
+            new = self.pictures.get(factory_id, FactoryPicture()).with_report(report)
+            if new is not None:
+                self.pictures[factory_id] = new
                 replaced += 1
         return replaced
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        merged = self.latest.pop(merged_id, None)
-        country = self.countries.pop(merged_id, None)
-        current = self.latest.get(surviving_id)
-        if merged is not None and (current is None or current.published_at <= merged.published_at):
-            self.latest[surviving_id] = merged.model_copy(update={"factory_id": surviving_id})
-            if country is not None:
-                self.countries.setdefault(surviving_id, country)
+        merged = self.pictures.pop(merged_id, None)
+        if merged is not None:
+            self.pictures[surviving_id] = self.pictures.get(surviving_id, FactoryPicture()).merged_with(merged)
 
     async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
-        changes: Counter = Counter()
-        for factory_id, report in self.latest.items():
+        totals: Counter = Counter()
+        for factory_id, picture in self.pictures.items():
             if factory_ids is None or factory_id in factory_ids:
-                _cell_changes(self.countries.get(factory_id), report.chapters, +1, changes)
-        return _as_counts(changes)
-
+                totals.update(picture.cells())
+        return cell_counts(totals)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from shared_audits.contracts.enums import AuditScope
 
@@ -64,11 +64,21 @@ class Scores:
     noes: list[str] = field(default_factory=list)
 
 
+_PILLARS = {
+    AuditScope.SOCIAL: {Pillar.SOCIAL},
+    AuditScope.ENVIRONMENTAL: {Pillar.ENVIRONMENTAL},
+    AuditScope.BOTH: {Pillar.SOCIAL, Pillar.ENVIRONMENTAL},
+}
+
+
 class Questionnaire(BaseModel):
     version: str
     description: str = ""
     chapters: list[Chapter]
     questions: list[Question]
+    # Looked up for every answer of every report: indexed once, when the rules are loaded.
+    _by_id: dict[str, Question] = PrivateAttr(default_factory=dict)
+    _in_scope: dict[AuditScope, dict[str, Question]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Questionnaire:
@@ -81,26 +91,29 @@ class Questionnaire(BaseModel):
                 raise ValueError(f"question {question.id} names unknown chapter {question.chapter}")
             if question.scored and question.weight <= 0:
                 raise ValueError(f"scored question {question.id} needs a positive weight")
+        self._by_id = {question.id: question for question in self.questions}
+        for scope, pillars in _PILLARS.items():
+            chapter_ids = {chapter.id for chapter in self.chapters if chapter.pillar in pillars}
+            self._in_scope[scope] = {q.id: q for q in self.questions if q.chapter in chapter_ids}
         return self
 
     def chapters_in(self, scope: AuditScope) -> list[Chapter]:
-        pillars = {
-            AuditScope.SOCIAL: {Pillar.SOCIAL},
-            AuditScope.ENVIRONMENTAL: {Pillar.ENVIRONMENTAL},
-            AuditScope.BOTH: {Pillar.SOCIAL, Pillar.ENVIRONMENTAL},
-        }[AuditScope(scope)]
+        pillars = _PILLARS[AuditScope(scope)]
         return [chapter for chapter in self.chapters if chapter.pillar in pillars]
 
     def questions_in(self, scope: AuditScope) -> list[Question]:
-        chapter_ids = {chapter.id for chapter in self.chapters_in(scope)}
-        return [question for question in self.questions if question.chapter in chapter_ids]
+        return list(self.scoped_questions(scope).values())
+
+    def scoped_questions(self, scope: AuditScope) -> dict[str, Question]:
+        """The questions of an audit of ``scope`` by id (read-only: shared by every caller)."""
+        return self._in_scope[AuditScope(scope)]
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        return self._by_id.get(question_id)
 
     def answer_problems(self, scope: AuditScope, answers: list[Answer]) -> list[dict[str, str]]:
         """Everything wrong with a set of answers for an audit of ``scope`` (empty when valid)."""
-        in_scope = {question.id: question for question in self.questions_in(scope)}
+        in_scope = self.scoped_questions(scope)
         problems: list[dict[str, str]] = []
         seen: set[str] = set()
         for index, answer in enumerate(answers):

@@ -6,6 +6,7 @@ Pure: the audit aggregate calls ``rate_report`` and records what it returns.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -109,7 +110,7 @@ def rate_report(
         question = questionnaire.question(new.question_id) if new.question_id else None
         topic = new.zero_tolerance_topic or (question.zero_tolerance_topic if question else None)
         alert = rules.monitoring.is_alert(new.severity, topic) or new.question_id in scores.critical_noes
-        findings.append(Finding(**{**new.model_dump(), "zero_tolerance_topic": topic},
+        findings.append(Finding(**{**vars(new), "zero_tolerance_topic": topic},
                                 finding_id=str(uuid.uuid4()), alert=alert))
     has_alert = bool(scores.critical_noes) or any(finding.alert for finding in findings)
     report = Report(
@@ -153,7 +154,7 @@ def _date_problems(
 
 def _finding_problems(submission: ReportSubmission, scope: AuditScope, rules: RuleBook) -> list[dict[str, str]]:
     chapters = {chapter.id for chapter in rules.questionnaire.chapters_in(scope)}
-    questions = {question.id: question for question in rules.questionnaire.questions_in(scope)}
+    questions = rules.questionnaire.scoped_questions(scope)
     topics = rules.monitoring.topic_ids()
     problems = []
     for index, finding in enumerate(submission.findings):
@@ -179,21 +180,15 @@ def _chapter_results(
     questionnaire: Questionnaire, scope: AuditScope, scores: Scores, findings: list[Finding]
 ) -> list[ChapterResult]:
     documented = {finding.question_id for finding in findings if finding.question_id}
-    results = []
-    for chapter in questionnaire.chapters_in(scope):
-        undocumented_noes = [
-            question_id for question_id in scores.noes
-            if question_id not in documented and questionnaire.question(question_id).chapter == chapter.id
-        ]
-        results.append(
-            ChapterResult(
-                chapter=chapter.id,
-                title=chapter.title,
-                percentage=scores.chapter_percentages.get(chapter.id),
-                nonconformities=sum(1 for f in findings if f.chapter == chapter.id) + len(undocumented_noes),
-            )
-        )
-    return results
+    # A "no" counts as a non-conformity of its chapter unless a finding documents it (then it is that finding).
+    nonconformities = Counter(finding.chapter for finding in findings)
+    nonconformities.update(questionnaire.question(question_id).chapter
+                           for question_id in scores.noes if question_id not in documented)
+    return [
+        ChapterResult(chapter=chapter.id, title=chapter.title, percentage=scores.chapter_percentages.get(chapter.id),
+                      nonconformities=nonconformities[chapter.id])
+        for chapter in questionnaire.chapters_in(scope)
+    ]
 
 
 def _flags(report: Report, published_on: date) -> list[ReportFlag]:

@@ -126,23 +126,22 @@ class AuditHandlers:
         """
         if not caller.is_operator:
             raise PermissionDeniedError("only the operator imports audit reports")
-        audits, rejected = [], []
+        audits, counted, rejected = [], [], []
         for record in records:
             try:
                 required = self.rules.sampling.required_for(record.workforce, record.audit_type)
-                audits.append(Audit.imported(record, self.rules, required))
+                audit = Audit.imported(record, self.rules, required)
             except InvalidRequestError as error:
                 rejected.append({"audit_id": record.audit_id, "detail": error.detail})
+                continue
+            audits.append(audit)
+            report = audit.report
+            counted.append(counted_report(
+                audit.factory_id, audit.id, audit.audit_type, report.published_at,
+                {score.chapter: score.nonconformities for score in report.chapter_scores}, record.country))
         existing = await self.audits.add_many(audits)
         # Counted again on a re-run too: counting the same report twice changes nothing.
-        countries = {record.audit_id: record.country for record in records}
-        counted = [
-            counted_report(audit.factory_id, audit.id, audit.audit_type, audit.report.published_at,
-                           {score.chapter: score.nonconformities for score in audit.report.chapter_scores})
-            for audit in audits
-        ]
-        await self.risk.count_reports([report.model_copy(update={"country": countries[report.audit_id]})
-                                       for report in counted if report is not None])
+        await self.risk.count_reports([report for report in counted if report is not None])
         return ReportImport(imported=len(audits) - len(existing), already_imported=len(existing), rejected=rejected)
 
     def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared_audits.contracts.envelope import EventEnvelope
@@ -16,17 +17,20 @@ class MongoCapItems:
         document = await self._collection.find_one({"_id": f"{cap_id}:{item_id}"}, {"factory_id": 1})
         return document["factory_id"] if document else None
 
-    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
-        for item in event.items:
-            await self._collection.update_one(
-                {"_id": f"{event.cap_id}:{item.item_id}"},
-                {"$set": {"cap_id": event.cap_id, "item_id": item.item_id, "factory_id": event.factory_id}},
-                upsert=True,
-            )
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index("factory_id")  # a merge re-points a site's items
 
+    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
+        writes = [
+            UpdateOne({"_id": f"{event.cap_id}:{item.item_id}"},
+                      {"$set": {"cap_id": event.cap_id, "item_id": item.item_id, "factory_id": event.factory_id}},
+                      upsert=True)
+            for item in event.items
+        ]
+        if writes:
+            await self._collection.bulk_write(writes, ordered=False)
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        # Written by this service's one consumer only, so a bulk update by filter is safe.
         await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
 
 

@@ -47,6 +47,10 @@ class FactoryImport:
     rejected: list[dict[str, str]]
 
 
+def _held_elsewhere(factory_id: str, keys: list[str]) -> dict[str, str]:
+    return {"factory_id": factory_id, "detail": f"identifiers held by another site: {keys}"}
+
+
 @dataclass
 class FactoryRegistry:
     factories: FactoryStore
@@ -88,19 +92,25 @@ class FactoryRegistry:
         if not caller.is_operator:
             raise PermissionDeniedError("only the operator imports production sites")
         now = self.clock()
+        keys_of = {factory_id: list(details.identifiers.keys().values()) for factory_id, details in records}
+        known = await self.identifiers.holders(sorted({key for keys in keys_of.values() for key in keys}))
+        held = {key: holder for key, (holder, _) in known.items()}
+        claims: dict[str, str] = {}
         factories, rejected = [], []
         for factory_id, details in records:
-            keys = list(details.identifiers.keys().values())
-            if keys:
-                holders = await self.identifiers.holders(keys)
-                taken = [key for key, (holder, _) in holders.items() if holder != factory_id]
-                if taken:
-                    rejected.append({"factory_id": factory_id, "detail": f"identifiers held by another site: {taken}"})
-                    continue
-                for key in keys:
-                    if key not in holders:
-                        await self.identifiers.claim(key, factory_id, now)
+            taken = [key for key in keys_of[factory_id] if held.get(key, factory_id) != factory_id]
+            if taken:
+                rejected.append(_held_elsewhere(factory_id, taken))
+                continue
+            for key in keys_of[factory_id]:
+                if key not in held:
+                    claims[key] = held[key] = factory_id
             factories.append(Factory.register(factory_id, details, caller.organisation_id, now))
+        lost = set(await self.identifiers.claim_all(claims, now))  # claimed by a registration meanwhile
+        for factory in [factory for factory in factories if lost.intersection(keys_of[factory.id])]:
+            factories.remove(factory)
+            rejected.append(_held_elsewhere(factory.id, sorted(lost.intersection(keys_of[factory.id]))))
+            await self.identifiers.release([key for key, holder in claims.items() if holder == factory.id], factory.id)
         existing = await self.factories.add_many(factories)
         return FactoryImport(imported=len(factories) - len(existing), already_imported=len(existing), rejected=rejected)
 

@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from audit_service.domain.model import Audit, ImportedReport, NewFinding, ReportSubmission
-from audit_service.domain.questionnaire import Answer
+from audit_service.domain.model import Audit, ImportedReport, ReportSubmission
 from audit_service.entrypoints.http.schemas import (
     AnswerMandate,
     AuditOut,
@@ -130,8 +129,8 @@ def _submission(body: SubmitReport) -> ReportSubmission:
     return ReportSubmission(
         audit_first_day=body.audit_first_day,
         audit_last_day=body.audit_last_day,
-        answers=[Answer(**answer.model_dump()) for answer in body.answers],
-        findings=[NewFinding(**finding.model_dump()) for finding in body.findings],
+        answers=body.answers,
+        findings=body.findings,
         workers_interviewed=body.workers_interviewed,
         documents_sampled=body.documents_sampled,
         auditor_days=body.auditor_days,

@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from audit_service.domain.questionnaire import AnswerValue
+from audit_service.domain.questionnaire import Answer, AnswerValue
+from audit_service.domain.report import NewFinding
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType, FindingSeverity, RatingLetter
 
 ShortText = Field(min_length=1, max_length=100)
@@ -30,13 +31,15 @@ class AnswerMandate(Request):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class AnswerIn(Request):
+# An answer or a finding of a request is the domain's value with the edge's limits: the use case
+# takes it as it is, without a second validation (an import carries tens of thousands of them).
+class AnswerIn(Answer, Request):
     question_id: str = Field(min_length=1, max_length=50)
     value: AnswerValue | None = Field(default=None, description="yes, no or not_applicable; none for information")
     note: str | None = Field(default=None, max_length=4000)
 
 
-class FindingIn(Request):
+class FindingIn(NewFinding, Request):
     chapter: str = Field(min_length=1, max_length=20, description="Chapter id of the questionnaire, e.g. S9")
     severity: FindingSeverity
     description: str = Field(min_length=1, max_length=4000, description="The non-conformity")
