@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,8 +17,10 @@ from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
-# Reads and writes a change tries before a CAP changing that fast is reported as a conflict.
-CHANGE_ATTEMPTS = 5
+# Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
+# the longest random pause between two tries (writers that collided spread out).
+CHANGE_ATTEMPTS = 12
+CHANGE_PAUSE_SECONDS = 0.02
 
 CapStore = MongoAggregateStore[Cap] | InMemoryAggregateStore[Cap]
 
@@ -130,6 +134,7 @@ class CapHandlers:
             except ConflictError:
                 if attempt == CHANGE_ATTEMPTS:
                     raise
+                await asyncio.sleep(random.uniform(0, CHANGE_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
         raise AssertionError("unreachable")
 
     async def cap_for(self, caller: Principal, cap_id: str) -> Cap:
