@@ -2,6 +2,7 @@
 
 Runs against the local stack already up (`make bench` starts it; ports from the environment),
 prints one table per benchmark and writes every figure, with the machine and its load, as JSON.
+The world of benchmarks 1 and 2 is made through the platform's own API and events (bench/world.py).
 Each benchmark measures a baseline in the same run, on the same servers:
   propagation  A accepts a CAP item -> B's feed has it, vs the raw aiokafka round trip
   read         a member reads a CAP through the gateway, vs a bare endpoint doing the same read
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.measure import REPO, PeakMemory, machine, stack_pids
+from bench.measure import REPO, CpuShare, PeakMemory, machine, stack_pids
 from bench.propagation import platform_propagation, raw_round_trip
 from bench.read_api import bare_endpoint, closed_loop, fixed_rate
 from bench.scale import import_and_query
@@ -28,9 +29,14 @@ from shared_audits.contracts import topics
 from tests.faults.helpers import caught_up, wait_until
 
 BENCHMARKS = ["propagation", "read", "scale", "footprint"]
+# The issue's targets (issue 11, "Targets"): printed beside each figure with "met" or "MISSED".
 TARGETS = {
-    "propagation_p99_ms": 250, "propagation_p99_over_raw": 5,
-    "read_share_of_bare_throughput": 0.5, "read_p99_ms_at_200": 50, "risk_query_p95_ms": 300,
+    # At 100 decisions/s: every decision on B's feed, p99 under 250 ms.
+    "propagation_p99_ms": 250, "propagation_p99_at_rate": 100,
+    # At 500/s: the rate carried and its p99; all of them on B's feed within the run plus 10 s.
+    "propagation_all_within_run_plus_s": 10,
+    "read_share_of_bare_throughput": 0.5, "read_p99_ms_at_200": 50,
+    "report_import_per_s": 500, "risk_query_p95_ms": 100,
 }
 
 
@@ -57,22 +63,44 @@ def verdict(met: bool) -> str:
 
 async def propagation_and_footprint(world, rates: list[int], seconds: int, results: dict) -> None:
     idle = PeakMemory().sample()
-    rows, results["propagation"] = [], {}
+    rows, cpu_rows, results["propagation"] = [], [], {}
+    cpu_names = [*stack_pids(), "bench"]
+    grace = TARGETS["propagation_all_within_run_plus_s"]
+    by_grace = f"{seconds + grace:g}s"
     with PeakMemory() as under_load:
         for rate in rates:
-            platform, statuses = await platform_propagation(world, rate, seconds)
+            with CpuShare() as cpu:
+                run = await platform_propagation(world, rate, seconds, grace)
+            cpu_rows.append([f"{rate}/s", *[cpu.share.get(name, "") for name in cpu_names]])
+            statuses, reach = run.statuses, run.reach
             raw = await raw_round_trip(world.stack.kafka_bootstrap, rate, seconds)
-            p, r = platform.summary(), raw.summary()
-            ratio = round(p["p99_ms"] / r["p99_ms"], 1) if r["p99_ms"] else None
-            met = p["count"] == p["expected"] and p["p99_ms"] <= TARGETS["propagation_p99_ms"] and ratio is not None \
-                and ratio <= TARGETS["propagation_p99_over_raw"]
-            results["propagation"][str(rate)] = {"platform": p, "raw_kafka": r, "p99_ratio": ratio,
-                                                 "http_statuses": statuses, "target_met": met}
-            rows.append([f"{rate}/s x {seconds}s", f"{p['count']}/{p['expected']}", p["p50_ms"], p["p99_ms"],
-                         p["throughput_per_s"], r["p50_ms"], r["p99_ms"], ratio, verdict(met)])
+            p, r = run.on_feed.summary(), raw.summary()
+            answered, on_cap_topic = run.answered.summary(), run.on_cap_topic.summary()
+            if rate <= TARGETS["propagation_p99_at_rate"]:
+                target = f"all, p99 < {TARGETS['propagation_p99_ms']} ms"
+                met = p["count"] == p["expected"] and p["p99_ms"] < TARGETS["propagation_p99_ms"]
+            else:
+                target = f"all by run+{grace:g}s"
+                met = reach.within[by_grace] == p["expected"]
+            results["propagation"][str(rate)] = {
+                "platform": p, "hops": {"answered": answered, "on_cap_topic": on_cap_topic, "on_b_feed": p},
+                "reach": reach.summary(), "raw_kafka": r, "http_statuses": statuses, "target": target,
+                "target_met": met, "cpu_percent_of_a_core": cpu.share}
+            rows.append([f"{rate}/s x {seconds}s", f"{statuses.get(200, 0)}/{p['expected']}",
+                         f"{p['count']}/{p['expected']}", reach.within[by_grace],
+                         f"{answered['p50_ms']:.0f} / {answered['p99_ms']:.0f}",
+                         f"{on_cap_topic['p50_ms']:.0f} / {on_cap_topic['p99_ms']:.0f}", p["p50_ms"], p["p99_ms"],
+                         reach.sustained_per_s, r["p50_ms"], r["p99_ms"], target, verdict(met)])
     show(table("1. Propagation: A accepts a CAP item -> B's feed has it (ms), beside the raw aiokafka round trip "
-                "(target: p99 <= 5 x raw p99 and < 250 ms)",
-                ["load", "received", "p50", "p99", "decided/s", "raw p50", "raw p99", "p99 / raw", "target"], rows))
+                f"(targets: at {TARGETS['propagation_p99_at_rate']}/s every decision on B's feed, p99 < "
+                f"{TARGETS['propagation_p99_ms']} ms; above it, the rate carried and its p99, all on B's feed "
+                f"within the run + {grace:g} s)",
+                ["load", "HTTP 200", "on B's feed", f"by run+{grace:g}s", "answered p50/p99",
+                 "cap topic p50/p99", "p50", "p99", "reached B/s", "raw p50", "raw p99", "target", "verdict"], rows)
+         + "\n(each hop from the scheduled send: cap-service's answer through the gateway, the event on ics.cap.v1, "
+           "then p50 and p99 on B's feed)")
+    show(table("   CPU of each process while benchmark 1 ran (% of one core; the machine has "
+                f"{machine()['logical_cpus']})", ["load", *cpu_names], cpu_rows))
     results["footprint"] = {"idle_rss_mb": idle, "peak_rss_mb_under_propagation": under_load.peak}
 
 
@@ -82,7 +110,7 @@ def print_footprint(results: dict) -> None:
                 ["process", "idle", "under benchmark 1"], [[name, idle.get(name), loaded.get(name)] for name in idle]))
 
 
-def settle(world, limit: float = 3600) -> float | None:
+def settle(world, limit: float = 600) -> float | None:
     """Wait until notifier has fanned out what benchmark 1 left queued, so that benchmark 2 and its
     baseline read a quiet database; returns the seconds it took (None: not within ``limit``)."""
     started = time.monotonic()
@@ -139,22 +167,28 @@ async def scale(records: int, findings: int, query_reads: int, results: dict) ->
     finally:
         cast.close()
     risk, bare = figures["risk_query"], figures["bare_risk_read"]
-    figures["target_met"] = risk["p95_ms"] < TARGETS["risk_query_p95_ms"] and risk["count"] == risk["expected"]
-    results["scale"] = figures
     sites, reports = figures["imports"]["sites"], figures["imports"]["reports"]
+    reports_per_s = records / max(reports["seconds"], 0.1)
+    figures["targets_met"] = {
+        "report_import": reports["exit_code"] == 0 and reports_per_s >= TARGETS["report_import_per_s"],
+        "risk_query": risk["p95_ms"] < TARGETS["risk_query_p95_ms"] and risk["count"] == risk["expected"],
+    }
+    results["scale"] = figures
     raw = figures["raw_insert_many_per_s"]
     show(table(f"3. Scale: the operator's import of {records:,} sites and {records:,} audit reports "
-                f"({figures['findings']:,} findings), then the risk query (target: p95 < 300 ms)",
+                f"({figures['findings']:,} findings), then the risk query (targets: import >= "
+                f"{TARGETS['report_import_per_s']} reports/s, risk query p95 < {TARGETS['risk_query_p95_ms']} ms, "
+                "peak memory of each process)",
                 ["what", "value"], [
                     ["import-sites", f"{sites['seconds']} s ({records / sites['seconds']:.0f}/s), exit {sites['exit_code']}"],
-                    ["import-reports", f"{reports['seconds']} s ({records / reports['seconds']:.0f}/s), "
-                                       f"exit {reports['exit_code']}"],
-                    ["baseline: insert_many into FerretDB", f"sites {raw['sites']}/s, reports {raw['reports']}/s"],
+                    ["import-reports", f"{reports['seconds']} s ({reports_per_s:.0f}/s), exit {reports['exit_code']}  "
+                                       f"{verdict(figures['targets_met']['report_import'])}"],
+                    ["baseline: PyMongo insert_many, same documents", f"sites {raw['sites']}/s, reports {raw['reports']}/s"],
                     ["risk counts every site, after the import", f"{figures['risk_counted_seconds_after_import']} s"],
                     ["peak RSS import command (MiB)", f"{sites['command_peak_rss_mb']} / {reports['command_peak_rss_mb']}"],
                     *[[f"peak RSS {name} (MiB)", value] for name, value in figures["peak_rss_mb"].items()],
                     [f"risk query, {figures['risk_cells']} cells: p50 / p95 / p99 ms",
-                     f"{risk['p50_ms']} / {risk['p95_ms']} / {risk['p99_ms']}  {verdict(figures['target_met'])}"],
+                     f"{risk['p50_ms']} / {risk['p95_ms']} / {risk['p99_ms']}  {verdict(figures['targets_met']['risk_query'])}"],
                     ["baseline: bare read of the cells, p50 / p95 / p99 ms",
                      f"{bare['p50_ms']} / {bare['p95_ms']} / {bare['p99_ms']}"],
                 ]))
@@ -169,8 +203,9 @@ async def run(args: argparse.Namespace) -> dict:
     wanted = set(args.only or BENCHMARKS)
     if wanted & {"propagation", "footprint", "read"}:
         items = sum(rate * seconds for rate in rates) if wanted & {"propagation", "footprint"} else 50
-        print(f"seeding {items:,} CAP items with evidence, waiting for a decision ...", flush=True)
+        print(f"seeding {items:,} CAP items with evidence through the platform's events and API ...", flush=True)
         world = await asyncio.to_thread(prepare_world, items)  # it runs its own event loops
+        results["seeding"] = world.seeding
         if wanted & {"propagation", "footprint"}:
             await propagation_and_footprint(world, rates, seconds, results)
             results["notifier_drain_seconds"] = await asyncio.to_thread(settle, world)

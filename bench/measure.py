@@ -15,7 +15,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 RUN_DIR = REPO / ".stack" / "run"
 SERVICES = ["access-control", "factory-registry", "audit-service", "cap-service", "evidence-store", "notifier"]
-SERVERS = ["kafka", "ferretdb", "s3", "gateway"]
+SERVERS = ["kafka", "secantusdb", "s3", "gateway"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,9 +56,8 @@ async def paced(rate: float, count: int, task: Callable[[int, float], Awaitable[
 
     Open loop: a slow answer does not slow the schedule. At most ``in_flight`` calls run at
     once and the rest queue here, in order; a latency counted from ``scheduled`` includes that
-    queueing, as a user's would. (Queued inside httpx's connection pool instead, thousands of
-    pending requests made its bookkeeping quadratic: the measuring client became the bottleneck
-    and sent nothing for a minute.)
+    queueing, as a user's would. (The HTTP calls go through bench/lean_http.py: httpx's pool
+    made the measuring client the bottleneck, see there.)
     """
     gate = asyncio.Semaphore(in_flight)
 
@@ -96,6 +95,35 @@ def rss_mb(pid: int) -> float:
         return round(sum(p.memory_info().rss for p in processes) / 2**20, 1)
     except psutil.Error:
         return 0.0
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) each process of the stack has used so far, its children included,
+    and this measuring process's own ("bench")."""
+    own = psutil.Process().cpu_times()
+    used = {"bench": own.user + own.system}
+    for name, pid in stack_pids().items():
+        try:
+            process = psutil.Process(pid)
+            times = [p.cpu_times() for p in (process, *process.children(recursive=True))]
+            used[name] = sum(t.user + t.system for t in times)
+        except psutil.Error:
+            continue
+    return used
+
+
+class CpuShare:
+    """Share of one core each process of the stack used between enter and exit (100: one core busy)."""
+
+    def __enter__(self) -> CpuShare:
+        self._started, self._before = time.perf_counter(), cpu_seconds()
+        self.share: dict[str, float] = {}
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        elapsed, after = time.perf_counter() - self._started, cpu_seconds()
+        self.share = {name: round(100 * (after[name] - used) / elapsed) for name, used in self._before.items()
+                      if name in after}
 
 
 class PeakMemory:

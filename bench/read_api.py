@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import httpx
 
+from bench.lean_http import LeanHttpClient, split_url
 from bench.measure import IN_FLIGHT, REPO, Latencies, paced
 
 
@@ -52,14 +53,18 @@ async def closed_loop(url: str, headers: dict, concurrency: int, seconds: float)
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as http:
+    origin, path = split_url(url)
+    async with LeanHttpClient(origin, connections=concurrency, headers=headers, timeout=30) as http:
 
         async def caller() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await http.get(url)
+                try:
+                    response = await http.get(path)
+                except ConnectionError:
+                    errors += 1
+                    continue
                 if response.status_code == 200:
                     latencies.append((time.perf_counter() - started) * 1000)
                 else:
@@ -74,11 +79,14 @@ async def closed_loop(url: str, headers: dict, concurrency: int, seconds: float)
 async def fixed_rate(url: str, headers: dict, rate: float, seconds: float) -> Latencies:
     """Reads started at ``rate`` per second whatever the answers' pace: the latency at that load."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as http:
+    origin, path = split_url(url)
+    async with LeanHttpClient(origin, connections=IN_FLIGHT, headers=headers, timeout=30) as http:
 
         async def read(_: int, scheduled: float) -> None:
-            response = await http.get(url)
+            try:
+                response = await http.get(path)
+            except ConnectionError:
+                return
             if response.status_code == 200:
                 latencies.append((time.time() - scheduled) * 1000)
 

@@ -4,7 +4,7 @@ risk-analysis query by country and chapter.
 The import runs the real command as a subprocess, so its own memory is measured beside
 every service's and server's. Records are generated as JSON Lines files first (not timed).
 Baselines in the same run: PyMongo's ``insert_many`` of the same site and audit documents
-straight into FerretDB (a sample, into a scratch database), and a bare endpoint reading
+straight into the database (a sample, into a scratch database), and a bare endpoint reading
 the same risk cells the query reads.
 """
 
@@ -25,6 +25,7 @@ import httpx
 import psutil
 from pymongo import AsyncMongoClient
 
+from bench.lean_http import LeanHttpClient, split_url
 from bench.measure import REPO, Latencies, PeakMemory
 from bench.read_api import bare_endpoint
 from tests.integration.stack import Stack
@@ -95,6 +96,13 @@ def _risk_total(cells: list[dict]) -> int:
     return sum(cell["factories"] or 0 for cell in cells if cell["chapter"] == "S1")
 
 
+def _risk_cells(response: httpx.Response) -> list[dict]:
+    """The cells of a risk query's answer; anything but a 200 stops the benchmark with what was said."""
+    if response.status_code != 200:
+        raise RuntimeError(f"GET /audits/risk/countries answered {response.status_code}: {response.text[:300]}")
+    return response.json()["cells"]
+
+
 async def wait_until_counted(http: httpx.AsyncClient, headers: dict, expected: int, timeout: float) -> float:
     """Seconds until the risk analysis counts ``expected`` factories: audit-service learns each imported
     site's country from its FactoryRegistered event, after the site import returned."""
@@ -107,20 +115,22 @@ async def wait_until_counted(http: httpx.AsyncClient, headers: dict, expected: i
     return round(time.perf_counter() - started, 1)
 
 
-async def timed_reads(http: httpx.AsyncClient, url: str, headers: dict, count: int) -> Latencies:
-    """``count`` reads one after another (the query's latency, not the server's capacity)."""
+async def timed_reads(url: str, headers: dict, count: int) -> Latencies:
+    """``count`` reads of ``url`` one after another (the query's latency, not the server's capacity)."""
+    origin, path = split_url(url)
     latencies = []
     started = time.perf_counter()
-    for _ in range(count):
-        began = time.perf_counter()
-        response = await http.get(url, headers=headers)
-        if response.status_code == 200:
-            latencies.append((time.perf_counter() - began) * 1000)
+    async with LeanHttpClient(origin, connections=1, headers=headers, timeout=120) as http:
+        for _ in range(count):
+            began = time.perf_counter()
+            response = await http.get(path)
+            if response.status_code == 200:
+                latencies.append((time.perf_counter() - began) * 1000)
     return Latencies(latencies, count, time.perf_counter() - started)
 
 
 async def raw_insert_rate(mongo_url: str, sites: Path, reports: Path, sample: int) -> dict:
-    """Baseline: documents per second of PyMongo ``insert_many`` of the same records into FerretDB."""
+    """Baseline: documents per second of PyMongo ``insert_many`` of the same records into the database."""
     client = AsyncMongoClient(mongo_url)
     scratch = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]
     rates = {}
@@ -142,7 +152,7 @@ async def import_and_query(stack: Stack, member_headers: dict, member_id: str, a
                            count: int, findings: int, query_reads: int, data_dir: Path) -> dict:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as http:
         questionnaire = (await http.get("/audits/questionnaire", headers=member_headers)).json()
-        before = _risk_total((await http.get("/audits/risk/countries", headers=member_headers)).json()["cells"])
+        before = _risk_total(_risk_cells(await http.get("/audits/risk/countries", headers=member_headers)))
         print(f"\n3. Scale: writing {count:,} sites and {count:,} reports of {findings} findings to {data_dir} ...")
         sites, reports = await asyncio.to_thread(write_import_files, data_dir, questionnaire, count, findings,
                                                  member_id, audit_company_id)
@@ -151,11 +161,10 @@ async def import_and_query(stack: Stack, member_headers: dict, member_id: str, a
             imports["sites"] = await asyncio.to_thread(run_import, stack, "import-sites", sites, memory)
             imports["reports"] = await asyncio.to_thread(run_import, stack, "import-reports", reports, memory)
             counted_after = await wait_until_counted(http, member_headers, before + count, timeout=max(600, count / 20))
-        risk = await timed_reads(http, "/audits/risk/countries", member_headers, query_reads)
-        cells = len((await http.get("/audits/risk/countries", headers=member_headers)).json()["cells"])
+        risk = await timed_reads(f"{stack.gateway_url}/audits/risk/countries", member_headers, query_reads)
+        cells = len(_risk_cells(await http.get("/audits/risk/countries", headers=member_headers)))
     with bare_endpoint(stack.mongo_url) as bare:
-        async with httpx.AsyncClient(timeout=60) as http:
-            bare_risk = await timed_reads(http, f"{bare}/risk/cells", {}, query_reads)
+        bare_risk = await timed_reads(f"{bare}/risk/cells", {}, query_reads)
     raw = await raw_insert_rate(stack.mongo_url, sites, reports, min(count, 5000))
     return {
         "records": count, "findings_per_report": findings, "findings": count * findings, "imports": imports,

@@ -1,31 +1,44 @@
-"""What the benchmarks run against: a factory, members A and B linked to it, CAP items ready to decide."""
+"""What the benchmarks run against: a factory, members A and B linked to it, CAP items ready to decide.
+
+The world is made the way real use makes it, through the platform's own doors: the
+operator registers the organisations and the site, the members link through the API,
+each CAP is opened by an ``AuditReportPublished`` on the audit topic (as audit-service's
+outbox relay publishes a report; the operator's report import opens no CAP, those
+audits' CAPs lived in the old system), evidence arrives as ``EvidenceStored`` on the
+evidence topic (as evidence-store's relay publishes after a checked upload), and the
+ids are read back through cap-service's API. Nothing is written into a service's database.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import zip_longest
 
-from pymongo import AsyncMongoClient
-
-from cap_service.adapters.rules import load_deadline_rules
-from cap_service.domain.model import Cap
 from shared_audits.contracts import topics
-from shared_audits.store import MongoAggregateStore
 from shared_audits_client.api import eventually
 from shared_audits_client.story import Cast, assemble_cast
-from tests.faults.helpers import CapLoad, caught_up, published_report, report_findings, wait_until
+from tests.faults.helpers import (
+    CapLoad,
+    cap_load_through_api,
+    caught_up,
+    consumed,
+    evidence_stored_events,
+    publish,
+    published_report,
+    report_findings,
+    wait_until,
+)
 from tests.integration.stack import LOCAL_DEFAULTS, Stack, _from_environment
 
-# CAPs written per bulk insert while seeding.
-SEED_BATCH = 200
 # Access tokens live 15 minutes (access-control's TOKEN_TTL_SECONDS): one is used for 10 at most.
 TOKEN_REUSE_SECONDS = 600
+# Each seeding phase may take this long per event before the world gives up (a floor of 2 minutes).
+SECONDS_PER_EVENT = 0.05
+# The topics notifier fans out to the members' feeds and inboxes.
+NOTIFIER_SOURCES = (topics.ACCESS, topics.AUDIT, topics.CAP, topics.EVIDENCE)
 
 
 def local_stack() -> Stack:
@@ -38,6 +51,7 @@ class World:
     stack: Stack
     cast: Cast
     load: CapLoad = field(default_factory=lambda: CapLoad(""))
+    seeding: dict = field(default_factory=dict)  # how long each seeding phase took
     _order: Iterator[tuple[str, str]] | None = None
     _tokens: dict[str, tuple[float, str]] = field(default_factory=dict)  # role -> (fetched at, token)
 
@@ -70,47 +84,72 @@ class World:
 def prepare_world(items: int, items_per_cap: int = 10) -> World:
     """A fresh cast, members A and B linked to its factory, and ``items`` CAP items holding evidence.
 
-    The CAPs are seeded straight into cap-service's database, built by cap-service's own
-    domain model (opened from a report, evidence submitted on every item) and written by
-    its aggregate store with an empty outbox, as a restored backup would hold them. The
-    benchmarks measure what follows a decision; bringing 36,000 items to that state through
-    the events (a full run) would take FerretDB v1 hours (docs/proof.md, finding 3).
-    CAPs of 10 items, as real audits' CAPs mostly are.
+    CAPs of 10 items, as real audits' CAPs mostly are. Prints how long seeding took and at what rate.
     """
     stack = local_stack()
     cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret,
                          label=f"bench-{os.getpid()}")
-    factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
-    load = asyncio.run(seed_caps(stack, factory_id, -(-items // items_per_cap), items_per_cap))
-    # cap-service checks each member's link, and notifier fans a decision out to the linked
-    # members: both must have taken the links in first.
-    first_cap = next(iter(load.caps))
-    for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.cap(first_cap), timeout=60)
-    wait_until(caught_up(stack, "notifier", topics.ACCESS.name), 120, what="notifier to take the links in")
-    return World(stack, cast, load)
+        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+    load, seeding = seed_caps(stack, cast, -(-items // items_per_cap), items_per_cap)
+    return World(stack, cast, load, seeding)
 
 
-async def seed_caps(stack: Stack, factory_id: str, caps: int, items_per_cap: int) -> CapLoad:
-    """``caps`` open CAPs of ``items_per_cap`` items, each item with its evidence, in cap-service's database."""
-    rules, now = load_deadline_rules(), datetime.now(UTC)
+def _phase_timeout(events: int) -> float:
+    return max(120.0, events * SECONDS_PER_EVENT)
+
+
+def seed_caps(stack: Stack, cast: Cast, caps: int, items_per_cap: int) -> tuple[CapLoad, dict]:
+    """``caps`` open CAPs of ``items_per_cap`` items for the cast's factory, each item with its evidence,
+    made through the events the platform's own services publish; returns them and the phases' seconds."""
+    bootstrap, factory_id = stack.kafka_bootstrap, cast.factory_id
+    cap_events_before = consumed(bootstrap, "notifier", topics.CAP.name)[1]
+    started = time.monotonic()
+
+    # The audit reports, published as audit-service's relay does: cap-service opens a CAP for each.
     findings = report_findings(items_per_cap)
-    client = AsyncMongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000)
-    store = MongoAggregateStore(client["cap_service"]["caps"], Cap, "bench")
-    load = CapLoad(factory_id)
-    try:
-        for start in range(0, caps, SEED_BATCH):
-            batch = []
-            for _ in range(min(SEED_BATCH, caps - start)):
-                cap = Cap.open_from_report(published_report(factory_id, findings), rules, now)
-                for item in cap.items:
-                    cap.submit_evidence(item.item_id, str(uuid.uuid4()))
-                cap.take_recorded()  # seeded state, not news: nothing for the feeds
-                batch.append(cap)
-                load.caps[cap.id] = [item.item_id for item in cap.items]
-            await store.add_many(batch)
-    finally:
-        await client.close()
-    return load
+    publish(bootstrap, [published_report(factory_id, findings) for _ in range(caps)], "audit-service")
+    wait_until(caught_up(stack, "cap-service", topics.AUDIT.name), _phase_timeout(caps), interval=1.0,
+               what=f"cap-service to open {caps:,} CAPs")
+    opened = time.monotonic()
+
+    # The ids, as a linked member reads them through cap-service's API.
+    load = cap_load_through_api(cast.member_a, factory_id, caps, timeout=_phase_timeout(caps))
+    if load.item_count != caps * items_per_cap:
+        raise RuntimeError(f"cap-service lists {load.item_count:,} items, {caps * items_per_cap:,} expected")
+    listed = time.monotonic()
+
+    # Evidence for every item, as evidence-store's relay publishes it after an upload.
+    publish(bootstrap, evidence_stored_events(load), "evidence-store")
+    wait_until(caught_up(stack, "cap-service", topics.EVIDENCE.name), _phase_timeout(load.item_count),
+               interval=1.0, what=f"cap-service to take {load.item_count:,} evidence files in")
+    evidenced = time.monotonic()
+    waiting = sum(item["status"] == "evidence_submitted"
+                  for cap in cast.member_a.caps_of_factory(factory_id) for item in cap["items"])
+    if waiting != load.item_count:
+        raise RuntimeError(f"{waiting:,} of {load.item_count:,} items hold submitted evidence")
+
+    # Member B reads what A decides (benchmark 2): its link is in cap-service too.
+    eventually(lambda: cast.member_b.cap(next(iter(load.caps))), timeout=60)
+
+    # cap-service's relay publishes CapOpened and CapItemEvidenceSubmitted; notifier fans everything
+    # out to both members. Benchmark 1 starts on a quiet notifier, with the links taken in.
+    news = caps + load.item_count
+    wait_until(lambda: consumed(bootstrap, "notifier", topics.CAP.name)[1] - cap_events_before >= news,
+               _phase_timeout(news), interval=1.0, what=f"cap-service's relay to publish {news:,} events")
+    for topic in NOTIFIER_SOURCES:
+        wait_until(caught_up(stack, "notifier", topic.name), _phase_timeout(4 * news), interval=1.0,
+                   what=f"notifier to fan out {topic.name}")
+    finished = time.monotonic()
+
+    seeding = {
+        "caps": caps, "items": load.item_count, "seconds": round(finished - started, 1),
+        "reports_to_caps_seconds": round(opened - started, 1), "ids_through_api_seconds": round(listed - opened, 1),
+        "evidence_seconds": round(evidenced - listed, 1), "notifier_fan_out_seconds": round(finished - evidenced, 1),
+    }
+    print(f"seeded {caps:,} CAPs ({load.item_count:,} items) through events and the API in "
+          f"{seeding['seconds']} s: CAPs opened at {caps / max(opened - started, 1e-3):,.0f}/s, "
+          f"ids read in {seeding['ids_through_api_seconds']} s, evidence taken in at "
+          f"{load.item_count / max(evidenced - listed, 1e-3):,.0f}/s, notifier quiet "
+          f"{seeding['notifier_fan_out_seconds']} s after", flush=True)
+    return load, seeding

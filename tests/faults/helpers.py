@@ -105,6 +105,20 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
     return load
 
 
+def cap_load_through_api(member: PlatformClient, factory_id: str, caps: int, timeout: float = 60) -> CapLoad:
+    """The factory's CAPs and their item ids as cap-service's API lists them to a linked ``member``
+    (pages of 100, following the cursor); waits until ``caps`` are listed (the member's link may
+    still be on its way to cap-service)."""
+
+    def listed() -> CapLoad:
+        load = CapLoad(factory_id, {cap["cap_id"]: [item["item_id"] for item in cap["items"]]
+                                    for cap in member.caps_of_factory(factory_id, page_size=100)})
+        assert len(load.caps) >= caps, f"{len(load.caps)} CAPs listed of {caps}"
+        return load
+
+    return eventually(listed, timeout=timeout, interval=0.5)
+
+
 def published_report(factory_id: str, findings: list[dict]) -> EventPayload:
     from shared_audits.contracts.events import AuditReportPublished, PublishedFinding
 
@@ -250,11 +264,8 @@ async def _committed_and_end(bootstrap: str, group: str, topic: str) -> tuple[in
 
 
 def consumed(bootstrap: str, group: str, topic: str) -> tuple[int, int]:
-    """(records the consumer group has committed, records in the topic): progress without a database scan.
-
-    FerretDB v1 answers any query but one by ``_id`` by decoding every document, so
-    polling a large collection would itself load the server under test.
-    """
+    """(records the consumer group has committed, records in the topic): progress from Kafka alone,
+    without reading the service's database."""
     return asyncio.run(_committed_and_end(bootstrap, group, topic))
 
 
@@ -277,5 +288,5 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
         time.sleep(interval)
 
 
-__all__ = ["ApiError", "CapLoad", "DecisionRun", "caught_up", "consumed", "decide_all", "open_caps", "publish", "read_topic",
-           "stack_command", "wait_until"]
+__all__ = ["ApiError", "CapLoad", "DecisionRun", "cap_load_through_api", "caught_up", "consumed", "decide_all",
+           "open_caps", "publish", "read_topic", "stack_command", "wait_until"]
