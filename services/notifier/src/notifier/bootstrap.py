@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
-from shared_audits.contracts.events import EVENT_TYPES, FactoriesMerged
+from shared_audits.contracts.events import EVENT_TYPES, FactoriesMerged, FactoryLinked, FactoryUnlinked
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
@@ -61,8 +61,13 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         factory_log=factory_log,
         channels=channels,
     )
+    # Who hears of a link change depends on the links just before it: those go one at a time.
+    link_changes = (FactoryLinked, FactoryUnlinked)
+    for payload_type in link_changes:
+        runtime.consumer.on(payload_type, handlers.fan_out)
     runtime.consumer.on_batch([payload_type for payload_type in EVENT_TYPES.values()
-                               if payload_type.TOPIC in SOURCE_TOPICS], handlers.fan_out_batch)
+                               if payload_type.TOPIC in SOURCE_TOPICS and payload_type not in link_changes],
+                              handlers.fan_out_batch)
     runtime.consumer.on(FactoriesMerged, SiteMerges(inbox, factory_log).apply_merged)
 
     async def prepare() -> None:
