@@ -77,13 +77,6 @@ async def ensure_topics(
         await admin.close()
 
 
-async def publish_envelope(
-    broker: KafkaBroker, topic: str, envelope: EventEnvelope, headers: dict[str, str] | None = None
-) -> None:
-    """Publish one envelope keyed by its factory (or organisation) id and wait for the ack."""
-    await (await enqueue_envelope(broker, topic, envelope, headers))
-
-
 async def enqueue_envelope(
     broker: KafkaBroker, topic: str, envelope: EventEnvelope, headers: dict[str, str] | None = None
 ) -> asyncio.Future:

@@ -21,8 +21,6 @@ class LinkProjection(Protocol):
     async def members_of(self, factory_id: str) -> list[str]: ...
     async def members_of_many(self, factory_ids: list[str]) -> dict[str, list[str]]: ...
     async def factories_of(self, member_id: str) -> list[str]: ...
-    async def apply_linked(self, event: FactoryLinked, envelope: EventEnvelope) -> None: ...
-    async def apply_unlinked(self, event: FactoryUnlinked, envelope: EventEnvelope) -> None: ...
     async def apply_changes(self, changes: list[tuple[FactoryLinked | FactoryUnlinked, EventEnvelope]]) -> None: ...
 
 
@@ -61,12 +59,6 @@ class MongoLinkProjection:
     async def factories_of(self, member_id: str) -> list[str]:
         cursor = self._collection.find({"member_id": member_id, "linked": True}, {"factory_id": 1, "_id": 0})
         return sorted([record["factory_id"] async for record in cursor])
-
-    async def apply_linked(self, event: FactoryLinked, envelope: EventEnvelope) -> None:
-        await self.apply_changes([(event, envelope)])
-
-    async def apply_unlinked(self, event: FactoryUnlinked, envelope: EventEnvelope) -> None:
-        await self.apply_changes([(event, envelope)])
 
     async def apply_changes(self, changes: list[tuple[FactoryLinked | FactoryUnlinked, EventEnvelope]]) -> None:
         """Links and unlinks in order, in one ordered bulk write.
@@ -111,18 +103,12 @@ class InMemoryLinkProjection:
     async def factories_of(self, member_id: str) -> list[str]:
         return sorted(factory for member, factory in self.links if member == member_id)
 
-    async def apply_linked(self, event: FactoryLinked, envelope: EventEnvelope) -> None:
-        self.links.add((event.member_id, event.factory_id))
-
-    async def apply_unlinked(self, event: FactoryUnlinked, envelope: EventEnvelope) -> None:
-        self.links.discard((event.member_id, event.factory_id))
-
     async def apply_changes(self, changes: list[tuple[FactoryLinked | FactoryUnlinked, EventEnvelope]]) -> None:
-        for event, envelope in changes:
+        for event, _ in changes:
             if isinstance(event, FactoryLinked):
-                await self.apply_linked(event, envelope)
+                self.links.add((event.member_id, event.factory_id))
             else:
-                await self.apply_unlinked(event, envelope)
+                self.links.discard((event.member_id, event.factory_id))
 
 
 def _link_id(member_id: str, factory_id: str) -> str:

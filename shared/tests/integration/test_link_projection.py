@@ -34,11 +34,7 @@ def _unlinked(member_id: str, factory_id: str) -> FactoryUnlinked:
 
 
 async def _apply(projection, event) -> None:
-    envelope = wrap(event, producer="test")
-    if isinstance(event, FactoryLinked):
-        await projection.apply_linked(event, envelope)
-    else:
-        await projection.apply_unlinked(event, envelope)
+    await projection.apply_changes([(event, wrap(event, producer="test"))])
 
 
 async def test_links_and_unlinks_read_the_same_as_the_in_memory_twin(collection) -> None:
@@ -63,8 +59,8 @@ async def test_a_redelivered_event_is_not_recorded_twice(collection) -> None:
     projection = MongoLinkProjection(collection)
     event = _linked("m-a", "f-1")
     envelope = wrap(event, producer="test")
-    await projection.apply_linked(event, envelope)
-    await projection.apply_linked(event, envelope)
+    await projection.apply_changes([(event, envelope)])
+    await projection.apply_changes([(event, envelope)])
     assert await projection.members_of("f-1") == ["m-a"]
     assert len((await collection.find_one({"_id": "m-a:f-1"}))["history"]) == 1
 

@@ -126,10 +126,6 @@ class ChannelHandlers:
 
     # fan-out (Kafka consumer)
 
-    async def enqueue_for_member(self, member_id: str, factory_id: str, envelope: EventEnvelope) -> None:
-        """Queue the event for the member's active webhooks and its recipients, each once."""
-        await self.enqueue_for_members([(member_id, factory_id, envelope)])
-
     async def enqueue_for_members(self, events: list[tuple[str, str, EventEnvelope]]) -> None:
         """Queue each (member, factory, event) for that member's webhooks and recipients, in one write."""
         members = sorted({member_id for member_id, _, _ in events})
