@@ -12,7 +12,7 @@ from cap_service.adapters.rules import load_deadline_rules
 from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.routes import router
-from cap_service.service_layer.handlers import CapHandlers
+from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline
 from cap_service.service_layer.merges import SiteMerges
 
 PREFIX = "/caps"
@@ -41,6 +41,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     async def prepare() -> None:
         await caps.collection.create_index([("factory_id", 1)])
         await caps.collection.create_index([("status", 1)])
+        await caps.collection.create_index([("next_overdue_deadline", 1)])
+        await backfill_next_overdue_deadline(caps)
 
     runtime.startup_hooks += [prepare, overdue_job.start]
     runtime.shutdown_hooks.append(overdue_job.stop)

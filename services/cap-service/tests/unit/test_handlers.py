@@ -139,6 +139,22 @@ async def test_an_item_past_its_deadline_is_reported_overdue_once(caps: CapHandl
     assert [(e.item_id, e.deadline) for e in overdue] == [(cap.items[0].item_id, date(2026, 3, 31))]
 
 
+async def test_the_overdue_scan_reads_a_cap_only_once_a_deadline_that_can_still_pass_has_passed(
+    caps: CapHandlers,
+) -> None:
+    cap = await open_cap(caps)
+    # Stored with the CAP: the earliest deadline of an item not done and not yet reported for it.
+    assert cap.next_overdue_deadline == date(2026, 3, 31)
+    assert cap.state()["next_overdue_deadline"] == "2026-03-31"
+    assert await caps.caps.find_before("next_overdue_deadline", "2026-03-31") == []
+    await caps.flag_overdue_items(date(2026, 4, 1))
+    # Reported: the next item's deadline is the one to watch; until it passes, the scan skips the CAP.
+    assert (await caps.caps.get(cap.id)).next_overdue_deadline == date(2026, 5, 30)
+    assert await caps.caps.find_before("next_overdue_deadline", "2026-05-30") == []
+    assert await caps.flag_overdue_items(date(2026, 5, 31)) == 1
+    assert (await caps.caps.get(cap.id)).next_overdue_deadline is None
+
+
 async def test_an_accepted_item_is_never_overdue(caps: CapHandlers) -> None:
     cap = await open_cap(caps)
     await caps.record_evidence(stored(cap, 0, "e-1"), None)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import CapDecision, CapItemStatus, FindingSeverity
@@ -97,6 +97,16 @@ class Cap(Aggregate):
     opened_at: datetime
     items: list[CapItem]
     applied_follow_ups: list[str] = Field(default_factory=list)  # audit ids already applied
+
+    @computed_field  # stored with the state: the overdue scan reads only CAPs past it, through an index
+    @property
+    def next_overdue_deadline(self) -> date | None:
+        """The earliest deadline whose passing would flag an item (None: nothing can become overdue)."""
+        if self.status != CapStatus.OPEN:
+            return None
+        pending = [item.deadline for item in self.items
+                   if not item.done and item.overdue_reported_for != item.deadline]
+        return min(pending, default=None)
 
     @staticmethod
     def id_for_audit(audit_id: str) -> str:

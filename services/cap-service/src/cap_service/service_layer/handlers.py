@@ -25,6 +25,20 @@ CHANGE_PAUSE_SECONDS = 0.02
 CapStore = MongoAggregateStore[Cap] | InMemoryAggregateStore[Cap]
 
 
+async def backfill_next_overdue_deadline(caps: MongoAggregateStore[Cap]) -> int:
+    """Give CAPs saved before ``next_overdue_deadline`` existed that field (once; then none is found)."""
+    missing = [document["_id"] async for document in
+               caps.collection.find({"next_overdue_deadline": {"$exists": False}}, {"_id": 1})]
+    for cap_id in missing:
+        cap = await caps.get(cap_id)
+        if cap is not None:
+            try:
+                await caps.save(cap)
+            except ConflictError:
+                pass  # saved meanwhile, with the field
+    return len(missing)
+
+
 @dataclass
 class CapHandlers:
     caps: CapStore
@@ -74,7 +88,7 @@ class CapHandlers:
         """
         today = today or self.clock().date()
         flagged = 0
-        for cap in await self.caps.find(limit=10_000, status=CapStatus.OPEN.value):
+        for cap in await self.caps.find_before("next_overdue_deadline", today.isoformat(), limit=10_000):
             items = cap.flag_overdue(today)
             if not items:
                 continue
