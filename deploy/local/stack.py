@@ -947,23 +947,26 @@ def gateway_part() -> Part:
         nginx = find_nginx() or "nginx"
         for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (nginx_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        upstreams = "".join(
+            f"    upstream {name} {{\n        server {HOST}:{port};\n        keepalive 32;\n    }}\n"
+            for name, _, port, _ in service_table())
         locations = "".join(
             f"        location {prefix} {{\n"
-            f"            proxy_pass http://{HOST}:{port};\n"
-            f"        }}\n" for _, _, port, prefix in service_table())
+            f"            proxy_pass http://{name};\n"
+            f"        }}\n" for name, _, _, prefix in service_table())
         # Login: the low per-address limit on top of the general one.
-        access_port = dict((n, p) for n, _, p, _ in service_table())[FIRST_SERVICE]
         locations += (
             "        location = /access/token {\n"
             f"            limit_req zone=login burst={GATEWAY_LOGIN_BURST} nodelay;\n"
             f"            limit_req zone=api burst={GATEWAY_API_BURST} nodelay;\n"
-            f"            proxy_pass http://{HOST}:{access_port};\n"
+            f"            proxy_pass http://{FIRST_SERVICE};\n"
             "        }\n")
         render(HERE / "nginx.conf.template", conf, {
             "USER_DIRECTIVE": nginx_user_directive(),
             "NGINX_DIR": str(nginx_dir),
             "LOG_DIR": str(LOGS),
             "GATEWAY_PORT": str(GATEWAY_PORT),
+            "UPSTREAMS": upstreams,
             "LOCATIONS": locations,
             "LOGIN_RATE": GATEWAY_LOGIN_RATE,
             "API_RATE": GATEWAY_API_RATE,
