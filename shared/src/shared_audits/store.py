@@ -62,6 +62,11 @@ class MongoAggregateStore(Generic[A]):
         cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
         return [self._load(document) async for document in cursor]
 
+    async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]:
+        """Aggregates whose ``field`` (a stored ISO date or time) is before ``value``, by id."""
+        cursor = self.collection.find({field: {"$lt": value}}, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
+        return [self._load(document) async for document in cursor]
+
     def _new_document(self, aggregate: A, entries: list[OutboxEntry]) -> dict[str, Any]:
         return {"_id": aggregate.id, **aggregate.state(), "version": 1, OUTBOX_FIELD: entries}
 
@@ -140,6 +145,11 @@ class InMemoryAggregateStore(Generic[A]):
             if (after is None or key > after)
             and all(item.state().get(field) == value for field, value in equals.items())
         ]
+        return found[:limit]
+
+    async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]:
+        found = [copy.deepcopy(item) for _, item in sorted(self._items.items())
+                 if item.state().get(field) is not None and item.state()[field] < value]
         return found[:limit]
 
     async def add(self, aggregate: A) -> None:
