@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 import httpx
@@ -92,24 +93,18 @@ async def test_a_cap_decision_is_one_trace_across_services_and_kafka(stack: Stac
         )
 
         # Given a CAP with submitted evidence, played through the gateway by the running stack.
-        await asyncio.to_thread(_play_until_evidence_is_submitted, cast)
+        real_cap = await asyncio.to_thread(_play_until_the_cap_is_open, cast)
         member_a = cast.organisations["member_a"]
         anonymous = PlatformClient(stack.gateway_url)
         token = f"Bearer {anonymous.token(member_a.client_id, member_a.client_secret)}"
         anonymous.close()
+        # The in-process cap-service reads the audit topic on its own: the evidence is uploaded once
+        # it has opened the CAP too (the stack's evidence-store only waits for the stack's cap-service).
+        await _in_process(cap_service, token, cast.factory_id, lambda caps: bool(caps))
+        await asyncio.to_thread(_upload_evidence, cast, real_cap)
 
-        async def in_process_cap() -> dict:
-            deadline = asyncio.get_running_loop().time() + TIMEOUT
-            while True:
-                response = await cap_service.get("/caps/caps", params={"factory_id": cast.factory_id},
-                                                 headers={"Authorization": token})
-                caps = response.json() if response.status_code == 200 else []
-                if caps and caps[0]["items"][0]["status"] == "evidence_submitted":
-                    return caps[0]
-                assert asyncio.get_running_loop().time() < deadline, f"in-process CAP not ready: {caps}"
-                await asyncio.sleep(0.2)
-
-        cap = await in_process_cap()
+        cap = (await _in_process(cap_service, token, cast.factory_id,
+                                 lambda caps: caps and caps[0]["items"][0]["status"] == "evidence_submitted"))[0]
         item_id = cap["items"][0]["item_id"]
 
         # When member A accepts the evidence, as the gateway would pass the caller's trace on.
@@ -143,7 +138,21 @@ async def test_a_cap_decision_is_one_trace_across_services_and_kafka(stack: Stac
         assert any(CAP.name in name for name in names), names
 
 
-def _play_until_evidence_is_submitted(cast: Cast) -> None:
+async def _in_process(cap_service: httpx.AsyncClient, token: str, factory_id: str,
+                      ready: Callable[[list[dict]], bool]) -> list[dict]:
+    """The in-process cap-service's CAPs of the factory, once ``ready`` holds of them."""
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while True:
+        response = await cap_service.get("/caps/caps", params={"factory_id": factory_id},
+                                         headers={"Authorization": token})
+        caps = response.json() if response.status_code == 200 else []
+        if ready(caps):
+            return caps
+        assert asyncio.get_running_loop().time() < deadline, f"in-process CAP not ready: {caps}"
+        await asyncio.sleep(0.2)
+
+
+def _play_until_the_cap_is_open(cast: Cast) -> dict:
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
         eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
@@ -158,7 +167,10 @@ def _play_until_evidence_is_submitted(cast: Cast) -> None:
         assert caps, "no CAP yet"
         return caps[0]
 
-    cap = eventually(real_cap)
+    return eventually(real_cap)
+
+
+def _upload_evidence(cast: Cast, cap: dict) -> None:
     # The upload goes to the running evidence-store; its EvidenceStored reaches both cap-services.
     eventually(lambda: cast.factory.upload_evidence(
         cap["cap_id"], cap["items"][0]["item_id"], "lighting-test.pdf", SAMPLE_PDF, "application/pdf"))
