@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared_audits.api_docs import serve_api_docs
 from shared_audits.auth import TokenVerifier
 from shared_audits.consumer import DeadLetters, EventConsumer, ProcessedEvents, subscribe
 from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
@@ -185,9 +186,11 @@ def create_app(
         title=title,
         lifespan=lifespan,
         openapi_url=f"{prefix}/openapi.json",
-        docs_url=f"{prefix}/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    # Before the service's routers, so none of their routes can shadow the docs page.
+    serve_api_docs(app, prefix)
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     app.state.merged_factories = runtime.merged_factories
