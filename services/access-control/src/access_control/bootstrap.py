@@ -87,6 +87,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     async def prepare() -> None:
         await organisations.collection.create_index("client_id", unique=True)
+        await organisations.collection.create_index([("kind", 1), ("_id", 1)])  # the directory, one kind a page
         await links.collection.create_index([("member_id", 1), ("active", 1)])
         await links.collection.create_index([("factory_id", 1), ("active", 1), ("_id", 1)])  # a merge moves a site's links
         await clients.collection.create_index("organisation_id")

@@ -58,6 +58,19 @@ class Organisation(Aggregate):
         )
         return organisation
 
+    @property
+    def accreditation_status(self) -> AccreditationStatus | None:
+        """An audit company's status (trial until the operator decided otherwise); None for other kinds."""
+        if self.kind != OrganisationKind.AUDIT_COMPANY:
+            return None
+        return AccreditationStatus(self.accreditation.status) if self.accreditation else AccreditationStatus.TRIAL
+
+    @property
+    def receives_mandates(self) -> bool:
+        """An audit company on trial or accredited; a suspended one is offered to no member."""
+        status = self.accreditation_status
+        return status is not None and status != AccreditationStatus.SUSPENDED
+
     def roles(self) -> list[str]:
         """Roles of the organisation's primary machine client."""
         return ["operator"] if self.kind is OrganisationKind.OPERATOR else ["admin"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.clients import ApiClient
 from access_control.domain.model import MemberFactoryLink, Organisation
-from access_control.service_layer.permissions import require_operator, require_scope
+from access_control.service_layer.permissions import is_unscoped, require_operator, require_scope
 from access_control.service_layer.ports import Hasher, KnownFactories, Store
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer
 from shared_audits.auth import Principal
@@ -114,6 +114,40 @@ class AccessControl:
         if organisation is None:
             raise NotFoundError("organisation not found")
         return organisation
+
+    async def directory(
+        self, caller: Principal, kind: OrganisationKind | None, limit: int, after: str | None = None
+    ) -> tuple[list[Organisation], str | None]:
+        """One page of the organisations the caller may list, in id order, and the next page's cursor.
+
+        The operator lists every organisation (of one kind when asked). A member lists only the
+        audit companies it can mandate now, to choose one: never other members or factories.
+        Factories and audit companies have no directory.
+        """
+        if caller.is_operator and is_unscoped(caller):
+            return await self._page({"kind": kind.value} if kind else {}, limit, after)
+        if caller.is_member:
+            if kind not in (None, OrganisationKind.AUDIT_COMPANY):
+                raise PermissionDeniedError("a member lists audit companies only")
+            require_scope(caller, ClientScope.AUDITS_WRITE)  # the directory serves to mandate audits
+            return await self._page({"kind": OrganisationKind.AUDIT_COMPANY.value}, limit, after,
+                                    keep=lambda organisation: organisation.receives_mandates)
+        raise PermissionDeniedError("only the operator and members list organisations")
+
+    async def _page(
+        self, equals: Mapping[str, str], limit: int, after: str | None,
+        keep: Callable[[Organisation], bool] = lambda _: True,
+    ) -> tuple[list[Organisation], str | None]:
+        # Read past the ones ``keep`` drops until a page and one more are found, so the last page has no next.
+        kept: list[Organisation] = []
+        while len(kept) <= limit:
+            batch: list[Organisation] = await self.organisations.find(limit=limit + 1, after=after, **equals)
+            kept += [organisation for organisation in batch if keep(organisation)]
+            if len(batch) <= limit:
+                break
+            after = batch[-1].id
+        page = kept[:limit]
+        return page, (page[-1].id if len(kept) > limit else None)
 
     async def decide_accreditation(
         self, caller: Principal, organisation_id: str, status: AccreditationStatus, reason: str

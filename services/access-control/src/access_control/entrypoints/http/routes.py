@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.http import CurrentPrincipal
 
 from access_control.domain.model import MemberFactoryLink, Organisation
 from access_control.entrypoints.http.deps import Handlers
+from access_control.entrypoints.http.problems import problems
 from access_control.entrypoints.http.schemas import (
     AccreditationOut,
     DecideAccreditation,
@@ -14,6 +16,7 @@ from access_control.entrypoints.http.schemas import (
     LinkHistoryOut,
     LinkOut,
     OrganisationOut,
+    OrganisationSummaryOut,
     RegisteredOrganisationOut,
     RegisterOrganisation,
     TokenOut,
@@ -80,6 +83,55 @@ async def register_organisation(
     return RegisteredOrganisationOut(
         **_organisation_out(registered.organisation), client_secret=registered.client_secret
     )
+
+
+NEXT_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
+             "schema": {"type": "string"}},
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+}
+
+
+@router.get(
+    "/organisations", response_model=list[OrganisationSummaryOut], tags=["organisations"],
+    responses={
+        200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS},
+        **problems({
+            401: "No valid bearer token",
+            403: "A factory or an audit company; a member asking for another kind than audit_company; "
+                 "a member's machine client without the scope audits:write",
+            422: "A bad kind, limit or cursor (one entry per field in `errors`)",
+        }),
+    },
+)
+async def organisations(
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    kind: Annotated[OrganisationKind | None, Query(description="Operator: only this kind")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Organisations per page")] = 50,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=64,
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
+) -> list[OrganisationSummaryOut]:
+    """The directory of organisations, a page at a time: follow `Link: rel="next"` until it is absent.
+
+    The operator sees every organisation (`kind` narrows). A member sees only the audit companies
+    it can mandate now (on trial or accredited, not suspended), to choose one for an audit.
+    """
+    page, next_cursor = await handlers.directory(caller, kind, limit=limit, after=cursor)
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [
+        OrganisationSummaryOut(organisation_id=organisation.id, name=organisation.name, kind=organisation.kind,
+                               factory_id=organisation.factory_id,
+                               accreditation_status=organisation.accreditation_status,
+                               registered_at=organisation.registered_at)
+        for organisation in page
+    ]
 
 
 @router.get("/organisations/me", response_model=OrganisationOut, tags=["organisations"])

@@ -51,6 +51,17 @@ class OrganisationOut(BaseModel):
     accreditation: AccreditationOut | None = None
 
 
+class OrganisationSummaryOut(BaseModel):
+    """One entry of the directory; the full record (and the accreditation decisions) at /organisations/{id}."""
+
+    organisation_id: str
+    name: str
+    kind: OrganisationKind
+    factory_id: str | None = Field(description="A factory organisation's site; None for other kinds")
+    accreditation_status: AccreditationStatus | None = Field(description="Audit companies only")
+    registered_at: datetime
+
+
 class RegisteredOrganisationOut(OrganisationOut):
     client_secret: str = Field(description="Shown once; store it safely")
 
