@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shared_audits_client.story import Cast
+from shared_audits_client import eventually
+from shared_audits_client.story import Cast, publish_report_with_findings, semi_announced_window
 from tests.integration.access_api import Gateway
 from tests.integration.stack import Stack
 
@@ -92,3 +93,79 @@ def test_the_operator_lists_every_organisation_and_a_member_only_the_audit_compa
                                                           403)["detail"]
     bad = refused(gateway.call("GET", "/access/organisations", operator, params={"kind": "brand", "limit": 0}), 422)
     assert {error["field"] for error in bad["errors"]} == {"query.kind", "query.limit"}
+
+
+# audit-service: an audit company's mandates; a site's audits as a member and as the factory see them
+
+S9_FINDING = {
+    "chapter": "S9", "severity": "major", "description": "Fire extinguishers last inspected 20 months ago.",
+    "recommended_action": "Have all extinguishers inspected and tagged; keep the inspection log.",
+}
+
+
+def test_an_audit_company_lists_only_its_own_mandates_newest_first(gateway: Gateway, cast: Cast) -> None:
+    operator = gateway.operator_token()
+    factory_id, auditor_id = cast.factory_id, cast.organisations["auditor"].organisation_id
+    site = gateway.ok("GET", f"/registry/factories/{factory_id}", operator)
+    eventually(lambda: cast.member_a.link_factory(factory_id, "supplier"))
+    published = publish_report_with_findings(cast, [S9_FINDING])
+    pending = cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window())
+    other_company = gateway.register(operator, "audit_company")
+    elsewhere = cast.member_a.mandate_audit(factory_id, other_company["organisation_id"], **semi_announced_window())
+
+    auditor_user = user_token(gateway, cast.organisations["auditor"], ["auditor"])
+
+    def listed_with_the_sites_name() -> list[dict]:
+        mandates = every_page(gateway, "/audits/mandates", auditor_user, limit=1)
+        assert mandates[0]["factory_name"] is not None, "FactoryRegistered not projected yet"
+        return mandates
+
+    mandates = eventually(listed_with_the_sites_name)
+    assert [m["audit_id"] for m in mandates] == [pending["audit_id"], published["audit_id"]]
+    assert elsewhere["audit_id"] not in {m["audit_id"] for m in mandates}
+    newest = mandates[0]
+    assert newest | {"mandated_at": None} == {
+        "audit_id": pending["audit_id"], "factory_id": factory_id, "factory_name": site["name"],
+        "factory_country": "BD", "factory_city": "Gazipur", "member_id": cast.organisations["member_a"].organisation_id,
+        "audit_type": "initial", "scope": "social", "announcement": "semi_announced",
+        "window_starts_on": pending["window_starts_on"], "window_ends_on": pending["window_ends_on"],
+        "status": "mandated", "mandated_at": None, "decided_at": None,
+    }
+    assert mandates[1]["status"] == "report_published"
+    only_pending = gateway.ok("GET", "/audits/mandates", auditor_user, params={"status": "mandated"})
+    assert [m["audit_id"] for m in only_pending] == [pending["audit_id"]]
+
+    for role in ("member_a", "factory"):
+        token = gateway.client_token(cast.organisations[role].client_id, cast.organisations[role].client_secret)
+        assert refused(gateway.call("GET", "/audits/mandates", token), 403)
+    assert refused(gateway.call("GET", "/audits/mandates", auditor_user, params={"cursor": "not-ours"}), 422)
+
+
+def test_linked_members_see_ratings_and_chapter_scores_the_factory_only_its_summary(
+    gateway: Gateway, cast: Cast
+) -> None:
+    factory_id = cast.factory_id
+    for member in (cast.member_a, cast.member_b):
+        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
+    audit = publish_report_with_findings(cast, [S9_FINDING])
+
+    # Both linked members' users see the rated report (a shared audit), with chapter scores and findings.
+    for role in ("member_a", "member_b"):
+        token = user_token(gateway, cast.organisations[role], ["user"])
+        [seen] = gateway.ok("GET", "/audits/audits", token, params={"factory_id": factory_id})
+        report = seen["report"]
+        assert seen["audit_id"] == audit["audit_id"] and report["letter"] == "B"
+        assert 71 <= report["compliance_percentage"] <= 85
+        assert {score["chapter"] for score in report["chapter_scores"]} >= {"S1", "S9"}
+        assert report["detail"]["findings"][0]["description"] == S9_FINDING["description"]
+
+    # The factory's user sees the summary of chapters, global % and letter: never the report itself.
+    factory_user = user_token(gateway, cast.organisations["factory"], ["user"])
+    [summary] = gateway.ok("GET", "/audits/audits", factory_user, params={"factory_id": factory_id})
+    assert summary["report"]["letter"] == "B" and summary["report"]["chapter_scores"]
+    assert summary["report"]["detail"] is None and summary["report"]["findings"] is None and summary["due"] == []
+
+    # An unlinked member sees nothing of the site: the same 404 as an unknown id.
+    stranger = gateway.register(gateway.operator_token(), "member")
+    stranger_token = gateway.client_token(stranger["client_id"], stranger["client_secret"])
+    assert refused(gateway.call("GET", "/audits/audits", stranger_token, params={"factory_id": factory_id}), 404)

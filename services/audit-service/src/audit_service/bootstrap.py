@@ -16,14 +16,17 @@ from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 
 from audit_service.adapters.audit_companies import MongoAuditCompanies
+from audit_service.adapters.mandates import MongoMandates
 from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
 from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.site_names import MongoSiteNames
 from audit_service.config import Settings
 from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
 from audit_service.entrypoints.scheduler import PeriodicJob
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.mandates import MandateQueries
 from audit_service.service_layer.merges import SiteMerges
 
 PREFIX = "/audits"
@@ -52,7 +55,10 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         rules=load_rule_book(),
         merged_factories=runtime.merged_factories,
     )
+    mandates = MongoMandates(audits.collection)
+    site_names = MongoSiteNames(database["site_names"])
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
+    runtime.consumer.on(FactoryRegistered, site_names.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)
     runtime.consumer.on(CodeOfConductSigned, readiness.apply_code_signed)
     runtime.consumer.on(CodeOfConductPublished, readiness.apply_code_published)
@@ -67,6 +73,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         # The due-date job reads pending audits in id order, a page at a time: no sort in memory.
         await audits.collection.create_index([("due_pending", 1), ("_id", 1)])
         await risk.ensure_indexes()
+        await mandates.ensure_indexes()
         await due_dates.start()
 
     runtime.startup_hooks.append(prepare)
@@ -79,4 +86,5 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         client_scopes=ServiceScopes(read=ClientScope.AUDITS_READ, write=ClientScope.AUDITS_WRITE),
     )
     app.state.audit_handlers = handlers
+    app.state.mandate_queries = MandateQueries(mandates=mandates, sites=site_names)
     return app

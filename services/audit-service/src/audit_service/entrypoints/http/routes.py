@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from audit_service.domain.model import Audit, ImportedReport, ReportSubmission
+from audit_service.domain.model import Audit, AuditStatus, ImportedReport, ReportSubmission
+from audit_service.entrypoints.http.problems import problems
 from audit_service.entrypoints.http.schemas import (
     AnswerMandate,
     AuditOut,
@@ -13,6 +14,7 @@ from audit_service.entrypoints.http.schemas import (
     FindingOut,
     ImportReports,
     MandateAudit,
+    MandateOut,
     QuestionnaireOut,
     ReportDetail,
     ReportImportOut,
@@ -22,6 +24,7 @@ from audit_service.entrypoints.http.schemas import (
     SubmitReport,
 )
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.mandates import MandatePage, MandateQueries
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AuditType
 from shared_audits.errors import InvalidRequestError
@@ -35,6 +38,20 @@ def _handlers(request: Request) -> AuditHandlers:
 
 
 Handlers = Annotated[AuditHandlers, Depends(_handlers)]
+
+
+def _mandate_queries(request: Request) -> MandateQueries:
+    return request.app.state.mandate_queries
+
+
+Mandates = Annotated[MandateQueries, Depends(_mandate_queries)]
+
+NEXT_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
+             "schema": {"type": "string"}},
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+}
 
 
 def _report_out(audit: Audit, caller: Principal) -> ReportOut | None:
@@ -107,6 +124,52 @@ async def audits_of_factory(
     caller: CurrentPrincipal, handlers: Handlers, factory_id: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> list[AuditOut]:
     return [_out(audit, caller) for audit in await handlers.audits_of_factory(caller, factory_id)]
+
+
+@router.get(
+    "/mandates", response_model=list[MandateOut],
+    responses={
+        200: {"description": "One page of the caller's mandates, newest first", "headers": NEXT_PAGE_HEADERS},
+        **problems({
+            401: "No valid bearer token",
+            403: "Not an audit company (members list a site's audits at GET /audits?factory_id=)",
+            422: "A bad status, limit or cursor (one entry per field in `errors`, or a cursor this list did not give)",
+        }),
+    },
+)
+async def mandates_of_company(
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    mandates: Mandates,
+    status: Annotated[AuditStatus | None, Query(description="Only mandates in this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Mandates per page")] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512,
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
+) -> list[MandateOut]:
+    """The audits mandated to the calling audit company, newest first; never another company's.
+
+    Follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent.
+    """
+    page = await mandates.mandates_of(caller, status, limit=limit, cursor=cursor)
+    if page.next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=page.next_cursor, limit=limit)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return _mandates_out(page)
+
+
+def _mandates_out(page: MandatePage) -> list[MandateOut]:
+    out = []
+    for mandate in page.mandates:
+        site = page.sites.get(mandate.factory_id)
+        out.append(MandateOut(
+            **mandate.model_dump(),
+            factory_name=site.name if site else None,
+            factory_country=site.country if site else None,
+            factory_city=site.city if site else None,
+        ))
+    return out
 
 
 @router.get("/audits/{audit_id}", response_model=AuditOut)

@@ -210,3 +210,22 @@ class RiskOut(BaseModel):
     min_factories_per_cell: int | None
     rule_set_version: str
     cells: list[RiskCellOut]
+
+
+class MandateOut(BaseModel):
+    """One audit mandated to the calling audit company; the audit itself at GET /audits/{audit_id}."""
+
+    audit_id: str
+    factory_id: str
+    factory_name: str | None = Field(description="As the registry announced it; None when not known here")
+    factory_country: str | None
+    factory_city: str | None
+    member_id: str = Field(description="The member that mandated the audit")
+    audit_type: AuditType
+    scope: AuditScope
+    announcement: Announcement
+    window_starts_on: date | None
+    window_ends_on: date | None
+    status: str = Field(description="mandated, accepted, declined or report_published")
+    mandated_at: datetime
+    decided_at: datetime | None
