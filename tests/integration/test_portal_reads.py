@@ -152,18 +152,23 @@ def test_linked_members_see_ratings_and_chapter_scores_the_factory_only_its_summ
     # Both linked members' users see the rated report (a shared audit), with chapter scores and findings.
     for role in ("member_a", "member_b"):
         token = user_token(gateway, cast.organisations[role], ["user"])
-        [seen] = gateway.ok("GET", "/audits/audits", token, params={"factory_id": factory_id})
+        [seen] = [a for a in gateway.ok("GET", "/audits/audits", token, params={"factory_id": factory_id})
+                  if a["report"]]
         report = seen["report"]
         assert seen["audit_id"] == audit["audit_id"] and report["letter"] == "B"
         assert 71 <= report["compliance_percentage"] <= 85
         assert {score["chapter"] for score in report["chapter_scores"]} >= {"S1", "S9"}
         assert report["detail"]["findings"][0]["description"] == S9_FINDING["description"]
 
-    # The factory's user sees the summary of chapters, global % and letter: never the report itself.
+    # The factory's user sees the summary of chapters, global % and letter: never the report itself;
+    # nor an unannounced audit before its report.
+    unannounced = cast.member_a.mandate_audit(factory_id, cast.organisations["auditor"].organisation_id,
+                                              audit_type="follow_up", announcement="unannounced")
     factory_user = user_token(gateway, cast.organisations["factory"], ["user"])
     [summary] = gateway.ok("GET", "/audits/audits", factory_user, params={"factory_id": factory_id})
     assert summary["report"]["letter"] == "B" and summary["report"]["chapter_scores"]
     assert summary["report"]["detail"] is None and summary["report"]["findings"] is None and summary["due"] == []
+    assert refused(gateway.call("GET", f"/audits/audits/{unannounced['audit_id']}", factory_user), 404)
 
     # An unlinked member sees nothing of the site: the same 404 as an unknown id.
     stranger = gateway.register(gateway.operator_token(), "member")

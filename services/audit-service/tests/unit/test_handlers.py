@@ -250,3 +250,22 @@ async def test_only_the_mandated_company_reports_and_only_once(audits, make_read
     await audits.submit_report(audit_company("ac-1"), audit.id, submission())
     with pytest.raises(ConflictError):
         await audits.submit_report(audit_company("ac-1"), audit.id, submission())
+
+
+async def test_the_factory_learns_of_an_unannounced_audit_only_with_its_report(
+    audits: AuditHandlers, make_ready, submission
+) -> None:
+    await make_ready()
+    announced = await audits.mandate_audit(member("m-a"), "f-1", "ac-1", *MANDATE)
+    unannounced = await audits.mandate_audit(member("m-a"), "f-1", "ac-1", AuditType.INITIAL, AuditScope.SOCIAL,
+                                             Announcement.UNANNOUNCED, None)
+    site = factory_account("f-1")
+    assert [a.id for a in await audits.audits_of_factory(site, "f-1")] == [announced.id]
+    with pytest.raises(NotFoundError):
+        await audits.audit_for(site, unannounced.id)
+    # The members and the audit company see it all along.
+    assert len(await audits.audits_of_factory(member("m-b"), "f-1")) == 2
+    await audits.answer_mandate(audit_company("ac-1"), unannounced.id, accept=True, reason=None)
+    await audits.submit_report(audit_company("ac-1"), unannounced.id, submission())
+    assert (await audits.audit_for(site, unannounced.id)).report is not None
+    assert {a.id for a in await audits.audits_of_factory(site, "f-1")} == {announced.id, unannounced.id}

@@ -150,6 +150,10 @@ class Audit(Aggregate):
             report=report,
         )
 
+    def visible_to_factory(self) -> bool:
+        """An unannounced audit stays unknown to its factory until the report is published."""
+        return Announcement(self.announcement) != Announcement.UNANNOUNCED or self.status == AuditStatus.REPORT_PUBLISHED
+
     def accept(self, now: datetime) -> None:
         self._require_status(AuditStatus.MANDATED, "the mandate was already answered")
         self.status = AuditStatus.ACCEPTED

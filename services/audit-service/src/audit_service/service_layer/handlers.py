@@ -155,7 +155,8 @@ class AuditHandlers:
             return await self.audits.find(factory_id=factory_id, audit_company_id=caller.organisation_id)
         if not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"factory {factory_id} not found")
-        return await self.audits.find(factory_id=factory_id)
+        audits = await self.audits.find(factory_id=factory_id)
+        return [audit for audit in audits if audit.visible_to_factory()] if caller.is_factory else audits
 
     async def risk_by_country(self, caller: Principal) -> list[RiskCell]:
         """Shared among members: every published full audit, small cells suppressed."""
@@ -211,4 +212,6 @@ class AuditHandlers:
     async def _may_see(self, caller: Principal, audit: Audit) -> bool:
         if caller.is_audit_company:
             return caller.organisation_id == audit.audit_company_id
+        if caller.is_factory and not audit.visible_to_factory():
+            return False
         return await may_see_factory(caller, audit.factory_id, self.links)
