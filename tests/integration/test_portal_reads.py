@@ -7,6 +7,7 @@ duplicate pairs for the operator, and what a factory's own user may do before an
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -174,3 +175,44 @@ def test_linked_members_see_ratings_and_chapter_scores_the_factory_only_its_summ
     stranger = gateway.register(gateway.operator_token(), "member")
     stranger_token = gateway.client_token(stranger["client_id"], stranger["client_secret"])
     assert refused(gateway.call("GET", "/audits/audits", stranger_token, params={"factory_id": factory_id}), 404)
+
+
+# factory-registry: the operator's review of duplicate sites
+
+def test_the_operator_reviews_lookalike_sites_and_a_merge_ends_the_pair(gateway: Gateway, cast: Cast) -> None:
+    operator = gateway.operator_token()
+    label = uuid.uuid4().hex[:8]
+
+    def register(name: str, address: str) -> dict:
+        body = {"name": name, "country": "IS", "city": "Reykjavik", "address": address, "confirm_new": True}
+        return gateway.ok("POST", "/registry/factories", operator, status=201, json=body)
+
+    first = register(f"Nordic Knit {label} ehf", f"Hafnargata {label} 7")
+    second = register(f"NORDIC KNIT {label}", f"hafnargata {label} 7")
+    register(f"Glacier Wool {label}", f"Laugavegur {label} 1")
+
+    def our_pairs() -> list[dict]:
+        review = gateway.ok("GET", "/registry/duplicates", operator, params={"country": "IS", "limit": 200})
+        assert review["country"] == "IS" and review["complete"] and review["rules_version"]
+        assert review["truncated"] == (review["total_pairs"] > len(review["pairs"]))
+        return [pair for pair in review["pairs"] if label in pair["first"]["name"] + pair["second"]["name"]]
+
+    [pair] = our_pairs()
+    assert pair["score"] >= 85 and pair["matched_on"] == ["name_address"]
+    # The site registered first comes first, each with what the operator needs to decide.
+    assert (pair["first"]["factory_id"], pair["second"]["factory_id"]) == (first["factory_id"], second["factory_id"])
+    assert pair["second"] | {"registered_at": None} == {
+        "factory_id": second["factory_id"], "name": second["name"], "legal_name": None, "address": second["address"],
+        "city": "Reykjavik", "country": "IS", "coordinates": None, "identifiers": second["identifiers"],
+        "registered_at": None}
+
+    gateway.ok("POST", "/registry/merges", operator,
+               json={"merged_factory_id": second["factory_id"], "surviving_factory_id": first["factory_id"]})
+    assert our_pairs() == []
+
+    for role in ("member_a", "factory", "auditor"):
+        token = gateway.client_token(cast.organisations[role].client_id, cast.organisations[role].client_secret)
+        assert refused(gateway.call("GET", "/registry/duplicates", token), 403)
+    bad = refused(gateway.call("GET", "/registry/duplicates", operator, params={"country": "Iceland", "limit": 500}),
+                  422)
+    assert {error["field"] for error in bad["errors"]} == {"query.country", "query.limit"}

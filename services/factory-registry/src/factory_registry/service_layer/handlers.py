@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ from factory_registry.domain.errors import (
     PossibleDuplicateError,
     field_problem,
 )
-from factory_registry.domain.matching import SearchCriteria, duplicate_matches, search_score
+from factory_registry.domain.matching import (
+    DuplicatePair,
+    SearchCriteria,
+    duplicate_matches,
+    duplicate_pairs,
+    search_score,
+)
 from factory_registry.domain.model import Factory, SiteDetails, site_card
 from factory_registry.domain.profile import FactoryProfile, ProfileContent, rule_problems
 from factory_registry.domain.rules import RegistryRules
@@ -28,6 +35,22 @@ from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 FactoryStore = MongoAggregateStore[Factory] | InMemoryAggregateStore[Factory]
 # Duplicate detection and search compare in the process; beyond this many sites use a text index.
 SCAN_LIMIT = 20_000
+
+
+# What one request compares: this many sites, and at most this many of their pairs scored
+# (each limit about a second on one core).
+PAIR_SCAN_LIMIT = 5_000
+PAIRS_SCORED_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class DuplicateReview:
+    """The best pairs found, how many there were, and whether every active site was compared."""
+
+    pairs: list[DuplicatePair]
+    total_pairs: int
+    sites_compared: int
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -172,6 +195,22 @@ class FactoryRegistry:
         found = [(site, score) for site, score in scored if score is not None]
         found.sort(key=lambda pair: (-pair[1], pair[0].name, pair[0].id))
         return found[: self.rules.search.max_results]
+
+    async def duplicates(self, caller: Principal, country: str | None, limit: int) -> DuplicateReview:
+        """Pairs of active sites that look like one site, for the operator to merge (or not), best first.
+
+        Compares one country's sites (or every site, blocked by country) up to PAIR_SCAN_LIMIT of
+        them in id order, scoring up to PAIRS_SCORED_LIMIT pairs; ``complete`` says whether that was all.
+        """
+        if not caller.is_operator:
+            raise PermissionDeniedError("only the operator reviews duplicate sites")
+        equals = {"country": country} if country else {}
+        sites = await self.factories.find(limit=PAIR_SCAN_LIMIT + 1, merged_into=None, **equals)
+        compared = sites[:PAIR_SCAN_LIMIT]
+        # The scoring is CPU work: in a thread, so the service keeps answering meanwhile.
+        scan = await asyncio.to_thread(duplicate_pairs, compared, self.rules.duplicates, PAIRS_SCORED_LIMIT)
+        return DuplicateReview(scan.pairs[:limit], len(scan.pairs), len(compared),
+                               complete=scan.complete and len(sites) <= PAIR_SCAN_LIMIT)
 
     async def merge(self, caller: Principal, merged_id: str, surviving_id: str) -> Factory:
         """The operator declares two records one site; the merged id points to the survivor from now on."""

@@ -8,11 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from factory_registry.domain.errors import InvalidFieldsError, field_problem
-from factory_registry.domain.matching import SearchCriteria
+from factory_registry.domain.matching import DuplicatePair, SearchCriteria
 from factory_registry.domain.model import Factory, SiteDetails, site_card
 from factory_registry.domain.profile import FactoryProfile
+from factory_registry.entrypoints.http.problems import problems
 from factory_registry.entrypoints.http.schemas import (
     CertificationOut,
+    DuplicatePairOut,
+    DuplicateSiteOut,
+    DuplicatesOut,
     FactoryImportOut,
     FactoryOut,
     ImportFactories,
@@ -103,6 +107,42 @@ async def search_factories(
         raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
     criteria = SearchCriteria(name=name, country=country, city=city, identifier=identifier)
     return [SearchResult(**site_card(site), score=score) for site, score in await handlers.search(caller, criteria)]
+
+
+def _pair_out(pair: DuplicatePair) -> DuplicatePairOut:
+    def site_out(site: Factory) -> DuplicateSiteOut:
+        return DuplicateSiteOut(factory_id=site.id, **site.model_dump(include=set(DuplicateSiteOut.model_fields)))
+
+    return DuplicatePairOut(score=pair.score, matched_on=pair.matched_on, first=site_out(pair.first),
+                            second=site_out(pair.second))
+
+
+@router.get(
+    "/duplicates", response_model=DuplicatesOut,
+    responses=problems({
+        401: "No valid bearer token",
+        403: "Not the operator",
+        422: "A bad country or limit (one entry per field in `errors`)",
+    }),
+)
+async def duplicate_sites(
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$", description="Only this country's sites")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Pairs returned, the best first")] = 50,
+) -> DuplicatesOut:
+    """Pairs of registered sites that look like one site, for the operator to merge (POST /merges).
+
+    The registration check's score (name and address, or coordinates within the rules' distance),
+    between sites of one country only. One request compares up to 5,000 active sites; when
+    `complete` is false, ask country by country.
+    """
+    review = await handlers.duplicates(caller, country, limit)
+    return DuplicatesOut(
+        country=country, rules_version=handlers.rules.version, pairs=[_pair_out(pair) for pair in review.pairs],
+        total_pairs=review.total_pairs, truncated=review.total_pairs > len(review.pairs),
+        sites_compared=review.sites_compared, complete=review.complete,
+    )
 
 
 @router.post("/merges", response_model=MergeOut)

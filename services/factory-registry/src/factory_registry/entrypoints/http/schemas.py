@@ -110,6 +110,36 @@ class FactoryOut(BaseModel):
     merged_into: str | None = None
 
 
+class DuplicateSiteOut(BaseModel):
+    factory_id: str
+    name: str
+    legal_name: str | None
+    address: str | None
+    city: str | None
+    country: str
+    coordinates: Coordinates | None
+    identifiers: Identifiers
+    registered_at: datetime
+
+
+class DuplicatePairOut(BaseModel):
+    score: float = Field(description="The registration check's score (0-100): name and address, or nearby")
+    matched_on: list[str] = Field(description="`name_address`, `coordinates` or both")
+    first: DuplicateSiteOut = Field(description="The site registered earlier")
+    second: DuplicateSiteOut
+
+
+class DuplicatesOut(BaseModel):
+    country: str | None = Field(description="The country asked for; None: every country, each on its own")
+    rules_version: str
+    pairs: list[DuplicatePairOut] = Field(description="The best pairs first, at most `limit`")
+    total_pairs: int = Field(description="How many pairs were found among the sites compared")
+    truncated: bool = Field(description="More pairs were found than `limit`")
+    sites_compared: int
+    complete: bool = Field(description="False: more active sites than one request compares (5,000); "
+                                       "ask country by country")
+
+
 class MergeOut(BaseModel):
     merged_factory_id: str
     surviving_factory_id: str
