@@ -90,6 +90,19 @@ class PlatformClient:
     def unlink_factory(self, factory_id: str) -> dict:
         return self._call("DELETE", f"/access/links/{factory_id}")
 
+    def invite_user(self, organisation_id: str, email: str, roles: list[str]) -> dict:
+        """Invite a person; access-control publishes UserInvited with the one-time acceptance token."""
+        body = {"organisation_id": organisation_id, "email": email, "roles": roles}
+        return self._call("POST", "/access/users/invitations", json=body)
+
+    def accept_invitation(self, token: str, password: str) -> dict:
+        """Set the first password with the invitation's token (no caller token needed)."""
+        return self._call("POST", "/access/users/invitations/accept", json={"token": token, "password": password})
+
+    def user_login(self, email: str, password: str) -> dict:
+        """A person's sign-in: access and refresh tokens."""
+        return self._call("POST", "/access/login", json={"email": email, "password": password})
+
     def my_organisation(self) -> dict:
         return self._call("GET", "/access/organisations/me")
 

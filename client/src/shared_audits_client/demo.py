@@ -6,9 +6,12 @@ Everything goes through the gateway with each organisation's own credentials.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from shared_audits_client.api import PlatformClient, eventually
+from shared_audits_client.feed import wait_for_topic_record
 from shared_audits_client.story import (
     SAMPLE_PDF,
     STORY_WORKFORCE,
@@ -35,6 +38,7 @@ class DemoWorld:
     auditor_id: str
     factories: dict[str, PlatformClient] = field(default_factory=dict)  # factory id -> its own account
     site_names: dict[str, str] = field(default_factory=dict)
+    factory_organisations: dict[str, str] = field(default_factory=dict)  # factory id -> its organisation id
 
     def close(self) -> None:
         for client in [self.operator, self.auditor, *self.members.values(), *self.factories.values()]:
@@ -70,6 +74,7 @@ def build_world(gateway_url: str, operator_id: str, operator_secret: str, label:
         factory_prepares_for_audit(operator, factory, site["factory_id"], STORY_WORKFORCE)
         world.factories[site["factory_id"]] = factory
         world.site_names[site["factory_id"]] = name
+        world.factory_organisations[site["factory_id"]] = account.organisation_id
     return world
 
 
@@ -84,8 +89,74 @@ def audit_site(world: DemoWorld, member: str, factory_id: str, report: dict) -> 
                      bool((rated.get("detail") or {}).get("has_alert")), audit["audit_id"])
 
 
-def seed(gateway_url: str, operator_id: str, operator_secret: str, label: str | None = None) -> dict:
-    """Play the demo; returns what a person would check: letters, the alert, CAP progress."""
+# The people of the demo, one per role, who sign in to the portal (development only).
+DEMO_PASSWORD = "shared-audits-demo"  # pragma: allowlist secret
+DEMO_DOMAIN = "demo.example.org"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: str
+    email: str
+    organisation: str
+
+
+ACCESS_TOPIC = "ics.access.v1"
+
+
+def invitation_reader(kafka_bootstrap: str) -> Callable[[str], str]:
+    """The invitation's one-time token, read from access-control's topic as the notifier reads it
+    to send the e-mail (development and tests only)."""
+
+    def acceptance_token(user_id: str) -> str:
+        # A thread of its own: the caller may already run an event loop (a browser test's Playwright).
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            record = thread.submit(
+                wait_for_topic_record, kafka_bootstrap, ACCESS_TOPIC,
+                lambda envelope: envelope["type"] == "UserInvited" and envelope["payload"]["user_id"] == user_id,
+            ).result()
+        if record is None:
+            raise AssertionError(f"UserInvited for {user_id} not on {ACCESS_TOPIC} yet")
+        return record.envelope["payload"]["acceptance_token"]
+
+    return acceptance_token
+
+
+def invite_person(operator: PlatformClient, organisation_id: str, email: str, roles: list[str],
+                  acceptance_token: Callable[[str], str], password: str) -> dict:
+    """A person of an organisation, invited by the operator, with their first password set."""
+    invited = operator.invite_user(organisation_id, email, roles)
+    return operator.accept_invitation(eventually(lambda: acceptance_token(invited["user_id"])), password)
+
+
+def demo_users(world: DemoWorld, acceptance_token: Callable[[str], str], domain: str = DEMO_DOMAIN,
+               password: str = DEMO_PASSWORD) -> list[DemoUser]:
+    """Invite a person into each organisation of the demo and set their password.
+
+    ``acceptance_token(user_id)`` reads the invitation's one-time token from where the e-mail would
+    come from (the seed reads access-control's topic, as the notifier does)."""
+    sunrise = next(iter(world.factories))
+    wanted = [
+        ("operator", "operator", world.operator.my_organisation()["organisation_id"], ["operator"]),
+        ("member", "brand-a", world.member_ids["Brand A"], ["admin"]),
+        ("member", "brand-b", world.member_ids["Brand B"], ["admin"]),
+        ("factory", "factory", world.factory_organisations[sunrise], ["admin"]),
+        ("audit_company", "auditor", world.auditor_id, ["auditor"]),
+    ]
+    names = {world.member_ids["Brand A"]: "Brand A", world.member_ids["Brand B"]: "Brand B",
+             world.factory_organisations[sunrise]: world.site_names[sunrise], world.auditor_id: "Audit Co"}
+    users = []
+    for role, local_part, organisation_id, roles in wanted:
+        email = f"{local_part}@{domain}"
+        invite_person(world.operator, organisation_id, email, roles, acceptance_token, password)
+        users.append(DemoUser(role, email, names.get(organisation_id, "Operator")))
+    return users
+
+
+def seed(gateway_url: str, operator_id: str, operator_secret: str, label: str | None = None,
+         acceptance_token: Callable[[str], str] | None = None) -> dict:
+    """Play the demo; returns what a person would check: letters, the alert, CAP progress
+    (and, given a way to read invitations, the people who sign in to the portal)."""
     label = label or f"demo-{uuid.uuid4().hex[:4]}"
     world = build_world(gateway_url, operator_id, operator_secret, label)
     try:
@@ -110,7 +181,9 @@ def seed(gateway_url: str, operator_id: str, operator_secret: str, label: str | 
                        with_critical_alert(report_at_most(questionnaire, sample, 100), questionnaire)),  # E
         ]
         cap = half_done_cap(world, sunrise, audits[0].audit_id)
+        users = demo_users(world, acceptance_token) if acceptance_token else []
         return {
+            "users": [user.__dict__ for user in users],
             "label": label,
             "audits": [audit.__dict__ for audit in audits],
             "letters": sorted({audit.letter for audit in audits}),
