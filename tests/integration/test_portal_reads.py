@@ -11,10 +11,17 @@ import uuid
 from collections.abc import Iterator
 
 import httpx
+import jwt
 import pytest
 
 from shared_audits_client import eventually
-from shared_audits_client.story import Cast, publish_report_with_findings, semi_announced_window
+from shared_audits_client.story import (
+    SAMPLE_PDF,
+    Cast,
+    current_code_of_conduct,
+    publish_report_with_findings,
+    semi_announced_window,
+)
 from tests.integration.access_api import Gateway
 from tests.integration.stack import Stack
 
@@ -112,7 +119,9 @@ def test_an_audit_company_lists_only_its_own_mandates_newest_first(gateway: Gate
     published = publish_report_with_findings(cast, [S9_FINDING])
     pending = cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window())
     other_company = gateway.register(operator, "audit_company")
-    elsewhere = cast.member_a.mandate_audit(factory_id, other_company["organisation_id"], **semi_announced_window())
+    # audit-service learns of a new audit company from its OrganisationRegistered: a moment later.
+    elsewhere = eventually(lambda: cast.member_a.mandate_audit(factory_id, other_company["organisation_id"],
+                                                               **semi_announced_window()))
 
     auditor_user = user_token(gateway, cast.organisations["auditor"], ["auditor"])
 
@@ -216,3 +225,65 @@ def test_the_operator_reviews_lookalike_sites_and_a_merge_ends_the_pair(gateway:
     bad = refused(gateway.call("GET", "/registry/duplicates", operator, params={"country": "Iceland", "limit": 500}),
                   422)
     assert {error["field"] for error in bad["errors"]} == {"query.country", "query.limit"}
+
+
+# what a factory's own users may do before and after an audit; factories get no notifications yet
+
+PROFILE = {
+    "workforce": {"female": 210, "male": 210, "permanent": 400, "temporary": 20, "migrant": 12, "under_18": 0},
+    "buildings": [{"name": "Main block", "use": "production", "floors": 3, "year_built": 2009}],
+    "dormitories": {"provided": False},
+    "certifications": [{"scheme": "ISO 14001", "certificate_number": "EMS-1", "expires_on": "2030-01-31"}],
+    "processes": [{"name": "cutting", "kind": "internal"}, {"name": "sewing", "kind": "internal"}],
+}
+
+
+def test_a_factory_user_signs_the_code_submits_the_profile_uploads_evidence_and_has_no_inbox(
+    gateway: Gateway, cast: Cast
+) -> None:
+    factory_id = cast.factory_id
+    eventually(lambda: cast.member_a.link_factory(factory_id, "supplier"))
+    # The factory's admin (its primary client, from registration) invites its people.
+    manager = user_token(gateway, cast.organisations["factory"], ["admin"])
+    clerk = user_token(gateway, cast.organisations["factory"], ["user"])
+    claims = jwt.decode(clerk, options={"verify_signature": False})
+    assert (claims["org_kind"], claims["factory_id"]) == ("factory", factory_id)
+
+    # The Code of Conduct: any user reads it; only an admin signs it, in the organisation's name.
+    code = current_code_of_conduct(cast.operator)
+    assert gateway.ok("GET", "/access/code-of-conduct/current", clerk)["version"] == code["version"]
+    assert refused(gateway.call("POST", "/access/code-of-conduct/signatures", clerk,
+                                json={"code_version": code["version"]}), 403)
+    signature = gateway.ok("POST", "/access/code-of-conduct/signatures", manager, status=201,
+                           json={"code_version": code["version"]})
+    assert signature["factory_id"] == factory_id and signature["organisation_id"] == cast.organisations[
+        "factory"].organisation_id
+
+    # The Factory Profile: any user of the factory submits it.
+    profile = gateway.ok("POST", f"/registry/factories/{factory_id}/profiles", clerk, status=201, json=PROFILE)
+    assert profile["profile_version"] == 1 and profile["workforce_total"] == 420
+
+    # After the audit, the CAP: any user of the factory uploads evidence for an item.
+    cast.prepared_for_audit = True  # profile and signature done above, by the factory's users
+    publish_report_with_findings(cast, [S9_FINDING])
+
+    def opened_cap() -> dict:
+        caps = cast.member_a.caps_of_factory(factory_id)
+        assert caps, "no CAP yet"
+        return caps[0]
+
+    cap = eventually(opened_cap)
+    item_id = cap["items"][0]["item_id"]
+    evidence = eventually(lambda: gateway.ok(
+        "POST", f"/evidence/caps/{cap['cap_id']}/items/{item_id}/files", clerk, status=201,
+        files={"file": ("extinguisher-log.pdf", SAMPLE_PDF, "application/pdf")}))
+    assert evidence["factory_id"] == factory_id and evidence["version_number"] == 1
+
+    # The member hears of the CAP in its inbox; the factory has no inbox (nor webhooks or e-mail).
+
+    def member_told_of_the_cap() -> None:
+        assert "CapOpened" in {entry["event_type"] for entry in cast.member_a.inbox()}
+
+    eventually(member_told_of_the_cap)
+    assert "for members" in refused(gateway.call("GET", "/notifier/inbox", clerk), 403)["detail"]
+    assert refused(gateway.call("GET", "/notifier/webhooks", manager), 403)
