@@ -6,6 +6,7 @@ from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
     CodeOfConductPublished,
     CodeOfConductSigned,
+    OrganisationRegistered,
     UserInvited,
 )
 
@@ -32,6 +33,15 @@ def test_new_access_events_round_trip_with_their_keys() -> None:
     for event, key in events:
         envelope = wrap(event, producer="access-control")
         assert envelope.key == key and decode(envelope) == event
+
+
+def test_the_trial_end_is_optional_so_events_of_older_producers_still_decode() -> None:
+    older = wrap(AuditCompanyAccreditationChanged(organisation_id="o-3", status="suspended", previous_status="trial",
+                                                  reason="r", changed_at=AT), producer="access-control")
+    assert decode(older).trial_ends_at is None
+    registered = OrganisationRegistered(organisation_id="o-3", name="Audit Co", kind="audit_company",
+                                        trial_ends_at="2027-01-01T00:00:00Z")
+    assert decode(wrap(registered, producer="access-control")).trial_ends_at.year == 2027
 
 
 def test_a_machine_clients_scopes_reach_the_principal() -> None:

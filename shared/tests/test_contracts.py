@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared_audits.contracts import EVENT_TYPES, UnknownEventError, decode, wrap
-from shared_audits.contracts.events import CapItemAccepted, FactoryLinked, OrganisationRegistered
+from shared_audits.contracts.events import AuditReportOverdue, CapItemAccepted, FactoryLinked, OrganisationRegistered
 from shared_audits.outbox import outbox_entries
 
 
@@ -23,6 +23,13 @@ def test_an_envelope_is_keyed_by_factory_and_decodes_back() -> None:
     envelope = wrap(event, producer="access-control", correlation_id="c-1")
     assert envelope.key == "f" and envelope.type == "FactoryLinked" and envelope.version == 1
     assert decode(envelope) == event
+
+
+def test_an_overdue_report_is_keyed_by_its_factory_and_names_both_parties() -> None:
+    event = AuditReportOverdue(audit_id="a", factory_id="f", member_id="m", audit_company_id="ac",
+                               window_ends_on="2026-12-15", due_on="2026-12-30", timing_rules_version="2026.1")
+    envelope = wrap(event, producer="audit-service")
+    assert envelope.key == "f" and envelope.payload["member_id"] == "m" and decode(envelope) == event
 
 
 def test_organisation_events_are_keyed_by_organisation() -> None:

@@ -27,6 +27,8 @@ class OrganisationRegistered(EventPayload):
     name: str = Field(max_length=200)
     kind: OrganisationKind
     factory_id: Id | None = None
+    # Audit companies: when the trial they start on ends (None for other kinds and from older producers).
+    trial_ends_at: datetime | None = None
 
     def partition_key(self) -> str:
         return self.organisation_id
@@ -111,7 +113,10 @@ class UserInvited(EventPayload):
 
 
 class AuditCompanyAccreditationChanged(EventPayload):
-    """The operator changed an audit company's accreditation (audit-service may refuse mandates)."""
+    """The operator changed an audit company's accreditation (audit-service refuses mandates by it).
+
+    A suspended company, or one still on trial after ``trial_ends_at``, cannot be mandated.
+    """
 
     TYPE = "AuditCompanyAccreditationChanged"
     VERSION = 1
@@ -122,6 +127,8 @@ class AuditCompanyAccreditationChanged(EventPayload):
     previous_status: AccreditationStatus
     reason: str = Field(max_length=1000)
     changed_at: datetime
+    # When the company's trial ends or ended, whatever the status (None from older producers).
+    trial_ends_at: datetime | None = None
 
     def partition_key(self) -> str:
         return self.organisation_id

@@ -137,3 +137,24 @@ class ReAuditDue(EventPayload):
     factory_id: Id
     due_on: date
     last_full_audit_on: date
+
+
+class AuditReportOverdue(EventPayload):
+    """An accepted audit's report has not reached the platform by its due date.
+
+    ``due_on`` is the window's last day plus the report working days of the timing rules
+    (``timing_rules_version``), counted in the site's country. Raised once per audit; for the
+    mandating member and the audit company. Unannounced audits have no window and are not watched.
+    """
+
+    TYPE = "AuditReportOverdue"
+    VERSION = 1
+    TOPIC = topics.AUDIT
+
+    audit_id: Id
+    factory_id: Id
+    member_id: Id
+    audit_company_id: Id
+    window_ends_on: date
+    due_on: date
+    timing_rules_version: str = Field(max_length=50)
