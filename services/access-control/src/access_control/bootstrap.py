@@ -64,6 +64,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         hasher=hasher,
         tokens=tokens,
         accreditation_rules=load_accreditation_rules(settings.accreditation_rules),
+        clock_override_allowed=settings.clock_override_allowed,
     )
     user_accounts = UserAccounts(
         users=users,

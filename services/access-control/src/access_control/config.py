@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from shared_audits.settings import ServiceSettings
+from shared_audits.settings import DEVELOPMENT, ServiceSettings
 
 DEVELOPMENT_OPERATOR_SECRET = "dev-operator-secret-change-me"
 DEVELOPMENT_KEY_ENCRYPTION_KEY = "dev-signing-key-encryption-key-change-me"
@@ -23,6 +23,11 @@ class Settings(ServiceSettings):
     signing_key_encryption_key: str = Field(default=DEVELOPMENT_KEY_ENCRYPTION_KEY, min_length=32)
     # Earlier key-encryption keys, still accepted for reading while a start re-seals with the current one.
     signing_key_encryption_previous_keys: list[str] = Field(default_factory=list, max_length=5)
+
+    @property
+    def clock_override_allowed(self) -> bool:
+        """The operator may move an audit company's trial start (tests, demos) in development only."""
+        return self.environment == DEVELOPMENT
 
     def unsafe_development_values(self) -> list[str]:
         unsafe = []

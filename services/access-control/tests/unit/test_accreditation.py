@@ -1,13 +1,14 @@
 """Audit-company accreditation: a year's trial and three mandating members, then the operator decides."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from access_control.service_layer.handlers import AccessControl
 from shared_audits.contracts import wrap
 from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
-from shared_audits.contracts.events import AuditCompanyAccreditationChanged, AuditMandated
+from shared_audits.contracts.events import AuditCompanyAccreditationChanged, AuditMandated, OrganisationRegistered
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.testing import member, operator
 
@@ -30,6 +31,17 @@ async def test_a_new_audit_company_starts_on_trial(access: AccessControl, compan
     assert company.accreditation.status == "trial" and company.accreditation.trial_started_at == clock()
 
 
+async def test_a_new_audit_company_is_told_to_others_with_the_end_of_its_trial(
+    access: AccessControl, company_id: str, clock
+) -> None:
+    [registered] = [e for e in access.organisations.published if isinstance(e, OrganisationRegistered)]
+    assert registered.trial_ends_at == clock() + timedelta(days=365)
+    company = await access.organisation(operator(), company_id)
+    assert company.receives_mandates(access.accreditation_rules, clock())
+    clock.advance(days=365)
+    assert not company.receives_mandates(access.accreditation_rules, clock())  # trial over, not accredited
+
+
 async def test_the_trial_ends_only_after_a_year_and_three_mandating_members(
     access: AccessControl, company_id: str, clock
 ) -> None:
@@ -45,7 +57,7 @@ async def test_the_trial_ends_only_after_a_year_and_three_mandating_members(
     assert company.accreditation.decisions[-1].rules_version == "2026.1"
     assert access.organisations.published[-1] == AuditCompanyAccreditationChanged(
         organisation_id=company_id, status="accredited", previous_status="trial", reason="good work",
-        changed_at=clock())
+        changed_at=clock(), trial_ends_at=company.accreditation.trial_started_at + timedelta(days=365))
 
 
 async def test_three_members_are_not_enough_before_a_year(access: AccessControl, company_id: str, clock) -> None:
@@ -79,3 +91,20 @@ async def test_only_the_operator_decides_and_only_about_audit_companies(
 async def test_mandates_for_unknown_companies_are_ignored(access: AccessControl) -> None:
     await mandate(access, "org-unknown", "m-1")
     assert access.organisations.published == []
+
+
+async def test_the_operator_moves_a_trial_start_in_development_only(access: AccessControl, company_id: str,
+                                                                   clock) -> None:
+    year_ago = clock() - timedelta(days=400)
+    with pytest.raises(NotFoundError):  # production: the route answers as if it did not exist
+        await access.move_trial_start(operator(), company_id, year_ago)
+
+    access.clock_override_allowed = True
+    with pytest.raises(NotFoundError):
+        await access.move_trial_start(member("m-1"), company_id, year_ago)
+    company = await access.move_trial_start(operator(), company_id, year_ago)
+    assert company.accreditation.trial_started_at == year_ago and company.accreditation.status == "trial"
+    changed = access.organisations.published[-1]
+    assert isinstance(changed, AuditCompanyAccreditationChanged)
+    assert (changed.status, changed.previous_status) == ("trial", "trial")
+    assert changed.trial_ends_at == year_ago + timedelta(days=365)

@@ -1,5 +1,7 @@
 """The directory of organisations: the operator sees all of them; a member only audit companies it can mandate."""
 
+from datetime import timedelta
+
 import pytest
 
 from access_control.service_layer.handlers import AccessControl
@@ -54,6 +56,15 @@ async def test_a_member_sees_only_the_audit_companies_it_can_mandate(
     assert all(len(page) == 1 for page in pages)
     page, _ = await access.directory(member(world["Brand A"]), None, limit=10)
     assert {organisation.accreditation_status for organisation in page} == {AccreditationStatus.TRIAL}
+
+
+async def test_a_company_whose_trial_ended_without_accreditation_is_no_longer_offered(
+    access: AccessControl, world: dict[str, str], clock
+) -> None:
+    access.clock_override_allowed = True
+    await access.move_trial_start(operator(), world["Audits 3"], clock() - timedelta(days=366))
+    page, _ = await access.directory(member(world["Brand A"]), None, limit=10)
+    assert sorted(organisation.name for organisation in page) == ["Audits 1", "Audits 4"]
 
 
 async def test_a_company_back_on_trial_is_offered_again(access: AccessControl, world: dict[str, str]) -> None:

@@ -44,11 +44,17 @@ class Accreditation(BaseModel):
         self.mandating_members = [*self.mandating_members, member_id]
         return True
 
+    def trial_ends_at(self, rules: AccreditationRules) -> datetime:
+        return self.trial_started_at + timedelta(days=rules.trial_days)
+
     def trial_complete(self, rules: AccreditationRules, now: datetime) -> bool:
-        return (
-            len(self.mandating_members) >= rules.min_mandating_members
-            and now >= self.trial_started_at + timedelta(days=rules.trial_days)
-        )
+        return len(self.mandating_members) >= rules.min_mandating_members and now >= self.trial_ends_at(rules)
+
+    def receives_mandates(self, rules: AccreditationRules, now: datetime) -> bool:
+        """Accredited, or on trial until the trial ends; never suspended."""
+        if self.status == AccreditationStatus.TRIAL:
+            return now < self.trial_ends_at(rules)
+        return self.status == AccreditationStatus.ACCREDITED
 
     def decide(
         self, status: AccreditationStatus, reason: str, decided_by: str, rules: AccreditationRules, now: datetime

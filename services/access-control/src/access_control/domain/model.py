@@ -38,7 +38,9 @@ class Organisation(Aggregate):
         client_id: str,
         client_secret_hash: str,
         now: datetime,
+        accreditation_rules: AccreditationRules | None = None,
     ) -> Organisation:
+        """A new organisation; an audit company starts its trial now (its end is told from ``accreditation_rules``)."""
         if kind is OrganisationKind.FACTORY and not factory_id:
             raise InvalidRequestError("a factory organisation names its registered site (factory_id)")
         if kind is not OrganisationKind.FACTORY and factory_id:
@@ -53,8 +55,11 @@ class Organisation(Aggregate):
             registered_at=now,
             accreditation=Accreditation(trial_started_at=now) if kind == OrganisationKind.AUDIT_COMPANY else None,
         )
+        accreditation = organisation.accreditation
+        trial_ends_at = accreditation.trial_ends_at(accreditation_rules) if accreditation and accreditation_rules else None
         organisation.record(
-            OrganisationRegistered(organisation_id=organisation_id, name=name, kind=kind, factory_id=factory_id)
+            OrganisationRegistered(organisation_id=organisation_id, name=name, kind=kind, factory_id=factory_id,
+                                   trial_ends_at=trial_ends_at)
         )
         return organisation
 
@@ -65,11 +70,13 @@ class Organisation(Aggregate):
             return None
         return AccreditationStatus(self.accreditation.status) if self.accreditation else AccreditationStatus.TRIAL
 
-    @property
-    def receives_mandates(self) -> bool:
-        """An audit company on trial or accredited; a suspended one is offered to no member."""
-        status = self.accreditation_status
-        return status is not None and status != AccreditationStatus.SUSPENDED
+    def receives_mandates(self, rules: AccreditationRules, now: datetime) -> bool:
+        """An accredited audit company, or one on trial until its trial ends; a suspended one is offered to no member."""
+        if self.kind != OrganisationKind.AUDIT_COMPANY:
+            return False
+        if self.accreditation is None:  # registered before accreditation was kept
+            return Accreditation(trial_started_at=self.registered_at).receives_mandates(rules, now)
+        return self.accreditation.receives_mandates(rules, now)
 
     def roles(self) -> list[str]:
         """Roles of the organisation's primary machine client."""
@@ -96,7 +103,21 @@ class Organisation(Aggregate):
         self.accreditation = accreditation  # re-assign so the validated model sees the change
         self.record(
             AuditCompanyAccreditationChanged(
-                organisation_id=self.id, status=status, previous_status=previous, reason=reason, changed_at=now
+                organisation_id=self.id, status=status, previous_status=previous, reason=reason, changed_at=now,
+                trial_ends_at=accreditation.trial_ends_at(rules),
+            )
+        )
+
+    def move_trial_start(self, started_at: datetime, reason: str, rules: AccreditationRules, now: datetime) -> None:
+        """Tests and demos only (the caller checks): let a trial begin on another day, and say when it ends."""
+        accreditation = self._accreditation()
+        accreditation.trial_started_at = started_at
+        self.accreditation = accreditation
+        status = AccreditationStatus(accreditation.status)
+        self.record(
+            AuditCompanyAccreditationChanged(
+                organisation_id=self.id, status=status, previous_status=status, reason=reason, changed_at=now,
+                trial_ends_at=accreditation.trial_ends_at(rules),
             )
         )
 

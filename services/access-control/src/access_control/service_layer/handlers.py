@@ -36,6 +36,8 @@ class AccessControl:
     tokens: TokenIssuer
     accreditation_rules: AccreditationRules
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Lets the operator move an audit company's trial start (tests, demos); development only.
+    clock_override_allowed: bool = False
 
     async def register_organisation(
         self, caller: Principal, name: str, kind: OrganisationKind, factory_id: str | None
@@ -52,6 +54,7 @@ class AccessControl:
             client_id=f"client-{uuid.uuid4().hex}",
             client_secret_hash=self.hasher.hash(secret),
             now=self.clock(),
+            accreditation_rules=self.accreditation_rules,
         )
         await self.organisations.add(organisation)
         return RegisteredOrganisation(organisation, secret)
@@ -130,8 +133,11 @@ class AccessControl:
             if kind not in (None, OrganisationKind.AUDIT_COMPANY):
                 raise PermissionDeniedError("a member lists audit companies only")
             require_scope(caller, ClientScope.AUDITS_WRITE)  # the directory serves to mandate audits
-            return await self._page({"kind": OrganisationKind.AUDIT_COMPANY.value}, limit, after,
-                                    keep=lambda organisation: organisation.receives_mandates)
+            now = self.clock()
+            return await self._page(
+                {"kind": OrganisationKind.AUDIT_COMPANY.value}, limit, after,
+                keep=lambda organisation: organisation.receives_mandates(self.accreditation_rules, now),
+            )
         raise PermissionDeniedError("only the operator and members list organisations")
 
     async def _page(
@@ -157,6 +163,18 @@ class AccessControl:
         if organisation is None:
             raise NotFoundError("no audit company with this id")
         organisation.decide_accreditation(status, reason, caller.subject, self.accreditation_rules, self.clock())
+        await self.organisations.save(organisation)
+        return organisation
+
+    async def move_trial_start(self, caller: Principal, organisation_id: str, started_at: datetime) -> Organisation:
+        """The operator lets an audit company's trial begin on another day: tests and demos, development only."""
+        if not (self.clock_override_allowed and caller.is_operator):
+            raise NotFoundError("not found")
+        organisation = await self.organisations.get(organisation_id)
+        if organisation is None:
+            raise NotFoundError("no audit company with this id")
+        organisation.move_trial_start(started_at, f"trial start moved to {started_at.date()} (development)",
+                                      self.accreditation_rules, self.clock())
         await self.organisations.save(organisation)
         return organisation
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.http import CurrentPrincipal
 
+from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.model import MemberFactoryLink, Organisation
 from access_control.entrypoints.http.deps import Handlers
 from access_control.entrypoints.http.problems import problems
@@ -15,6 +16,7 @@ from access_control.entrypoints.http.schemas import (
     LinkFactory,
     LinkHistoryOut,
     LinkOut,
+    MoveTrialStart,
     OrganisationOut,
     OrganisationSummaryOut,
     RegisteredOrganisationOut,
@@ -33,7 +35,7 @@ def _login(request: Request) -> ThrottledLogin:
 Login = Annotated[ThrottledLogin, Depends(_login)]
 
 
-def _organisation_out(organisation: Organisation) -> dict:
+def _organisation_out(organisation: Organisation, rules: AccreditationRules) -> dict:
     accreditation = organisation.accreditation
     return {
         "organisation_id": organisation.id,
@@ -44,6 +46,7 @@ def _organisation_out(organisation: Organisation) -> dict:
         "accreditation": AccreditationOut(
             status=accreditation.status,
             trial_started_at=accreditation.trial_started_at,
+            trial_ends_at=accreditation.trial_ends_at(rules),
             mandating_members=len(accreditation.mandating_members),
             decisions=[decision.model_dump() for decision in accreditation.decisions],
         ) if accreditation else None,
@@ -81,7 +84,8 @@ async def register_organisation(
 ) -> RegisteredOrganisationOut:
     registered = await handlers.register_organisation(caller, body.name, body.kind, body.factory_id)
     return RegisteredOrganisationOut(
-        **_organisation_out(registered.organisation), client_secret=registered.client_secret
+        **_organisation_out(registered.organisation, handlers.accreditation_rules),
+        client_secret=registered.client_secret,
     )
 
 
@@ -136,12 +140,14 @@ async def organisations(
 
 @router.get("/organisations/me", response_model=OrganisationOut, tags=["organisations"])
 async def my_organisation(caller: CurrentPrincipal, handlers: Handlers) -> OrganisationOut:
-    return OrganisationOut(**_organisation_out(await handlers.organisation_of(caller)))
+    organisation = await handlers.organisation_of(caller)
+    return OrganisationOut(**_organisation_out(organisation, handlers.accreditation_rules))
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
 async def organisation(organisation_id: str, caller: CurrentPrincipal, handlers: Handlers) -> OrganisationOut:
-    return OrganisationOut(**_organisation_out(await handlers.organisation(caller, organisation_id)))
+    organisation = await handlers.organisation(caller, organisation_id)
+    return OrganisationOut(**_organisation_out(organisation, handlers.accreditation_rules))
 
 
 @router.post(
@@ -152,7 +158,17 @@ async def decide_accreditation(
 ) -> OrganisationOut:
     """The operator's decision on an audit company: accredit (after the trial), suspend, or back to trial."""
     decided = await handlers.decide_accreditation(caller, organisation_id, body.status, body.reason)
-    return OrganisationOut(**_organisation_out(decided))
+    return OrganisationOut(**_organisation_out(decided, handlers.accreditation_rules))
+
+
+@router.post("/organisations/{organisation_id}/trial-start", response_model=OrganisationOut,
+             include_in_schema=False)
+async def move_trial_start(
+    organisation_id: str, body: MoveTrialStart, caller: CurrentPrincipal, handlers: Handlers
+) -> OrganisationOut:
+    """Let an audit company's trial begin on another day: operators, development only (404 otherwise)."""
+    moved = await handlers.move_trial_start(caller, organisation_id, body.trial_started_at)
+    return OrganisationOut(**_organisation_out(moved, handlers.accreditation_rules))
 
 
 @router.post("/links", response_model=LinkOut, status_code=201, tags=["links"])

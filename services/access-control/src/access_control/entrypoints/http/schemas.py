@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from shared_audits.contracts.enums import (
     AccreditationStatus,
@@ -38,6 +38,8 @@ class AccreditationDecisionOut(BaseModel):
 class AccreditationOut(BaseModel):
     status: AccreditationStatus
     trial_started_at: datetime
+    trial_ends_at: datetime = Field(description="Until then a company on trial can be mandated; then only once "
+                                                "accredited")
     mandating_members: int
     decisions: list[AccreditationDecisionOut]
 
@@ -69,6 +71,12 @@ class RegisteredOrganisationOut(OrganisationOut):
 class DecideAccreditation(Request):
     status: AccreditationStatus
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class MoveTrialStart(Request):
+    """Development only: the day an audit company's trial begins (tests and demos of its end)."""
+
+    trial_started_at: AwareDatetime
 
 
 # tokens
