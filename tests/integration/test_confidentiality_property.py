@@ -117,11 +117,11 @@ SITE_READS: dict[str, Callable[[Ids], Request]] = {
 LINK_HISTORY = "/access/links/{factory_id}/history"
 # Reads that are not about one site, each checked by the member checks below (own data only, or shared).
 OTHER_READS = {
-    "/access/.well-known/jwks.json", "/access/keys", "/access/organisations/me",
+    "/access/.well-known/jwks.json", "/access/keys", "/access/organisations", "/access/organisations/me",
     "/access/organisations/{organisation_id}", "/access/links", "/access/users", "/access/clients",
     "/access/code-of-conduct/current", "/access/code-of-conduct/signatures",
-    "/registry/factories", "/registry/search",
-    "/audits/questionnaire", "/audits/sampling", "/audits/risk/countries", "/audits/risk/supply-chain",
+    "/registry/factories", "/registry/search", "/registry/duplicates",
+    "/audits/mandates", "/audits/questionnaire", "/audits/sampling", "/audits/risk/countries", "/audits/risk/supply-chain",
     "/notifier/inbox", "/notifier/webhooks", "/notifier/recipients", "/notifier/deliveries",
 }
 CHECKED_READS = set(SITE_READS) | {LINK_HISTORY} | OTHER_READS
@@ -292,6 +292,11 @@ def check_member(module: Module, m: int, risk: dict) -> None:
             params = None if path.startswith("/access/organisations") else {"organisation_id": other}
             response = client.send("GET", path, params=params)
             assert response.status_code == 404 and other not in response.text, (who, path, response.text)
+    # The directory holds audit companies only (to mandate one), never another member or a factory.
+    assert {entry["kind"] for entry in client.call("GET", "/access/organisations", params={"limit": 200})} <= {
+        "audit_company"}
+    for path in ("/audits/mandates", "/registry/duplicates"):
+        assert client.send("GET", path).status_code == 403, (who, path)
     assert client.call("GET", "/access/users") == [] and client.call("GET", "/access/clients") == []
     assert client.call("GET", "/access/code-of-conduct/signatures") == []
     assert client.send("GET", "/access/keys").status_code == 403
@@ -435,10 +440,16 @@ def test_factories_auditors_and_the_operator_see_exactly_their_share(module: Mod
             # An audit company lists only its own mandates: for another site, the same empty list as for none.
             assert auditor.audits_of_factory(other.factory_id) == []
             assert auditor.audits_of_factory(module.unknown.factory_id) == []
+        # ... and among its mandates, only its own.
+        assert [m["audit_id"] for m in auditor.call("GET", "/audits/mandates")] == [site.audit_id]
+        assert factory.send("GET", "/audits/mandates").status_code == 403
         for account in (factory, auditor):
-            assert account.send("GET", "/notifier/inbox").status_code == 403
-            assert account.send("GET", "/audits/risk/supply-chain").status_code == 403
+            for path in ("/notifier/inbox", "/audits/risk/supply-chain", "/access/organisations",
+                         "/registry/duplicates"):
+                assert account.send("GET", path).status_code == 403, path
         # The operator: everything.
         for template, request in SITE_READS.items():
             path, params = request(own)
             assert operator.send("GET", path, params=params).status_code == 200, template
+    for path in ("/access/organisations", "/registry/duplicates"):
+        assert operator.send("GET", path).status_code == 200, path
