@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
     AuditReportPublished,
     CodeOfConductPublished,
     CodeOfConductSigned,
@@ -14,6 +15,7 @@ from shared_audits.contracts.events import (
 )
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
+from shared_audits.scheduling import PeriodicJob
 
 from audit_service.adapters.audit_companies import MongoAuditCompanies
 from audit_service.adapters.mandates import MongoMandates
@@ -21,10 +23,10 @@ from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
 from audit_service.adapters.rules import load_rule_book
 from audit_service.adapters.site_names import MongoSiteNames
+from audit_service.adapters.working_days import working_calendar
 from audit_service.config import Settings
 from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
-from audit_service.entrypoints.scheduler import PeriodicJob
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.mandates import MandateQueries
 from audit_service.service_layer.merges import SiteMerges
@@ -46,6 +48,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     audit_companies = MongoAuditCompanies(database["audit_companies"])
     readiness = MongoReadiness(database["factory_readiness"], database["code_of_conduct"])
     risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    site_names = MongoSiteNames(database["site_names"])
     handlers = AuditHandlers(
         audits=audits,
         links=runtime.links,
@@ -53,11 +56,14 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         readiness=readiness,
         risk=risk,
         rules=load_rule_book(),
+        sites=site_names,
+        calendars=working_calendar,
         merged_factories=runtime.merged_factories,
+        clock_override_allowed=settings.clock_override_allowed,
     )
     mandates = MongoMandates(audits.collection)
-    site_names = MongoSiteNames(database["site_names"])
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
+    runtime.consumer.on(AuditCompanyAccreditationChanged, audit_companies.apply_accreditation_changed)
     runtime.consumer.on(FactoryRegistered, site_names.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)
     runtime.consumer.on(CodeOfConductSigned, readiness.apply_code_signed)
@@ -66,18 +72,21 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.consumer.on(AuditReportPublished, risk.apply_report_published)
     runtime.consumer.on(FactoriesMerged, SiteMerges(audits, readiness, risk).apply_merged)
 
-    due_dates = PeriodicJob("announce-due-audits", handlers.announce_due_audits, settings.due_check_interval_seconds)
+    due_dates = PeriodicJob("announce-due-audits", settings.due_check_interval_seconds, handlers.announce_due_audits)
+    overdue_reports = PeriodicJob("flag-overdue-reports", settings.due_check_interval_seconds,
+                                  handlers.flag_overdue_reports)
 
     async def prepare() -> None:
         await audits.collection.create_index([("factory_id", 1)])  # a site's audits; a merge re-points them
         # The due-date job reads pending audits in id order, a page at a time: no sort in memory.
         await audits.collection.create_index([("due_pending", 1), ("_id", 1)])
+        # The overdue-report job reads accepted audits not yet flagged, in id order.
+        await audits.collection.create_index([("status", 1), ("report_overdue_since", 1), ("_id", 1)])
         await risk.ensure_indexes()
         await mandates.ensure_indexes()
-        await due_dates.start()
 
-    runtime.startup_hooks.append(prepare)
-    runtime.shutdown_hooks.append(due_dates.stop)
+    runtime.startup_hooks += [prepare, due_dates.start, overdue_reports.start]
+    runtime.shutdown_hooks += [due_dates.stop, overdue_reports.stop]
     app = create_app(
         runtime,
         title="audit-service",

@@ -5,20 +5,25 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from audit_service.adapters.audit_companies import InMemoryAuditCompanies
+from audit_service.adapters.audit_companies import InMemoryAuditCompanies, MongoAuditCompanies
 from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
 from audit_service.domain.risk import CountedReport
 from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.site_names import MongoSiteNames
+from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
+    AuditReportOverdue,
     CodeOfConductSigned,
     FactoryProfileSubmitted,
     FactoryRegistered,
     FollowUpAuditDue,
+    OrganisationRegistered,
 )
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.store import MongoAggregateStore
@@ -135,7 +140,7 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
     handlers = AuditHandlers(
         audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
         readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=rules,
-        clock=lambda: now[0],
+        sites=MongoSiteNames(database["site_names"]), calendars=working_calendar, clock=lambda: now[0],
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,
                                          Announcement.UNANNOUNCED)
@@ -158,3 +163,54 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
     stored = await database["audits"].find_one({"_id": audit.id})
     due_events = [entry for entry in stored["outbox"] if entry["envelope"]["type"] == FollowUpAuditDue.TYPE]
     assert len(due_events) == 1 and stored["due_pending"] is True  # the re-audit is still ahead
+
+
+async def test_the_accreditation_projection_keeps_the_latest_change(database) -> None:
+    companies = MongoAuditCompanies(database["audit_companies"])
+    at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    registered = OrganisationRegistered(organisation_id="ac", name="Audit Co", kind="audit_company",
+                                        trial_ends_at=at + timedelta(days=365))
+    await apply(companies.apply_registered, registered)
+    assert (await companies.standing("ac")).trial_ends_at == at + timedelta(days=365)
+    assert await companies.standing("brand") is None
+
+    def changed(status: str, previous: str, days: int) -> AuditCompanyAccreditationChanged:
+        return AuditCompanyAccreditationChanged(organisation_id="ac", status=status, previous_status=previous,
+                                                reason="r", changed_at=at + timedelta(days=days),
+                                                trial_ends_at=at + timedelta(days=365))
+
+    suspended = changed("suspended", "trial", 1)
+    await apply(companies.apply_accreditation_changed, suspended)
+    await apply(companies.apply_accreditation_changed, changed("trial", "suspended", 2))
+    await apply(companies.apply_accreditation_changed, suspended)  # an older change, told again
+    await apply(companies.apply_registered, registered)  # a replay
+    standing = await companies.standing("ac")
+    assert (standing.status, standing.status_since) == ("trial", at + timedelta(days=2))
+    standing.require_mandatable(at + timedelta(days=364))
+
+
+async def test_the_overdue_report_job_flags_once_against_the_real_store(database) -> None:
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    store = MongoAggregateStore(database["audits"], Audit, "audit-service")
+    sites = MongoSiteNames(database["site_names"])
+    await apply(sites.apply_registered, FactoryRegistered(factory_id="f-1", name="Sunrise", country="BD",
+                                                          city="Gazipur"))
+    handlers = AuditHandlers(
+        audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
+        readiness=MongoReadiness(database["sites"], database["code_of_conduct"]),
+        risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=load_rule_book(), sites=sites,
+        calendars=working_calendar, clock=lambda: now,
+    )
+    audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,
+                                         Announcement.SEMI_ANNOUNCED, (date(2026, 12, 1), date(2026, 12, 15)))
+    await handlers.answer_mandate(audit_company("ac"), audit.id, accept=True, reason=None)
+    # Saved before the field existed: a stored audit without it is read as not yet flagged.
+    await database["audits"].update_one({"_id": audit.id}, {"$unset": {"report_overdue_since": ""}})
+
+    assert await handlers.flag_overdue_reports(date(2026, 12, 30)) == 0  # Victory Day and Christmas counted out
+    assert await handlers.flag_overdue_reports(date(2026, 12, 31)) == 1
+    assert await handlers.flag_overdue_reports(date(2027, 1, 15)) == 0
+    stored = await database["audits"].find_one({"_id": audit.id})
+    overdue = [entry["envelope"] for entry in stored["outbox"] if entry["envelope"]["type"] == AuditReportOverdue.TYPE]
+    assert [envelope["payload"]["due_on"] for envelope in overdue] == ["2026-12-30"]
+    assert stored["report_overdue_since"] == "2026-12-31"

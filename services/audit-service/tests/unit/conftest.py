@@ -11,6 +11,8 @@ from audit_service.adapters.audit_companies import InMemoryAuditCompanies
 from audit_service.adapters.readiness import InMemoryReadiness
 from audit_service.adapters.risk import InMemoryRiskReadModel
 from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.working_days import working_calendar
+from audit_service.domain.mandates import SiteName
 from audit_service.domain.model import ReportSubmission
 from audit_service.domain.questionnaire import Answer, AnswerValue, QuestionKind
 from audit_service.domain.rules import RuleBook
@@ -31,6 +33,16 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class Sites:
+    """Sites as factory-registry announced them (their country gives their working days)."""
+
+    def __init__(self, sites: dict[str, SiteName] | None = None) -> None:
+        self.sites = dict(sites or {})
+
+    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]:
+        return {factory_id: self.sites[factory_id] for factory_id in factory_ids if factory_id in self.sites}
 
 
 TODAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday
@@ -56,6 +68,8 @@ def audits(rules: RuleBook, clock: Clock) -> AuditHandlers:
         readiness=InMemoryReadiness(),
         risk=InMemoryRiskReadModel(),
         rules=rules,
+        sites=Sites(),  # no country known: Monday to Friday, unless a test places the site
+        calendars=working_calendar,  # the real one: the holidays library's data, no I/O
         clock=clock,
     )
 

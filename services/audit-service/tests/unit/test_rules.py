@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.questionnaire import Answer, QuestionKind
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.timing import add_months, add_working_days
@@ -60,3 +61,13 @@ def test_report_and_follow_up_deadlines(rules: RuleBook) -> None:
     assert timing.follow_up_due_on("E", date(2026, 3, 1)) == date(2027, 3, 1)
     assert timing.follow_up_due_on("C", date(2026, 3, 1)) is None
     assert timing.re_audit_due_on(date(2026, 3, 1)) == date(2028, 3, 1)
+
+
+def test_working_days_follow_the_sites_country(rules: RuleBook) -> None:
+    bangladesh, unknown = working_calendar("BD"), working_calendar("XX")
+    # Bangladesh rests on Friday and Saturday, and on Victory Day (Wednesday 16 December).
+    assert not bangladesh.is_working_day(date(2026, 12, 16)) and not bangladesh.is_working_day(date(2026, 12, 18))
+    assert bangladesh.is_working_day(date(2026, 12, 20))  # a Sunday
+    assert rules.timing.report_due_on(date(2026, 12, 15), bangladesh) == date(2026, 12, 23)
+    assert rules.timing.report_due_on(date(2026, 12, 15), unknown) == date(2026, 12, 22)  # Monday to Friday
+    assert "holidays 0.108" in bangladesh.name and unknown.name == "Monday to Friday"

@@ -1,33 +1,79 @@
-"""Audit companies known from access-control's OrganisationRegistered events."""
+"""Audit companies and their accreditation, from access-control's OrganisationRegistered and
+AuditCompanyAccreditationChanged events: one small document per company, read at mandate time."""
 
 from __future__ import annotations
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
-from shared_audits.contracts.enums import OrganisationKind
+from audit_service.domain.accreditation import AuditCompanyStanding
+from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
 from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import OrganisationRegistered
+from shared_audits.contracts.events import AuditCompanyAccreditationChanged, OrganisationRegistered
 
 
 class MongoAuditCompanies:
     def __init__(self, collection: AsyncCollection) -> None:
         self._collection = collection
 
-    async def exists(self, organisation_id: str) -> bool:
-        return await self._collection.find_one({"_id": organisation_id}, {"_id": 1}) is not None
+    async def standing(self, organisation_id: str) -> AuditCompanyStanding | None:
+        """The company's accreditation as last told; None for an organisation that is no audit company."""
+        document = await self._collection.find_one({"_id": organisation_id})
+        if document is None:
+            return None
+        return AuditCompanyStanding(
+            organisation_id=organisation_id,
+            status=document.get("status", AccreditationStatus.TRIAL),
+            trial_ends_at=document.get("trial_ends_at"),
+            status_since=document.get("changed_at"),
+        )
 
     async def apply_registered(self, event: OrganisationRegistered, envelope: EventEnvelope) -> None:
-        if event.kind is OrganisationKind.AUDIT_COMPANY:
-            await self._collection.update_one({"_id": event.organisation_id}, {"$set": {"name": event.name}}, upsert=True)
+        if event.kind is not OrganisationKind.AUDIT_COMPANY:
+            return
+        # A change told before (a replay in another order) is kept: registration only fills what is missing.
+        first = {"status": AccreditationStatus.TRIAL.value, "trial_ends_at": event.trial_ends_at}
+        await self._collection.update_one(
+            {"_id": event.organisation_id}, {"$set": {"name": event.name}, "$setOnInsert": first}, upsert=True
+        )
+
+    async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
+                                          envelope: EventEnvelope) -> None:
+        change = {"status": event.status.value, "changed_at": event.changed_at}
+        if event.trial_ends_at is not None:
+            change["trial_ends_at"] = event.trial_ends_at
+        # Only a later change replaces an earlier one (a redelivered old event changes nothing).
+        not_newer = {"$or": [{"changed_at": {"$exists": False}}, {"changed_at": {"$lte": event.changed_at}}]}
+        try:
+            await self._collection.update_one({"_id": event.organisation_id, **not_newer}, {"$set": change},
+                                              upsert=True)
+        except DuplicateKeyError:
+            pass  # the company's document holds a later change already
 
 
 class InMemoryAuditCompanies:
     def __init__(self, ids: set[str] | None = None) -> None:
         self.ids = set(ids or ())
+        self.standings: dict[str, AuditCompanyStanding] = {}
 
-    async def exists(self, organisation_id: str) -> bool:
-        return organisation_id in self.ids
+    async def standing(self, organisation_id: str) -> AuditCompanyStanding | None:
+        if organisation_id in self.standings:
+            return self.standings[organisation_id]
+        return AuditCompanyStanding(organisation_id=organisation_id) if organisation_id in self.ids else None
 
     async def apply_registered(self, event: OrganisationRegistered, envelope: EventEnvelope) -> None:
         if event.kind is OrganisationKind.AUDIT_COMPANY:
             self.ids.add(event.organisation_id)
+            self.standings.setdefault(event.organisation_id, AuditCompanyStanding(
+                organisation_id=event.organisation_id, trial_ends_at=event.trial_ends_at))
+
+    async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
+                                          envelope: EventEnvelope) -> None:
+        known = await self.standing(event.organisation_id)
+        if known is not None and known.status_since is not None and known.status_since > event.changed_at:
+            return
+        self.ids.add(event.organisation_id)
+        self.standings[event.organisation_id] = AuditCompanyStanding(
+            organisation_id=event.organisation_id, status=event.status, status_since=event.changed_at,
+            trial_ends_at=event.trial_ends_at or (known.trial_ends_at if known else None),
+        )

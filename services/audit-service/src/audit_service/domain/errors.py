@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared_audits.errors import InvalidRequestError
+from shared_audits.errors import ConflictError, InvalidRequestError
 
 
 class ReportRejected(InvalidRequestError):
@@ -21,3 +21,9 @@ class AuditNotReady(InvalidRequestError):
 
     title = "Factory not ready for audit"
     status = 409
+
+
+class AuditCompanyNotMandatable(ConflictError):
+    """The audit company may not take new mandates now: suspended, or its trial ended unaccredited."""
+
+    title = "Audit company cannot be mandated"

@@ -31,6 +31,7 @@ class Mandate(BaseModel):
     status: AuditStatus
     mandated_at: datetime
     decided_at: datetime | None = None
+    report_overdue_since: date | None = None
 
 
 class SiteName(BaseModel):

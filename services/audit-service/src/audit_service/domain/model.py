@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 from audit_service.domain.report import NewFinding, Report, ReportSubmission, rate_report
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
-from audit_service.domain.timing import TimingRules
+from audit_service.domain.timing import MONDAY_TO_FRIDAY, TimingRules, WorkingCalendar
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType, RatingLetter
 from shared_audits.contracts.events import (
     AuditMandateAccepted,
     AuditMandated,
     AuditMandateDeclined,
+    AuditReportOverdue,
     AuditReportPublished,
     ChapterScore,
     CriticalFindingRaised,
@@ -86,6 +87,8 @@ class Audit(Aggregate):
     report: Report | None = None
     due: list[DueAudit] = Field(default_factory=list)
     due_pending: bool = False  # indexed: the due-date job looks only at these
+    # The first day the report counted as overdue; set once, with AuditReportOverdue.
+    report_overdue_since: date | None = None
 
     @classmethod
     def mandate(
@@ -130,12 +133,13 @@ class Audit(Aggregate):
         return audit
 
     @classmethod
-    def imported(cls, record: ImportedReport, rules: RuleBook, required_sample: SampleSize) -> Audit:
+    def imported(cls, record: ImportedReport, rules: RuleBook, required_sample: SampleSize,
+                 calendar: WorkingCalendar = MONDAY_TO_FRIDAY) -> Audit:
         """An audit reported in the system the platform replaces, rated by today's rules as of its
         publication day. It raises no event and schedules no due date: its alerts, CAPs and
         follow-ups belong to the system it comes from (and the due-date job reads every pending audit)."""
         scope = AuditScope(record.scope)
-        report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at)
+        report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at, calendar)
         return cls(
             id=record.audit_id,
             factory_id=record.factory_id,
@@ -180,16 +184,17 @@ class Audit(Aggregate):
         )
 
     def publish_report(
-        self, submission: ReportSubmission, rules: RuleBook, required_sample: SampleSize, now: datetime
+        self, submission: ReportSubmission, rules: RuleBook, required_sample: SampleSize, now: datetime,
+        calendar: WorkingCalendar = MONDAY_TO_FRIDAY,
     ) -> Report:
-        """Validate the submission, rate it and record the report and its alerts."""
+        """Validate the submission, rate it and record the report and its alerts (due dates in ``calendar``)."""
         if self.status == AuditStatus.REPORT_PUBLISHED:
             raise ConflictError("the report of this audit is already published")
         self._require_status(AuditStatus.ACCEPTED, "the audit company has not accepted this mandate")
         window = None
         if self.announcement == Announcement.SEMI_ANNOUNCED and self.window_starts_on and self.window_ends_on:
             window = (self.window_starts_on, self.window_ends_on)
-        report = rate_report(submission, self.scope, window, rules, required_sample, now)
+        report = rate_report(submission, self.scope, window, rules, required_sample, now, calendar)
         findings = report.findings
         self.report = report
         self.status = AuditStatus.REPORT_PUBLISHED
@@ -230,6 +235,32 @@ class Audit(Aggregate):
                     )
                 )
         return report
+
+    def report_in_database_by(self, timing: TimingRules, calendar: WorkingCalendar) -> date | None:
+        """The last day for an awaited report, counted from the announced window's end; None when
+        no report is awaited (not accepted, already published) or no window bounds the audit days."""
+        if self.status != AuditStatus.ACCEPTED or self.window_ends_on is None:
+            return None
+        return timing.report_in_database_by(self.window_ends_on, calendar)
+
+    def flag_report_overdue(self, today: date, timing: TimingRules, calendar: WorkingCalendar) -> bool:
+        """Record AuditReportOverdue once, when ``today`` is past the day the report was due in the platform."""
+        due_on = self.report_in_database_by(timing, calendar)
+        if due_on is None or today <= due_on or self.report_overdue_since is not None:
+            return False
+        self.report_overdue_since = due_on + timedelta(days=1)
+        self.record(
+            AuditReportOverdue(
+                audit_id=self.id,
+                factory_id=self.factory_id,
+                member_id=self.member_id,
+                audit_company_id=self.audit_company_id,
+                window_ends_on=self.window_ends_on,
+                due_on=due_on,
+                timing_rules_version=timing.version,
+            )
+        )
+        return True
 
     def announce_due(self, today: date, timing: TimingRules, satisfied: set[DueKind]) -> list[DueKind]:
         """Announce each pending due date that has come near, once; skip those a later audit met."""

@@ -16,6 +16,7 @@ from audit_service.domain.errors import ReportRejected
 from audit_service.domain.questionnaire import Answer, Questionnaire, Scores
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
+from audit_service.domain.timing import MONDAY_TO_FRIDAY, WorkingCalendar
 from shared_audits.contracts.enums import AuditScope, FindingSeverity, RatingLetter
 
 
@@ -87,8 +88,12 @@ def rate_report(
     rules: RuleBook,
     required_sample: SampleSize,
     now: datetime,
+    calendar: WorkingCalendar = MONDAY_TO_FRIDAY,
 ) -> Report:
-    """The report the platform publishes for ``submission``, or ``ReportRejected`` listing every problem."""
+    """The report the platform publishes for ``submission``, or ``ReportRejected`` listing every problem.
+
+    Its due date counts the working days of ``calendar``, the site's country's.
+    """
     questionnaire = rules.questionnaire
     problems = questionnaire.answer_problems(scope, submission.answers)
     problems += _date_problems(submission, window, now.date())
@@ -122,14 +127,14 @@ def rate_report(
         answers=submission.answers,
         audit_first_day=submission.audit_first_day,
         audit_last_day=submission.audit_last_day,
-        due_on=rules.timing.report_due_on(submission.audit_last_day),
+        due_on=rules.timing.report_due_on(submission.audit_last_day, calendar),
         workers_interviewed=submission.workers_interviewed,
         documents_sampled=submission.documents_sampled,
         auditor_days=submission.auditor_days,
         required_sample=required_sample,
         flags=[],
         rule_set_version=rules.rating.version,
-        rule_versions=rules.versions(),
+        rule_versions={**rules.versions(), "working_days": calendar.name},
         published_at=now,
     )
     report.flags = _flags(report, now.date())

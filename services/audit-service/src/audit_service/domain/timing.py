@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from shared_audits.contracts.enums import RatingLetter
+
+
+class WorkingCalendar(Protocol):
+    """Which days count as working days where a site is: its weekend and public holidays."""
+
+    @property
+    def name(self) -> str: ...  # recorded on each report with the rule versions
+
+    def is_working_day(self, day: date) -> bool: ...
+
+
+class MondayToFriday:
+    """The calendar of a site whose country is not known: weekends only, no public holidays."""
+
+    name = "Monday to Friday"
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5
+
+
+MONDAY_TO_FRIDAY = MondayToFriday()
 
 
 class TimingRules(BaseModel):
@@ -20,8 +42,13 @@ class TimingRules(BaseModel):
     re_audit_due_months: int = Field(ge=1)
     due_notice_days: int = Field(ge=0)
 
-    def report_due_on(self, audit_last_day: date) -> date:
-        return add_working_days(audit_last_day, self.report_due_working_days)
+    def report_due_on(self, audit_last_day: date, calendar: WorkingCalendar = MONDAY_TO_FRIDAY) -> date:
+        """The day the audit company owes the report by (a later one is flagged late)."""
+        return add_working_days(audit_last_day, self.report_due_working_days, calendar)
+
+    def report_in_database_by(self, audit_last_day: date, calendar: WorkingCalendar = MONDAY_TO_FRIDAY) -> date:
+        """The last day for the report to be in the platform; after it, a missing report is overdue."""
+        return add_working_days(audit_last_day, self.report_in_database_working_days, calendar)
 
     def follow_up_due_on(self, letter: RatingLetter, published_on: date) -> date | None:
         if RatingLetter(letter) not in self.follow_up_letters:
@@ -36,13 +63,13 @@ class TimingRules(BaseModel):
         return due_on - timedelta(days=self.due_notice_days)
 
 
-def add_working_days(start: date, days: int) -> date:
-    """``days`` working days (Monday to Friday) after ``start``; public holidays are not modelled."""
+def add_working_days(start: date, days: int, calendar: WorkingCalendar = MONDAY_TO_FRIDAY) -> date:
+    """The day ``days`` working days of ``calendar`` after ``start``."""
     current = start
     remaining = days
     while remaining > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if calendar.is_working_day(current):
             remaining -= 1
     return current
 

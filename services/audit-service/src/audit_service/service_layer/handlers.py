@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
 
+from audit_service.domain.accreditation import AuditCompanyStanding
 from audit_service.domain.errors import AuditNotReady
+from audit_service.domain.mandates import SiteName
 from audit_service.domain.model import Audit, AuditStatus, DueKind, ImportedReport, ReportSubmission
 from audit_service.domain.readiness import FactoryReadiness
 from audit_service.domain.risk import CellCount, CountedReport, RiskCell, counted_report, risk_cells
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
+from audit_service.domain.timing import WorkingCalendar
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
@@ -27,7 +30,18 @@ AuditStore = MongoAggregateStore[Audit] | InMemoryAggregateStore[Audit]
 
 
 class AuditCompanies(Protocol):
-    async def exists(self, organisation_id: str) -> bool: ...
+    async def standing(self, organisation_id: str) -> AuditCompanyStanding | None: ...
+
+
+class Sites(Protocol):
+    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]: ...
+
+
+# The working days of a site in a country (ISO alpha-2; None when the site's country is not known).
+WorkingCalendars = Callable[[str | None], WorkingCalendar]
+
+# Accepted audits the overdue-report job reads at a time.
+OVERDUE_SCAN_PAGE = 500
 
 
 class Readiness(Protocol):
@@ -57,9 +71,13 @@ class AuditHandlers:
     readiness: Readiness
     risk: RiskReadModel
     rules: RuleBook
+    sites: Sites  # each site's country: its working days
+    calendars: WorkingCalendars
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Sites merged into another: no new audit under their id (the member's link moves in a moment).
     merged_factories: MergedFactories = field(default_factory=InMemoryMergedFactories)
+    # Lets the operator run the overdue-report check as of another day (tests, demos); development only.
+    clock_override_allowed: bool = False
 
     async def mandate_audit(
         self,
@@ -77,8 +95,10 @@ class AuditHandlers:
             raise NotFoundError(f"factory {factory_id} not found")
         if await self.merged_factories.surviving_id(factory_id) is not None:
             raise NotFoundError(f"factory {factory_id} not found")
-        if not await self.audit_companies.exists(audit_company_id):
+        company = await self.audit_companies.standing(audit_company_id)
+        if company is None:
             raise InvalidRequestError(f"{audit_company_id} is not a registered audit company")
+        company.require_mandatable(self.clock())  # not suspended, and accredited once its trial ended
         audit = Audit.mandate(
             factory_id,
             caller.organisation_id,
@@ -114,7 +134,8 @@ class AuditHandlers:
         if problems:
             raise AuditNotReady("the audit cannot take place yet: " + "; ".join(problems))
         required = self.rules.sampling.required_for(readiness.workforce_total or 0, audit.audit_type)
-        audit.publish_report(submission, self.rules, required, self.clock())
+        calendar = await self._calendar_of(audit.factory_id)
+        audit.publish_report(submission, self.rules, required, self.clock(), calendar)
         await self.audits.save(audit)
         return audit
 
@@ -130,7 +151,7 @@ class AuditHandlers:
         for record in records:
             try:
                 required = self.rules.sampling.required_for(record.workforce, record.audit_type)
-                audit = Audit.imported(record, self.rules, required)
+                audit = Audit.imported(record, self.rules, required, self.calendars(record.country))
             except InvalidRequestError as error:
                 rejected.append({"audit_id": record.audit_id, "detail": error.detail})
                 continue
@@ -194,6 +215,42 @@ class AuditHandlers:
                 except ConflictError:
                     logger.info("audit changed while announcing its due dates; next round", extra={"audit": audit.id})
         return announced
+
+    async def flag_overdue_reports(self, today: date | None = None) -> int:
+        """The scheduled check: AuditReportOverdue once for each accepted audit whose report is not in the
+        platform by its due date (the window's end plus the rules' working days, in the site's country).
+
+        Safe with several instances: the mark is saved with the event in one conditional write.
+        """
+        today = today or self.clock().date()
+        flagged, after = 0, None
+        while True:
+            page = await self.audits.find(limit=OVERDUE_SCAN_PAGE, after=after, status=AuditStatus.ACCEPTED.value,
+                                          report_overdue_since=None)
+            sites = await self.sites.of(sorted({audit.factory_id for audit in page})) if page else {}
+            for audit in page:
+                site = sites.get(audit.factory_id)
+                calendar = self.calendars(site.country if site else None)
+                if not audit.flag_report_overdue(today, self.rules.timing, calendar):
+                    continue
+                try:
+                    await self.audits.save(audit)
+                except ConflictError:
+                    continue  # changed meanwhile (a report, another instance): the next round decides
+                flagged += 1
+            if len(page) < OVERDUE_SCAN_PAGE:
+                return flagged
+            after = page[-1].id
+
+    async def scan_overdue_reports_as_of(self, caller: Principal, as_of: date) -> int:
+        """The operator runs the overdue-report check for a chosen day (tests and demos, development only)."""
+        if not (self.clock_override_allowed and caller.is_operator):
+            raise NotFoundError("not found")
+        return await self.flag_overdue_reports(as_of)
+
+    async def _calendar_of(self, factory_id: str) -> WorkingCalendar:
+        site = (await self.sites.of([factory_id])).get(factory_id)
+        return self.calendars(site.country if site else None)
 
     def _chapter_titles(self) -> dict[str, str]:
         return {chapter.id: chapter.title for chapter in self.rules.questionnaire.chapters}

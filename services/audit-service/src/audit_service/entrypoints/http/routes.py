@@ -15,6 +15,8 @@ from audit_service.entrypoints.http.schemas import (
     ImportReports,
     MandateAudit,
     MandateOut,
+    OverdueReportScan,
+    OverdueReportScanOut,
     QuestionnaireOut,
     ReportDetail,
     ReportImportOut,
@@ -105,10 +107,17 @@ def _out(audit: Audit, caller: Principal) -> AuditOut:
         decline_reason=audit.decline_reason,
         report=_report_out(audit, caller),
         due=[] if caller.is_factory else [DueOut(**due.model_dump(mode="json")) for due in audit.due],
+        report_overdue_since=None if caller.is_factory else audit.report_overdue_since,
     )
 
 
-@router.post("/audits", response_model=AuditOut, status_code=201)
+@router.post(
+    "/audits", response_model=AuditOut, status_code=201,
+    responses=problems({
+        409: "The audit company takes no new mandates: suspended, or its trial ended without accreditation "
+             "(`accreditation_status`, and `trial_ended_at` for the latter)",
+    }),
+)
 async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
     if (body.window_starts_on is None) != (body.window_ends_on is None):
         raise InvalidRequestError("give both window_starts_on and window_ends_on, or neither")
@@ -198,6 +207,14 @@ def _submission(body: SubmitReport) -> ReportSubmission:
         documents_sampled=body.documents_sampled,
         auditor_days=body.auditor_days,
     )
+
+
+@router.post("/report-overdue-scans", response_model=OverdueReportScanOut, include_in_schema=False)
+async def scan_overdue_reports(body: OverdueReportScan, caller: CurrentPrincipal,
+                               handlers: Handlers) -> OverdueReportScanOut:
+    """Run the scheduled overdue-report check as of a chosen day: operators, development only (404 otherwise)."""
+    flagged = await handlers.scan_overdue_reports_as_of(caller, body.as_of)
+    return OverdueReportScanOut(as_of=body.as_of, audits_flagged=flagged)
 
 
 @router.post("/imports/reports", response_model=ReportImportOut)

@@ -172,6 +172,8 @@ class AuditOut(BaseModel):
     decline_reason: str | None
     report: ReportOut | None
     due: list[DueOut]
+    report_overdue_since: date | None = Field(
+        default=None, description="Accepted, and the report not in the platform by its due date: since when")
 
 
 class QuestionOut(BaseModel):
@@ -229,3 +231,14 @@ class MandateOut(BaseModel):
     status: str = Field(description="mandated, accepted, declined or report_published")
     mandated_at: datetime
     decided_at: datetime | None
+    report_overdue_since: date | None = Field(
+        default=None, description="Accepted, and the report not in the platform by its due date: since when")
+
+
+class OverdueReportScan(Request):
+    as_of: date
+
+
+class OverdueReportScanOut(BaseModel):
+    as_of: date
+    audits_flagged: int
