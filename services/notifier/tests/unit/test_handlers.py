@@ -1,6 +1,6 @@
 """notifier's fan-out over in-memory fakes: linked members only, late links caught up."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -8,7 +8,13 @@ from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import CapClosed, FactoryLinked, FactoryUnlinked, OrganisationRegistered
+from shared_audits.contracts.events import (
+    AuditReportOverdue,
+    CapClosed,
+    FactoryLinked,
+    FactoryUnlinked,
+    OrganisationRegistered,
+)
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.testing import factory_account, member
@@ -103,3 +109,32 @@ class CountingFeeds:
 
     async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None:
         self.calls.setdefault(member_id, []).append([envelope.payload["cap_id"] for envelope in envelopes])
+
+
+def report_overdue(member_id: str, factory_id: str = "f-1") -> AuditReportOverdue:
+    return AuditReportOverdue(audit_id="a-1", factory_id=factory_id, member_id=member_id, audit_company_id="ac-1",
+                              window_ends_on=date(2026, 4, 1), due_on=date(2026, 4, 15), timing_rules_version="2026.1")
+
+
+async def test_an_overdue_report_reaches_only_the_member_that_mandated_the_audit(notifier: NotifierHandlers) -> None:
+    notifier.links.links.add(("m-c", "f-1"))  # another member linked to the same site
+    overdue = report_overdue("m-a")
+    await notifier.fan_out_batch([(overdue, envelope_at(overdue, NOW))])
+    assert notifier.feeds.delivered == [("m-a", "AuditReportOverdue")]
+    assert [entry.event_type for entry in await notifier.inbox_of(member("m-a"), 10)] == ["AuditReportOverdue"]
+    assert await notifier.inbox_of(member("m-c"), 10) == []
+
+
+async def test_an_overdue_report_is_not_caught_up_by_another_member_linking_late(notifier: NotifierHandlers) -> None:
+    overdue = report_overdue("m-a")
+    await notifier.fan_out(overdue, envelope_at(overdue, NOW + timedelta(seconds=1)))
+    link = FactoryLinked(member_id="m-c", factory_id="f-1", relationship="supplier", linked_at=NOW)
+    notifier.links.links.add(("m-c", "f-1"))
+    await notifier.fan_out(link, envelope_at(link, NOW))
+    assert ("m-c", "AuditReportOverdue") not in notifier.feeds.delivered
+
+
+async def test_an_overdue_report_for_a_member_no_longer_linked_reaches_nobody(notifier: NotifierHandlers) -> None:
+    overdue = report_overdue("m-b", factory_id="f-1")  # m-b is linked to f-2 only
+    await notifier.fan_out(overdue, envelope_at(overdue, NOW))
+    assert notifier.feeds.delivered == []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from notifier.domain.model import InboxEntry, factory_of, recipients
+from notifier.domain.model import InboxEntry, factory_of, may_catch_up, recipients
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import FactoryLinked
@@ -67,7 +67,8 @@ class NotifierHandlers:
             if isinstance(event, FactoryLinked):
                 # Events after the link that were handled before it (other topics) follow now.
                 deliveries += [(event.member_id, factory_id, later)
-                               for later in await self.factory_log.since(factory_id, event.linked_at)]
+                               for later in await self.factory_log.since(factory_id, event.linked_at)
+                               if may_catch_up(event.member_id, later)]
         await self._deliver(deliveries)
 
     async def _deliver(self, deliveries: list[Delivery]) -> None:

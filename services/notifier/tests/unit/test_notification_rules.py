@@ -1,0 +1,14 @@
+"""The notification rules are versioned data: which events are e-mailed, which go out whatever the preference."""
+
+from notifier.adapters.rules import load_notification_rules
+from notifier.domain.channels import DeliveryStatus, Preference
+
+
+def test_an_overdue_report_is_e_mailed_as_the_recipient_prefers_since_2026_2() -> None:
+    rules = load_notification_rules()
+    assert rules.version == "2026.2"
+    assert rules.email_mode("AuditReportOverdue", Preference.IMMEDIATE) == DeliveryStatus.PENDING
+    assert rules.email_mode("AuditReportOverdue", Preference.DAILY_DIGEST) == DeliveryStatus.DIGEST
+    assert rules.email_mode("AuditReportOverdue", Preference.OFF) is None
+    earlier = load_notification_rules("notifications-2026.1.json")
+    assert set(rules.emailed_event_types) - set(earlier.emailed_event_types) == {"AuditReportOverdue"}
