@@ -9,7 +9,9 @@ from shared_audits.runtime import build_runtime, create_app
 from factory_registry.adapters.identifier_claims import MongoIdentifierClaims
 from factory_registry.adapters.profiles import MongoProfileVersions
 from factory_registry.adapters.rules import load_registry_rules
+from factory_registry.adapters.site_index import MongoSiteIndex
 from factory_registry.config import Settings
+from factory_registry.domain.matching import index_site, keys_version
 from factory_registry.domain.model import Factory
 from factory_registry.domain.profile import FactoryProfile
 from factory_registry.entrypoints.http.redirects import install_merge_redirects
@@ -26,20 +28,26 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     factories = runtime.store("factories", Factory)
     profiles = MongoProfileVersions(runtime.store("factory_profiles", FactoryProfile))
+    site_index = MongoSiteIndex(factories)
+    rules = load_registry_rules(settings.registry_rules)
 
     async def prepare() -> None:
-        # Duplicate detection and search read a country's active sites (or all of them) in id order.
+        # Search reads a country's active sites (or all of them) in id order; duplicates, by their keys.
         await factories.collection.create_index([("country", 1), ("merged_into", 1), ("_id", 1)])
         await factories.collection.create_index([("merged_into", 1), ("_id", 1)])
+        await site_index.ensure_indexes()
         await profiles.ensure_indexes()
+        # Sites stored before these rules' keys (or before keys existed) get them: a one-off per rules change.
+        await site_index.reindex(keys_version(rules.duplicates), lambda site: index_site(site, rules.duplicates))
 
     runtime.startup_hooks.append(prepare)
     registry = FactoryRegistry(
         factories=factories,
         profiles=profiles,
         identifiers=MongoIdentifierClaims(runtime.database["identifier_claims"]),
+        site_index=site_index,
         links=runtime.links,
-        rules=load_registry_rules(settings.registry_rules),
+        rules=rules,
     )
     app = create_app(
         runtime,

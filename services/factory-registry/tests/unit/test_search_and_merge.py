@@ -3,7 +3,7 @@
 import pytest
 
 from factory_registry.domain.errors import FactoryMergedError, InvalidFieldsError
-from factory_registry.domain.matching import SearchCriteria
+from factory_registry.domain.search import SearchCriteria
 from factory_registry.domain.values import Identifiers
 from factory_registry.service_layer.handlers import FactoryRegistry
 from shared_audits.contracts.events import FactoriesMerged

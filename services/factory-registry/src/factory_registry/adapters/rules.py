@@ -4,7 +4,7 @@ from importlib import resources
 
 from factory_registry.domain.rules import RegistryRules
 
-DEFAULT_REGISTRY_RULES = "registry-2026.1.json"
+DEFAULT_REGISTRY_RULES = "registry-2026.2.json"
 
 
 def load_registry_rules(name: str = DEFAULT_REGISTRY_RULES) -> RegistryRules:

@@ -1,30 +1,255 @@
-"""Does a new site look like a registered one? Fuzzy name and address, or nearby coordinates.
+"""When are two records one production site? Names in any script, address, coordinates and identifiers together.
 
-Pure: scores come from rapidfuzz over normalised text; thresholds from the rules.
+Pure. One rule, ``resemblance``, decides for registration (409 with candidates), the operator's
+review (GET /duplicates), the bulk import's review list and the benchmark. Candidates come from
+blocking keys (``site_keys``): pairs that share none are never compared, so the keys are stored on
+each site and looked up in the database; every pair that can reach the threshold shares a key
+(same distinctive word, consonants or whole name with the same numbers; neighbouring grid cells;
+an identifier).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import re
-import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from factory_registry.domain.model import Factory, SiteDetails
+from factory_registry.domain.reading import CONSONANT_SCRIPTS, Glossary, Reading, consonants, read
+from factory_registry.domain.rules import DuplicateRules
 from factory_registry.domain.values import Coordinates
-from factory_registry.domain.rules import DuplicateRules, SearchRules
 
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_METRES_PER_DEGREE = 111_320  # of latitude, and of longitude at the equator
 
 
-def normalise(text: str | None, ignored_words: frozenset[str] = frozenset()) -> str:
-    """Lower case, accents and punctuation removed, legal-form words (ltd, pvt, ...) dropped."""
-    if not text:
-        return ""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return " ".join(word for word in _NOT_WORD.split(ascii_text) if word and word not in ignored_words)
+class SiteReader:
+    """Reads sites through the rules' glossaries, each text once."""
+
+    def __init__(self, rules: DuplicateRules) -> None:
+        self.rules = rules
+        self._names = Glossary({**rules.generic_words, "": list(rules.ignored_words)})
+        self._addresses = Glossary({**rules.address_words})
+        self._texts: dict[tuple[str, str], Reading] = {}
+
+    def name(self, text: str | None) -> Reading:
+        return self._read("name", text or "", self._names)
+
+    def address(self, text: str | None) -> Reading:
+        return self._read("address", text or "", self._addresses)
+
+    def _read(self, kind: str, text: str, glossary: Glossary) -> Reading:
+        found = self._texts.get((kind, text))
+        if found is None:
+            if len(self._texts) > 200_000:
+                self._texts.clear()
+            found = self._texts[(kind, text)] = read(text, glossary)
+        return found
+
+    def site(self, site: SiteDetails | Factory) -> SiteReading:
+        names = [self.name(site.name)]
+        if site.legal_name and site.legal_name != site.name:
+            names.append(self.name(site.legal_name))
+        address = self.address(site.address) if site.address else None
+        city = self.address(site.city).joined if site.city else ""
+        return SiteReading(site.country, tuple(names), address, city, site.coordinates,
+                           frozenset(site.identifiers.keys().values()))
+
+
+_READERS: dict[int, tuple[DuplicateRules, SiteReader]] = {}
+
+
+def reader_for(rules: DuplicateRules) -> SiteReader:
+    """The reader of a rule set (kept: the glossaries are built once)."""
+    kept = _READERS.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        kept = _READERS[id(rules)] = (rules, SiteReader(rules))
+    return kept[1]
+
+
+@dataclass(frozen=True)
+class SiteReading:
+    """A site as the duplicate rule reads it."""
+
+    country: str
+    names: tuple[Reading, ...]  # its name, and its legal name when it differs
+    address: Reading | None
+    city: str  # transliterated, administrative words dropped
+    coordinates: Coordinates | None
+    identifiers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    score: float  # 0-100
+    matched_on: list[str]  # "identifiers", "name_address", "coordinates"
+
+
+def resemblance(a: SiteReading, b: SiteReading, rules: DuplicateRules) -> Resemblance | None:
+    """How much two sites look like one, and on what; None below the rules' threshold.
+
+    A shared identifier (OS ID, DUNS, LEI, national registration) makes them one. Otherwise the
+    name (as written when both share a script, else transliterated; generic words and legal forms
+    weigh little; different numbers, "Unit 3" and "Unit 7", mean different sites) weighted with the
+    address; a spot within ``max_distance_m`` raises the score and is a candidate on its own unless
+    the names' or addresses' numbers or the addresses tell the sites apart; coordinates beyond
+    ``far_distance_m``, or (without coordinates) another city, lower it: a similar name alone is
+    not enough there.
+    """
+    if a.country != b.country:
+        return None
+    if a.identifiers & b.identifiers:
+        return Resemblance(100.0, ["identifiers"])
+    name = max(name_similarity(x, y) for x in a.names for y in b.names)
+    address = address_similarity(a.address, b.address)
+    if address is None:
+        text = name
+    else:
+        text = (rules.name_weight * name + rules.address_weight * address) / (rules.name_weight + rules.address_weight)
+    score, matched_on = text, []
+    distance = a.coordinates.distance_m(b.coordinates) if a.coordinates and b.coordinates else None
+    near = distance is not None and distance <= rules.max_distance_m
+    if near:
+        score += rules.near_bonus
+    elif distance is not None and distance > rules.far_distance_m:
+        score -= rules.far_penalty
+    elif distance is None and a.city and b.city and not same_city(a.city, b.city):
+        score -= rules.other_city_penalty
+    if text >= rules.min_score - rules.near_bonus:
+        matched_on.append("name_address")
+    if near:
+        told_apart = (_numbers_conflict(a.names[0].numbers, b.names[0].numbers)
+                      or (a.address and b.address and _numbers_conflict(a.address.numbers, b.address.numbers))
+                      or (address is not None and address < 50))
+        if not told_apart:
+            score = max(score, rules.min_score)
+            matched_on.append("coordinates")
+        elif score >= rules.min_score:
+            matched_on.append("coordinates")
+    score = round(min(100.0, max(0.0, score)), 1)
+    if score < rules.min_score or not matched_on:
+        return None
+    return Resemblance(score, matched_on)
+
+
+def name_similarity(a: Reading, b: Reading) -> float:
+    """0-100: the distinctive words compared; the generic ones (garment, factory) only nudge."""
+    if a.is_generic or b.is_generic:
+        similarity = (60.0 if a.generic == b.generic else 40.0) if a.is_generic and b.is_generic else 30.0
+    else:
+        similarity = _distinctive_similarity(a, b)
+        if a.generic and b.generic:
+            similarity = 0.85 * similarity + 15.0 * len(a.generic & b.generic) / len(a.generic | b.generic)
+    if a.numbers != b.numbers:
+        similarity = min(similarity, 60.0)  # "Unit 3" and "Unit 7", or "Unit 3" and a name without a number
+    return similarity
+
+
+def _distinctive_similarity(a: Reading, b: Reading) -> float:
+    latin = _similarity(a.latin, b.latin)
+    if (a.scripts & b.scripts) - {"LATIN"}:
+        # One script other than Latin: as written, so two names that sound alike in it stay apart.
+        return (_similarity(a.original, b.original) + latin) / 2
+    if (a.scripts ^ b.scripts) & CONSONANT_SCRIPTS:
+        # Across scripts whose transliteration keeps few vowels ("lnwr" for "Al Noor").
+        return max(latin, fuzz.ratio(consonants(a.joined), consonants(b.joined)))
+    return latin
+
+
+def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    # In any order ("Tien Viet"), and with the spaces dropped ("Hua Li" and "Huali").
+    return max(fuzz.token_sort_ratio(" ".join(a), " ".join(b)), fuzz.ratio("".join(a), "".join(b)))
+
+
+def address_similarity(a: Reading | None, b: Reading | None) -> float | None:
+    """0-100, None when either site has no address. Numbers that tell two buildings apart cap it."""
+    if a is None or b is None:
+        return None
+    words_a = " ".join(sorted([*a.latin, *a.generic, *a.numbers]))
+    words_b = " ".join(sorted([*b.latin, *b.generic, *b.numbers]))
+    if not words_a or not words_b:
+        return None
+    # One address may say more (a district, a post code): the shared part counts, the rest a little.
+    similarity = (fuzz.token_set_ratio(words_a, words_b) + fuzz.token_sort_ratio(words_a, words_b)) / 2
+    if _numbers_conflict(a.numbers, b.numbers):
+        similarity = min(similarity, 40.0)
+    return similarity
+
+
+def _numbers_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Each has a number the other lacks: plot 12 and plot 14, floor 3 and floor 5."""
+    return bool(a - b) and bool(b - a)
+
+
+def same_city(a: str, b: str) -> bool:
+    if a == b or fuzz.ratio(a, b) >= 85:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 4 and shorter in longer
+
+
+# --- blocking keys ---------------------------------------------------------------------------
+
+
+def keys_version(rules: DuplicateRules) -> str:
+    """Changes when the keys a site gets would change: stored keys of another version are recomputed."""
+    basis = json.dumps([2, rules.max_distance_m, rules.ignored_words, rules.generic_words], sort_keys=True)
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def site_keys(site: SiteReading, rules: DuplicateRules) -> list[str]:
+    """The keys stored on a site: its names' word starts, consonants and whole names (with the names'
+    numbers), its grid cell and its identifiers."""
+    keys = _name_keys(site) | {f"i:{key}" for key in site.identifiers}
+    if site.coordinates:
+        row, column = _cell(site.coordinates, rules)
+        keys.add(f"{site.country}:g:{row}:{column}")
+    return sorted(keys)
+
+
+def lookup_keys(site: SiteReading, rules: DuplicateRules) -> list[str]:
+    """The keys to look up for a site's candidates: its own, with every grid cell within the distance."""
+    keys = _name_keys(site) | {f"i:{key}" for key in site.identifiers}
+    if site.coordinates:
+        row, column = _cell(site.coordinates, rules)
+        cell = _cell_degrees(rules)
+        widest = min(abs(site.coordinates.lat) + 2 * cell, 89.9)
+        reach = math.ceil(1 / math.cos(math.radians(widest)))  # cells of longitude within the distance
+        keys |= {f"{site.country}:g:{row + dr}:{column + dc}"
+                 for dr in (-1, 0, 1) for dc in range(-reach, reach + 1)}
+    return sorted(keys)
+
+
+def _name_keys(site: SiteReading) -> set[str]:
+    keys = set()
+    for name in site.names:
+        if name.is_generic:
+            continue
+        numbers = "#" + "-".join(sorted(name.numbers))
+        prefix = f"{site.country}:"
+        keys.add(f"{prefix}n:{name.joined}{numbers}")
+        keys.add(f"{prefix}n:{''.join(sorted(name.latin))}{numbers}")
+        for part in [name.joined, *name.latin]:
+            keys.add(f"{prefix}t:{part[:4]}{numbers}")  # the word's start: its ending may vary (plurals, typos)
+            skeleton = consonants(part)
+            if len(skeleton) >= 2:
+                keys.add(f"{prefix}s:{skeleton}{numbers}")
+    return keys
+
+
+def _cell_degrees(rules: DuplicateRules) -> float:
+    return max(rules.max_distance_m, 1.0) / _METRES_PER_DEGREE
+
+
+def _cell(coordinates: Coordinates, rules: DuplicateRules) -> tuple[int, int]:
+    cell = _cell_degrees(rules)
+    return math.floor(coordinates.lat / cell), math.floor(coordinates.lon / cell)
+
+
+# --- uses of the rule ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -32,59 +257,57 @@ class Match:
     site: Factory
     score: float
     matched_on: list[str] = field(default_factory=list)
+    in_file: bool = False  # an import's earlier record, not a registered site
 
 
-@dataclass(frozen=True)
-class _Compared:
-    """A site's text as the duplicate score reads it, normalised once."""
-
-    # Words sorted: token_sort_ratio is the plain ratio of the sorted words.
-    name: str
-    address: str
-    coordinates: Coordinates | None
-
-
-def _compared(site: SiteDetails | Factory, rules: DuplicateRules) -> _Compared:
-    name = normalise(site.name, rules.ignored_words)
-    return _Compared(" ".join(sorted(name.split())), normalise(site.address, rules.ignored_words), site.coordinates)
-
-
-def _duplicate_score(
-    a: _Compared, b: _Compared, rules: DuplicateRules, name_score: float | None = None
-) -> tuple[float, list[str]] | None:
-    """The score of two sites of one country and what matched; None when they do not look alike."""
-    if name_score is None:
-        name_score = fuzz.ratio(a.name, b.name)
-    if a.address and b.address:
-        address_score = fuzz.token_set_ratio(a.address, b.address)
-        text_score = (rules.name_weight * name_score + rules.address_weight * address_score) / (
-            rules.name_weight + rules.address_weight
-        )
-    else:
-        text_score = name_score
-    matched_on, score = [], 0.0
-    if text_score >= rules.min_score:
-        matched_on.append("name_address")
-        score = text_score
-    if a.coordinates and b.coordinates and a.coordinates.distance_m(b.coordinates) <= rules.max_distance_m:
-        matched_on.append("coordinates")
-        # Nearby counts as at least the threshold; identical names on one spot score highest.
-        score = max(score, rules.min_score, text_score)
-    return (round(score, 1), matched_on) if matched_on else None
-
-
-def duplicate_matches(new: SiteDetails, registered: list[Factory], rules: DuplicateRules) -> list[Match]:
-    """Registered sites of the same country that look like ``new``, best first."""
-    compared = _compared(new, rules)
+def duplicate_matches(new: SiteDetails | Factory, candidates: Iterable[Factory], rules: DuplicateRules,
+                      limit: int | None = None) -> list[Match]:
+    """The active sites among ``candidates`` that look like ``new``, best first."""
+    reader = reader_for(rules)
+    compared = reader.site(new)
     matches = []
-    for site in registered:
-        if site.is_merged or site.country != new.country:
+    for site in candidates:
+        if site.is_merged or site.id == getattr(new, "id", None):
             continue
-        scored = _duplicate_score(compared, _compared(site, rules), rules)
-        if scored:
-            matches.append(Match(site, *scored))
+        found = resemblance(compared, reader.site(site), rules)
+        if found:
+            matches.append(Match(site, found.score, found.matched_on))
     matches.sort(key=lambda match: (-match.score, match.site.id))
-    return matches[: rules.max_candidates]
+    return matches[: limit or rules.max_candidates]
+
+
+def import_review(records: list[tuple[Factory, bool]], registered: list[Factory],
+                  rules: DuplicateRules) -> dict[str, list[Match]]:
+    """For each record of an import not confirmed new: the registered sites and the earlier records of
+    the file that look like it, best first (records without any are left out).
+
+    ``records`` are (site, confirmed_new) in file order; ``registered`` the candidates read by their keys.
+    """
+    reader = reader_for(rules)
+    index: dict[str, list[tuple[Factory, bool]]] = {}
+    for site in registered:
+        if not site.is_merged:
+            for key in site_keys(reader.site(site), rules):
+                index.setdefault(key, []).append((site, False))
+    proposals: dict[str, list[Match]] = {}
+    for record, confirmed_new in records:
+        reading = reader.site(record)
+        if not confirmed_new:
+            seen, matches = set(), []
+            for key in lookup_keys(reading, rules):
+                for candidate, in_file in index.get(key, []):
+                    if candidate.id in seen or candidate.id == record.id:
+                        continue
+                    seen.add(candidate.id)
+                    found = resemblance(reading, reader.site(candidate), rules)
+                    if found:
+                        matches.append(Match(candidate, found.score, found.matched_on, in_file))
+            if matches:
+                matches.sort(key=lambda match: (-match.score, match.site.id))
+                proposals[record.id] = matches[: rules.max_candidates]
+        for key in site_keys(reading, rules):
+            index.setdefault(key, []).append((record, True))
+    return proposals
 
 
 @dataclass(frozen=True)
@@ -104,39 +327,29 @@ class DuplicateScan:
 
 
 def duplicate_pairs(sites: list[Factory], rules: DuplicateRules, max_scored: int = 200_000) -> DuplicateScan:
-    """Pairs of active sites that look like one site, by the score of the registration check, best first.
+    """Pairs of active sites that look like one site, by the registration check's rule, best first.
 
-    Blocked by country (sites of two countries are never one), and within a country only the
-    pairs that can reach the threshold are scored: names close enough to make it with a perfect
-    address, found in one pass per site (rapidfuzz's ``process.extract``), and sites near each
-    other on a grid of cells as wide as the distance rule. Lookalike names by the thousand (numbered
-    sites) make millions of such pairs: the scan stops once ``max_scored`` were scored.
+    Only pairs that share a blocking key are scored (sites of two countries never do, except by an
+    identifier, which the registry keeps unique). Lookalike names by the thousand make millions of
+    pairs: the scan stops once ``max_scored`` were scored.
     """
-    by_country: dict[str, list[Factory]] = {}
-    for site in sites:
-        if not site.is_merged:
-            by_country.setdefault(site.country, []).append(site)
-    floor = _lowest_name_score(rules)
+    reader = reader_for(rules)
+    active = sorted((site for site in sites if not site.is_merged), key=lambda site: (site.registered_at, site.id))
+    readings = [reader.site(site) for site in active]
+    index: dict[str, list[int]] = {}
+    for position, reading in enumerate(readings):
+        for key in site_keys(reading, rules):
+            index.setdefault(key, []).append(position)
     pairs, scored = [], 0
-    for block in by_country.values():
-        block.sort(key=lambda site: (site.registered_at, site.id))
-        compared = [_compared(site, rules) for site in block]
-        names = [site.name for site in compared]
-        nearby: dict[int, set[int]] = {}
-        for i, j in _nearby(compared, rules.max_distance_m):
-            nearby.setdefault(i, set()).add(j)
-        for i in range(len(block)):
-            if scored >= max_scored:
-                return DuplicateScan(_best_first(pairs), complete=False)
-            candidates: dict[int, float | None] = dict.fromkeys(nearby.get(i, ()))
-            for _, name_score, offset in process.extract(names[i], names[i + 1:], scorer=fuzz.ratio,
-                                                         score_cutoff=floor, limit=None):
-                candidates[i + 1 + offset] = name_score
-            scored += len(candidates)
-            for j, name_score in candidates.items():
-                found = _duplicate_score(compared[i], compared[j], rules, name_score)
-                if found:
-                    pairs.append(DuplicatePair(block[i], block[j], *found))
+    for i, reading in enumerate(readings):
+        if scored >= max_scored:
+            return DuplicateScan(_best_first(pairs), complete=False)
+        candidates = sorted({j for key in lookup_keys(reading, rules) for j in index.get(key, ()) if j > i})
+        scored += len(candidates)
+        for j in candidates:
+            found = resemblance(reading, readings[j], rules)
+            if found:
+                pairs.append(DuplicatePair(active[i], active[j], found.score, found.matched_on))
     return DuplicateScan(_best_first(pairs), complete=True)
 
 
@@ -144,79 +357,8 @@ def _best_first(pairs: list[DuplicatePair]) -> list[DuplicatePair]:
     return sorted(pairs, key=lambda pair: (-pair.score, pair.first.id, pair.second.id))
 
 
-def _lowest_name_score(rules: DuplicateRules) -> float:
-    """The name score below which not even an identical address reaches the threshold."""
-    if rules.name_weight <= 0:
-        return 0.0
-    with_perfect_address = (rules.min_score * (rules.name_weight + rules.address_weight)
-                            - rules.address_weight * 100) / rules.name_weight
-    return max(0.0, with_perfect_address - 0.01)  # a hair lower: no pair lost to rounding
-
-
-_METRES_PER_DEGREE = 110_574  # of latitude at the equator, the shortest: cells are never too small
-
-
-def _nearby(sites: list[_Compared], max_distance_m: float) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of sites in the same or adjacent cells: every pair within the distance, and more."""
-    located = [(index, site.coordinates) for index, site in enumerate(sites) if site.coordinates]
-    if not located:
-        return set()
-    cell_lat = max(max_distance_m, 1.0) / _METRES_PER_DEGREE
-    widest = max(abs(coordinates.lat) for _, coordinates in located)
-    # A degree of longitude shrinks away from the equator: cells as wide as at the block's most polar site.
-    # (Two sites astride the antimeridian fall in far-apart cells: not found near each other.)
-    cell_lon = cell_lat / max(math.cos(math.radians(min(widest + cell_lat, 90.0))), 1e-6)
-    cells: dict[tuple[int, int], list[int]] = {}
-    for index, coordinates in located:
-        cells.setdefault((math.floor(coordinates.lat / cell_lat), math.floor(coordinates.lon / cell_lon)), []).append(
-            index)
-    pairs = set()
-    for (row, column), members in cells.items():
-        for d_row in (-1, 0, 1):
-            for d_column in (-1, 0, 1):
-                for i in members:
-                    for j in cells.get((row + d_row, column + d_column), []):
-                        if i < j:
-                            pairs.add((i, j))
-    return pairs
-
-
-@dataclass(frozen=True)
-class SearchCriteria:
-    name: str | None = None
-    country: str | None = None
-    city: str | None = None
-    identifier: str | None = None
-
-
-def search_score(site: Factory, criteria: SearchCriteria, rules: SearchRules) -> float | None:
-    """How well a site answers a search for linking; None when it does not."""
-    if site.is_merged:
-        return None
-    if criteria.country and site.country != criteria.country:
-        return None
-    if criteria.city and normalise(site.city) != normalise(criteria.city):
-        return None
-    if criteria.identifier:
-        wanted = _compact(criteria.identifier)
-        values = site.identifiers.keys().values()
-        if not any(_compact(key.split(":")[-1]) == wanted for key in values):
-            return None
-    if not criteria.name:
-        return 100.0
-    # Every word searched must match a word of the name (typos and prefixes allowed): the words narrow.
-    site_words = normalise(site.name).split()
-    scores = [max((_word_score(word, site_word) for site_word in site_words), default=0.0)
-              for word in normalise(criteria.name).split()]
-    if not scores or min(scores) < rules.min_name_score:
-        return None
-    return round(sum(scores) / len(scores), 1)
-
-
-def _word_score(searched: str, word: str) -> float:
-    prefix = fuzz.partial_ratio(searched, word) if len(searched) <= len(word) else 0.0
-    return max(fuzz.ratio(searched, word), prefix)
-
-
-def _compact(text: str) -> str:
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+def index_site(site: Factory, rules: DuplicateRules) -> Factory:
+    """Give a site its blocking keys before it is stored (and again when the rules' keys change)."""
+    site.match_keys = site_keys(reader_for(rules).site(site), rules)
+    site.match_keys_version = keys_version(rules)
+    return site

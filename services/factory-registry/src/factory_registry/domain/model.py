@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
-from factory_registry.domain.values import Contact, Coordinates, Identifiers
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from factory_registry.domain.values import Contact, Coordinates, Identifiers, NumberOfWorkers
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
 
 
+def _every_sector(data: Any) -> Any:
+    """``sector`` is the first of ``sectors``: given either, both are set (older records had one)."""
+    if isinstance(data, dict):
+        sector, sectors = data.get("sector"), list(data.get("sectors") or [])
+        if sector and sector not in sectors:
+            sectors.insert(0, sector)
+        data = {**data, "sectors": sectors, "sector": sector or (sectors[0] if sectors else None)}
+    return data
+
+
 class SiteDetails(BaseModel):
-    """What a registrant says about a site; validated at the edge, kept as given."""
+    """What a registrant says about a site; validated at the edge, kept as given (names in any script)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -23,9 +35,16 @@ class SiteDetails(BaseModel):
     legal_name: str | None = None
     coordinates: Coordinates | None = None
     sector: str | None = None
+    sectors: list[str] = Field(default_factory=list)
     product_types: list[str] = Field(default_factory=list)
     identifiers: Identifiers = Field(default_factory=Identifiers)
     contact: Contact | None = None
+    # Open Supply Hub's shape: how many work there, what the site does, which processes.
+    number_of_workers: NumberOfWorkers | None = None
+    location_type: str | None = None
+    processing_type: list[str] = Field(default_factory=list)
+
+    _every_sector = model_validator(mode="before")(_every_sector)
 
 
 class Factory(Aggregate):
@@ -36,13 +55,22 @@ class Factory(Aggregate):
     legal_name: str | None = None
     coordinates: Coordinates | None = None
     sector: str | None = None
+    sectors: list[str] = Field(default_factory=list)
     product_types: list[str] = Field(default_factory=list)
     identifiers: Identifiers = Field(default_factory=Identifiers)
     contact: Contact | None = None
+    number_of_workers: NumberOfWorkers | None = None
+    location_type: str | None = None
+    processing_type: list[str] = Field(default_factory=list)
+    # Blocking keys of the duplicate rule (domain.matching.site_keys), looked up by the database.
+    match_keys: list[str] = Field(default_factory=list)
+    match_keys_version: str | None = None
     registered_by: str
     registered_at: datetime
     merged_into: str | None = None
     merged_at: datetime | None = None
+
+    _every_sector = model_validator(mode="before")(_every_sector)
 
     @classmethod
     def register(cls, factory_id: str, details: SiteDetails, registered_by: str, now: datetime) -> Factory:

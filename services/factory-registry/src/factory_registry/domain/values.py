@@ -6,6 +6,7 @@ Each validates itself, so a bad value is refused at the edge with the field's na
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 
 import pycountry
@@ -86,6 +87,46 @@ class Identifiers(Value):
 
     def is_empty(self) -> bool:
         return not self.keys()
+
+
+_WORKER_RANGE = re.compile(r"^\s*(\d{1,7})\s*(?:-|–|to)\s*(\d{1,7})\s*$")
+
+
+class NumberOfWorkers(Value):
+    """How many work at the site, as Open Supply Hub gives it: a number (min = max) or a range."""
+
+    min: int = Field(ge=0, le=1_000_000)
+    max: int = Field(ge=0, le=1_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number_or_range(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return {"min": value, "max": value}
+        if isinstance(value, str):
+            found = _WORKER_RANGE.match(value)
+            if found:
+                return {"min": int(found[1]), "max": int(found[2])}
+            if value.strip().isdigit():
+                return {"min": int(value), "max": int(value)}
+            raise ValueError("a number of workers or a range such as 1001-5000")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NumberOfWorkers:
+        if self.min > self.max:
+            raise ValueError("min is more than max")
+        return self
+
+
+WorkerCountText = Annotated[str, StringConstraints(pattern=r"^\s*\d{1,7}(\s*(-|–|to)\s*\d{1,7})?\s*$")]
+NumberOfWorkersIn = Annotated[
+    NumberOfWorkers | Annotated[int, Field(ge=0, le=1_000_000)] | WorkerCountText,
+    Field(description="A number, a range as text (\"1001-5000\", as Open Supply Hub writes it) or {min, max}",
+          examples=["1001-5000", 450, {"min": 100, "max": 500}]),
+]
 
 
 class Contact(Value):

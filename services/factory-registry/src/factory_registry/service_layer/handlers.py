@@ -6,10 +6,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 
 from factory_registry.adapters.identifier_claims import STALE_AFTER, IdentifierClaims
 from factory_registry.adapters.profiles import ProfileVersions
+from factory_registry.adapters.site_index import SiteIndex
 from factory_registry.domain.errors import (
     DuplicateIdentifierError,
     FactoryMergedError,
@@ -19,14 +21,18 @@ from factory_registry.domain.errors import (
 )
 from factory_registry.domain.matching import (
     DuplicatePair,
-    SearchCriteria,
+    Match,
     duplicate_matches,
     duplicate_pairs,
-    search_score,
+    import_review,
+    index_site,
+    lookup_keys,
+    reader_for,
 )
 from factory_registry.domain.model import Factory, SiteDetails, site_card
 from factory_registry.domain.profile import FactoryProfile, ProfileContent, rule_problems
 from factory_registry.domain.rules import RegistryRules
+from factory_registry.domain.search import SearchCriteria, search_score
 from shared_audits.auth import Principal
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
@@ -61,13 +67,39 @@ class SupplyChainLink:
     processes: list[str] | None
 
 
+@dataclass(frozen=True)
+class ImportRecord:
+    """One site of an import file, with the operator's decision on a proposed duplicate, if any."""
+
+    factory_id: str
+    details: SiteDetails
+    confirm_new: bool = False  # a new site even though it looks like another
+    merge_into: str | None = None  # the same site as this registered one: imported merged into it
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """A record not imported: it looks like registered sites or earlier records of the file."""
+
+    factory_id: str
+    name: str
+    candidates: list[Match]
+
+
 @dataclass
 class FactoryImport:
-    """What one import request did: new sites, sites already there (a re-run), and refused records."""
+    """What one import request did: new sites, sites already there (a re-run), records imported merged
+    into a site, records held for the operator's review, and refused records."""
 
     imported: int
     already_imported: int
     rejected: list[dict[str, str]]
+    merged: int = 0
+    held_for_review: list[HeldRecord] = dataclass_field(default_factory=list)
+
+
+# Candidates one import request reads by their keys (names with their numbers, grid cells, identifiers).
+IMPORT_CANDIDATES_LIMIT = 50_000
 
 
 def _held_elsewhere(factory_id: str, keys: list[str]) -> dict[str, str]:
@@ -79,6 +111,7 @@ class FactoryRegistry:
     factories: FactoryStore
     profiles: ProfileVersions
     identifiers: IdentifierClaims
+    site_index: SiteIndex
     links: LinkProjection
     rules: RegistryRules
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -93,49 +126,100 @@ class FactoryRegistry:
         now = self.clock()
         keys = details.identifiers.keys()
         replaceable = await self._check_identifiers_free(keys, now)
+        rules = self.rules.duplicates
         if not confirm_new:
-            registered = await self.factories.find(limit=SCAN_LIMIT, country=details.country, merged_into=None)
-            matches = duplicate_matches(details, registered, self.rules.duplicates)
+            wanted = lookup_keys(reader_for(rules).site(details), rules)
+            candidates = await self.site_index.sharing(wanted, limit=SCAN_LIMIT)
+            matches = duplicate_matches(details, candidates, rules)
             if matches:
                 raise PossibleDuplicateError(
                     [{**site_card(m.site), "score": m.score, "matched_on": m.matched_on} for m in matches]
                 )
-        factory = Factory.register(self.new_id(), details, caller.organisation_id, now)
+        factory = index_site(Factory.register(self.new_id(), details, caller.organisation_id, now), rules)
         for key in keys.values():
             await self.identifiers.claim(key, factory.id, now, replacing=replaceable.get(key))
         await self.factories.add(factory)
         return factory
 
-    async def import_factories(self, caller: Principal, records: list[tuple[str, SiteDetails]]) -> FactoryImport:
+    async def import_factories(self, caller: Principal, records: list[ImportRecord]) -> FactoryImport:
         """The operator loads sites (with their ids) from the system the platform replaces, in bulk.
 
-        The file is taken as deduplicated: no lookalike check (it would read every site of
-        the country per record); identifiers are still claimed. A re-run skips what is in.
+        A record that looks like a registered site or an earlier record of the file (the duplicate
+        rule of registration) is held for review, not imported: the operator sends it again with
+        ``confirm_new`` (a new site) or ``merge_into`` (the same site as that one: imported merged
+        into it, so its id redirects there). Identifiers are claimed; a re-run skips what is in.
         """
         if not caller.is_operator:
             raise PermissionDeniedError("only the operator imports production sites")
-        now = self.clock()
-        keys_of = {factory_id: list(details.identifiers.keys().values()) for factory_id, details in records}
+        now, rules = self.clock(), self.rules.duplicates
+        existing = await self.site_index.existing_ids([record.factory_id for record in records])
+        fresh = [record for record in records if record.factory_id not in existing]
+        sites = {record.factory_id: index_site(Factory.register(record.factory_id, record.details,
+                                                                caller.organisation_id, now), rules)
+                 for record in fresh}
+        reader = reader_for(rules)
+        wanted = sorted({key for record in fresh if not (record.confirm_new or record.merge_into)
+                         for key in lookup_keys(reader.site(record.details), rules)})
+        registered = [site for site in await self.site_index.sharing(wanted, limit=IMPORT_CANDIDATES_LIMIT)
+                      if site.id not in sites]
+        proposals = import_review([(sites[r.factory_id], r.confirm_new or r.merge_into is not None) for r in fresh],
+                                  registered, rules)
+        held = [HeldRecord(r.factory_id, r.details.name, proposals[r.factory_id])
+                for r in fresh if r.factory_id in proposals]
+        new = [r for r in fresh if r.factory_id not in proposals and r.merge_into is None]
+        imported, rejected, written_meanwhile = await self._claim_and_add(new, sites, now)
+        merged, merge_rejected = await self._import_merged([r for r in fresh if r.merge_into], sites, imported)
+        return FactoryImport(imported=len(imported), already_imported=len(records) - len(fresh) + written_meanwhile,
+                             rejected=rejected + merge_rejected, merged=merged, held_for_review=held)
+
+    async def _claim_and_add(self, records: list[ImportRecord], sites: dict[str, Factory],
+                             now: datetime) -> tuple[set[str], list[dict[str, str]], int]:
+        """Claim the records' identifiers and write them; records whose identifiers another site holds are refused."""
+        keys_of = {r.factory_id: list(r.details.identifiers.keys().values()) for r in records}
         known = await self.identifiers.holders(sorted({key for keys in keys_of.values() for key in keys}))
         held = {key: holder for key, (holder, _) in known.items()}
         claims: dict[str, str] = {}
         factories, rejected = [], []
-        for factory_id, details in records:
-            taken = [key for key in keys_of[factory_id] if held.get(key, factory_id) != factory_id]
+        for record in records:
+            taken = [key for key in keys_of[record.factory_id] if held.get(key, record.factory_id) != record.factory_id]
             if taken:
-                rejected.append(_held_elsewhere(factory_id, taken))
+                rejected.append(_held_elsewhere(record.factory_id, taken))
                 continue
-            for key in keys_of[factory_id]:
+            for key in keys_of[record.factory_id]:
                 if key not in held:
-                    claims[key] = held[key] = factory_id
-            factories.append(Factory.register(factory_id, details, caller.organisation_id, now))
+                    claims[key] = held[key] = record.factory_id
+            factories.append(sites[record.factory_id])
         lost = set(await self.identifiers.claim_all(claims, now))  # claimed by a registration meanwhile
         for factory in [factory for factory in factories if lost.intersection(keys_of[factory.id])]:
             factories.remove(factory)
             rejected.append(_held_elsewhere(factory.id, sorted(lost.intersection(keys_of[factory.id]))))
             await self.identifiers.release([key for key, holder in claims.items() if holder == factory.id], factory.id)
-        existing = await self.factories.add_many(factories)
-        return FactoryImport(imported=len(factories) - len(existing), already_imported=len(existing), rejected=rejected)
+        existing = set(await self.factories.add_many(factories))  # a parallel run of the same file wrote them
+        return {factory.id for factory in factories if factory.id not in existing}, rejected, len(existing)
+
+    async def _import_merged(self, records: list[ImportRecord], sites: dict[str, Factory],
+                             imported: set[str]) -> tuple[int, list[dict[str, str]]]:
+        """Records the operator said are registered sites: kept, merged into them (their ids redirect).
+
+        Their identifiers are not claimed: the surviving site holds the site's identity.
+        """
+        merged, rejected = [], []
+        for record in records:
+            target_id = record.merge_into
+            target = await self.factories.get(target_id) if target_id not in imported else sites[target_id]
+            for _ in range(5):  # a target merged meanwhile: its survivor
+                if target is None or not target.is_merged:
+                    break
+                target = await self.factories.get(target.merged_into)
+            if target is None or target.is_merged or target.id == record.factory_id:
+                rejected.append({"factory_id": record.factory_id,
+                                 "detail": f"merge_into names no registered site or a record imported here: {target_id}"})
+                continue
+            site = sites[record.factory_id]
+            site.merge_into(target, self.clock())
+            merged.append(site)
+        existing = set(await self.factories.add_many(merged))
+        return len([site for site in merged if site.id not in existing]), rejected
 
     async def _check_identifiers_free(self, keys: dict[str, str], now: datetime) -> dict[str, str]:
         """Refuse identifiers held by a live site; return stale claims (site never written) to replace."""

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from factory_registry.domain.errors import InvalidFieldsError, field_problem
-from factory_registry.domain.matching import DuplicatePair, SearchCriteria
-from factory_registry.domain.model import Factory, SiteDetails, site_card
+from factory_registry.domain.matching import DuplicatePair
+from factory_registry.domain.search import SearchCriteria
+from factory_registry.domain.model import Factory, site_card
 from factory_registry.domain.profile import FactoryProfile
 from factory_registry.entrypoints.http.problems import problems
 from factory_registry.entrypoints.http.schemas import (
@@ -19,6 +20,8 @@ from factory_registry.entrypoints.http.schemas import (
     DuplicatesOut,
     FactoryImportOut,
     FactoryOut,
+    HeldRecordOut,
+    ImportCandidateOut,
     ImportFactories,
     MergeFactories,
     MergeOut,
@@ -31,7 +34,7 @@ from factory_registry.entrypoints.http.schemas import (
     SupplyChainEntry,
     SupplyChainOut,
 )
-from factory_registry.service_layer.handlers import FactoryRegistry, SupplyChainLink
+from factory_registry.service_layer.handlers import FactoryRegistry, ImportRecord, SupplyChainLink
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["factories"])
@@ -82,10 +85,26 @@ async def register_factory(body: RegisterFactory, caller: CurrentPrincipal, hand
 
 @router.post("/imports/factories", response_model=FactoryImportOut)
 async def import_factories(body: ImportFactories, caller: CurrentPrincipal, handlers: Handlers) -> FactoryImportOut:
-    """The operator's bulk import of sites from the system the platform replaces (up to 1,000 a request)."""
-    records = [(site.factory_id, SiteDetails(**site.model_dump(exclude={"confirm_new", "factory_id"})))
+    """The operator's bulk import of sites from the system the platform replaces (up to 1,000 a request).
+
+    Each record is checked by the registration's duplicate rule against the registered sites and the
+    earlier records of the request. A record that looks like one is **held for review, not imported**:
+    it is listed in `proposed_duplicates` with its candidates. Send it again with `confirm_new: true`
+    (a new site) or `merge_into: <factory_id>` (the same site: kept, merged into it, its id redirects
+    there). A re-run skips the records already in; nothing is lost.
+    """
+    records = [ImportRecord(site.factory_id, site.details(), site.confirm_new, site.merge_into)
                for site in body.factories]
-    return FactoryImportOut(**(await handlers.import_factories(caller, records)).__dict__)
+    outcome = await handlers.import_factories(caller, records)
+    return FactoryImportOut(
+        imported=outcome.imported, already_imported=outcome.already_imported, merged=outcome.merged,
+        rejected=outcome.rejected,
+        proposed_duplicates=[
+            HeldRecordOut(factory_id=held.factory_id, name=held.name, candidates=[
+                ImportCandidateOut(**site_card(match.site), score=match.score, matched_on=match.matched_on,
+                                   in_file=match.in_file) for match in held.candidates])
+            for held in outcome.held_for_review],
+    )
 
 
 @router.get("/factories", response_model=list[FactoryOut])

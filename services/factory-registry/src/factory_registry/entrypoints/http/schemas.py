@@ -22,6 +22,8 @@ from factory_registry.domain.values import (
     CountryCode,
     Identifiers,
     LongText,
+    NumberOfWorkers,
+    NumberOfWorkersIn,
     ShortText,
     Text,
 )
@@ -32,36 +34,73 @@ class Request(BaseModel):
 
 
 class RegisterFactory(Request):
-    name: Text
+    name: Text = Field(description="As written, in any script (华丽服装厂, সুরমা গার্মেন্টস, İpek Tekstil): kept as given; "
+                                   "duplicates and search read it as written and transliterated")
     country: CountryCode
     city: ShortText | None = None
     address: LongText | None = None
     legal_name: Text | None = None
     coordinates: Coordinates | None = None
-    sector: ShortText | None = Field(default=None, examples=["apparel"])
+    sector: ShortText | None = Field(default=None, examples=["apparel"], description="The main sector (first of `sectors`)")
+    sectors: list[ShortText] = Field(default_factory=list, max_length=20, examples=[["Apparel", "Textiles"]],
+                                     description="Every sector, as Open Supply Hub lists them")
     product_types: list[ShortText] = Field(default_factory=list, max_length=50)
     identifiers: Identifiers = Field(default_factory=Identifiers)
     contact: Contact | None = None
+    number_of_workers: NumberOfWorkersIn | None = None
+    location_type: ShortText | None = Field(default=None, examples=["Final Product Assembly"],
+                                            description="Open Supply Hub's location type")
+    processing_type: list[ShortText] = Field(default_factory=list, max_length=30, examples=[["Cutting", "Sewing"]],
+                                             description="Open Supply Hub's processing types")
     confirm_new: bool = Field(
         default=False, description="register even though it looks like a known site (after a 409 with candidates)"
     )
 
     def details(self) -> SiteDetails:
-        return SiteDetails(**self.model_dump(exclude={"confirm_new"}))
+        return SiteDetails(**self.model_dump(exclude={"confirm_new", "merge_into", "factory_id"}))
 
 
 class ImportedFactory(RegisterFactory):
     factory_id: str = Field(min_length=1, max_length=64, description="the site's id, kept from the system it comes from")
+    confirm_new: bool = Field(
+        default=False, description="import it even though it looks like another site (a record held for review)")
+    merge_into: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="the record is this registered site (or a record imported earlier in the request): it is kept, "
+                    "merged into it, and its id redirects there (a record held for review)")
 
 
 class ImportFactories(Request):
     factories: list[ImportedFactory] = Field(min_length=1, max_length=1000)
 
 
+class ImportCandidateOut(BaseModel):
+    factory_id: str
+    name: str
+    city: str | None
+    country: str
+    identifiers: Identifiers
+    score: float = Field(description="The duplicate rule's score (0-100)")
+    matched_on: list[str] = Field(description="`identifiers`, `name_address`, `coordinates`")
+    in_file: bool = Field(description="An earlier record of this request, not a registered site")
+
+
+class HeldRecordOut(BaseModel):
+    factory_id: str
+    name: str
+    candidates: list[ImportCandidateOut] = Field(description="The sites it looks like, best first")
+
+
 class FactoryImportOut(BaseModel):
     imported: int
-    already_imported: int
-    rejected: list[dict[str, str]]
+    already_imported: int = Field(description="Records whose id is registered: a re-run")
+    merged: int = Field(0, description="Records imported merged into the site named by their `merge_into`")
+    rejected: list[dict[str, str]] = Field(description="Records refused, each with its `factory_id` and `detail`")
+    proposed_duplicates: list[HeldRecordOut] = Field(
+        default_factory=list,
+        description="Records held for review, NOT imported: each looks like a registered site or an earlier "
+                    "record of the file. Send them again with `confirm_new: true` (a new site) or "
+                    "`merge_into: <factory_id>` (the same site)")
 
 
 class MergeFactories(Request):
@@ -103,9 +142,13 @@ class FactoryOut(BaseModel):
     address: str | None
     coordinates: Coordinates | None
     sector: str | None
+    sectors: list[str]
     product_types: list[str]
     identifiers: Identifiers
     contact: Contact | None
+    number_of_workers: NumberOfWorkers | None
+    location_type: str | None
+    processing_type: list[str]
     registered_at: datetime
     merged_into: str | None = None
 
@@ -123,8 +166,9 @@ class DuplicateSiteOut(BaseModel):
 
 
 class DuplicatePairOut(BaseModel):
-    score: float = Field(description="The registration check's score (0-100): name and address, or nearby")
-    matched_on: list[str] = Field(description="`name_address`, `coordinates` or both")
+    score: float = Field(description="The registration check's score (0-100): identifiers, name and address, "
+                                     "coordinates together")
+    matched_on: list[str] = Field(description="`identifiers`, `name_address`, `coordinates`")
     first: DuplicateSiteOut = Field(description="The site registered earlier")
     second: DuplicateSiteOut
 
