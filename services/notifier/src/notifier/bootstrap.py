@@ -1,5 +1,7 @@
 """Composition root of notifier."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
@@ -14,7 +16,10 @@ from notifier.adapters.inbox import MongoFactoryEventLog, MongoInbox
 from notifier.adapters.mailer import SmtpMailer
 from notifier.adapters.recipients import MongoRecipients
 from notifier.adapters.rules import load_notification_rules
+from notifier.adapters.secret_sealing import WebhookSecretSealing
+from notifier.adapters.webhook_secrets import seal_stored_secrets
 from notifier.adapters.webhook_sender import HttpWebhookSender
+from notifier.adapters.webhook_targets import WebhookTargets
 from notifier.config import Settings
 from notifier.domain.channels import Webhook
 from notifier.entrypoints.http.channels import router as channels_router
@@ -37,7 +42,9 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     deliveries = MongoDeliveries(runtime.database["deliveries"])
     recipients = MongoRecipients(runtime.database["recipients"])
     webhooks = runtime.store("webhooks", Webhook)
-    sender = HttpWebhookSender(settings.webhook_timeout_seconds)
+    targets = WebhookTargets(allow_internal=settings.webhook_allow_internal_targets)
+    sealing = WebhookSecretSealing(settings.webhook_secret_key, settings.webhook_secret_encryption_previous_keys)
+    sender = HttpWebhookSender(targets, settings.webhook_timeout_seconds)
     channels = ChannelHandlers(
         webhooks=webhooks,
         recipients=recipients,
@@ -47,11 +54,14 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
                           password=settings.smtp_password),
         sender=sender,
         rules=load_notification_rules(),
+        targets=targets,
+        sealing=sealing,
         policy=DeliveryPolicy(
             max_attempts=settings.delivery_max_attempts,
             backoff_seconds=settings.delivery_backoff_seconds,
             backoff_cap_seconds=settings.delivery_backoff_cap_seconds,
             disable_after_failures=settings.webhook_disable_after_failures,
+            secret_grace=timedelta(seconds=settings.webhook_rotation_grace_seconds),
         ),
     )
     handlers = NotifierHandlers(
@@ -72,6 +82,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     async def prepare() -> None:
         await webhooks.collection.create_index([("member_id", 1)])
+        # Before the dispatcher starts: secrets stored in clear by an earlier version are sealed now.
+        await seal_stored_secrets(webhooks.collection, sealing)
 
     dispatcher = PeriodicJob("deliveries", settings.dispatch_interval_seconds, channels.dispatch_due)
     digests = PeriodicJob("daily-digest", settings.digest_interval_seconds, channels.send_digests)

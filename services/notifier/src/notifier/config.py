@@ -1,4 +1,9 @@
+from pydantic import Field
+
 from shared_audits.settings import ServiceSettings
+
+# Seals webhook secrets when no key is configured: public on purpose, so refused outside development.
+DEVELOPMENT_WEBHOOK_SECRET_KEY = "dev-webhook-secret-encryption-key-change-me"  # pragma: allowlist secret
 
 
 class Settings(ServiceSettings):
@@ -20,7 +25,28 @@ class Settings(ServiceSettings):
     webhook_timeout_seconds: float = 5.0
     # Plain-http webhook targets are for development; production requires https.
     webhook_allow_http: bool = True
+    # Internal webhook targets (loopback, private, link-local, metadata) are for development (the local stack's and the
+    # tests' receivers on 127.0.0.1); production sends only to public internet addresses.
+    webhook_allow_internal_targets: bool = True
+    # Seals the webhooks' signing secrets in the database (a random value, 32 characters or more).
+    # Unset, development uses a well-known key and any other environment refuses to start.
+    webhook_secret_encryption_key: str | None = Field(default=None, min_length=32)
+    # Earlier keys, still accepted for reading while a start seals again with the current one.
+    webhook_secret_encryption_previous_keys: list[str] = Field(default=[], max_length=5)
+    # How long the secret a rotation replaced keeps signing deliveries beside the new one.
+    webhook_rotation_grace_seconds: float = Field(default=24 * 3600.0, ge=0)
     digest_interval_seconds: float = 300.0
 
+    @property
+    def webhook_secret_key(self) -> str:
+        return self.webhook_secret_encryption_key or DEVELOPMENT_WEBHOOK_SECRET_KEY
+
     def unsafe_development_values(self) -> list[str]:
-        return ["WEBHOOK_ALLOW_HTTP"] if self.webhook_allow_http else []
+        unsafe = []
+        if self.webhook_allow_http:
+            unsafe.append("WEBHOOK_ALLOW_HTTP")
+        if self.webhook_allow_internal_targets:
+            unsafe.append("WEBHOOK_ALLOW_INTERNAL_TARGETS")
+        if self.webhook_secret_key == DEVELOPMENT_WEBHOOK_SECRET_KEY:
+            unsafe.append("WEBHOOK_SECRET_ENCRYPTION_KEY")
+        return unsafe

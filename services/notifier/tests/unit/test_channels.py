@@ -7,19 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.adapters.deliveries import InMemoryDeliveries
-from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
-from notifier.adapters.recipients import InMemoryRecipients
-from notifier.adapters.rules import load_notification_rules
 from notifier.domain.channels import backoff
 from notifier.domain.signing import SIGNATURE_HEADER
-from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
-from notifier.service_layer.handlers import NotifierHandlers
-from shared_audits.contracts import wrap
+from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.contracts.events import CapClosed, CriticalFindingRaised, WebhookDeliveryFailed
 from shared_audits.errors import NotFoundError, PermissionDeniedError
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
 from shared_audits.testing import factory_account, member
 
 SECRET = "s" * 32
@@ -28,63 +20,7 @@ CRITICAL = CriticalFindingRaised(audit_id="a-1", factory_id="f-1", finding_id="n
                                  description="Emergency exit locked")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class FakeMailer:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-
-    async def send(self, to: str, subject: str, body: str) -> None:
-        self.sent.append((to, subject, body))
-
-
-class FakeSender:
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, bytes, dict]] = []
-        self.failing = False
-
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
-        self.requests.append((url, body, headers))
-        if self.failing:
-            raise ConnectionError("refused")
-
-
-class FakeFeeds:
-    async def deliver_many(self, member_id: str, envelopes) -> None:  # noqa: ANN001
-        pass
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def channels(clock: Clock) -> ChannelHandlers:
-    return ChannelHandlers(
-        webhooks=InMemoryAggregateStore(), recipients=InMemoryRecipients(), deliveries=InMemoryDeliveries(),
-        mailer=FakeMailer(), sender=FakeSender(), rules=load_notification_rules(),
-        policy=DeliveryPolicy(max_attempts=3, backoff_seconds=1, disable_after_failures=3), clock=clock,
-    )
-
-
-async def fan_out(channels: ChannelHandlers, event) -> None:  # noqa: ANN001
-    notifier = NotifierHandlers(
-        links=InMemoryLinkProjection({("m-a", "f-1")}), feeds=FakeFeeds(), inbox=InMemoryInbox(),
-        factory_log=InMemoryFactoryEventLog(), channels=channels,
-    )
-    envelope = wrap(event, producer="test")
-    await notifier.fan_out(event, envelope)
-    await notifier.fan_out(event, envelope)  # a redelivery sends nothing twice
-
-
-async def test_a_webhook_request_is_signed_over_timestamp_and_body(channels: ChannelHandlers, clock: Clock) -> None:
+async def test_a_webhook_request_is_signed_over_timestamp_and_body(channels: ChannelHandlers, clock, fan_out) -> None:
     await channels.register_webhook(member("m-a"), "http://127.0.0.1:9/hook", SECRET)
     await fan_out(channels, CLOSED)
     assert await channels.dispatch_due() == 1
@@ -97,7 +33,7 @@ async def test_a_webhook_request_is_signed_over_timestamp_and_body(channels: Cha
 
 
 async def test_failed_webhooks_are_retried_with_backoff_then_disabled_with_a_notice(
-    channels: ChannelHandlers, clock: Clock
+    channels: ChannelHandlers, clock, fan_out
 ) -> None:
     webhook = await channels.register_webhook(member("m-a"), "http://127.0.0.1:9/hook", SECRET)
     channels.sender.failing = True
@@ -122,7 +58,9 @@ async def test_failed_webhooks_are_retried_with_backoff_then_disabled_with_a_not
         await channels.enable_webhook(member("m-b"), webhook.id)
 
 
-async def test_email_follows_the_preference_but_critical_alerts_always_go_out(channels: ChannelHandlers) -> None:
+async def test_email_follows_the_preference_but_critical_alerts_always_go_out(
+    channels: ChannelHandlers, fan_out
+) -> None:
     await channels.register_recipient(member("m-a"), "Now@brand-a.example", "immediate")
     await channels.register_recipient(member("m-a"), "quiet@brand-a.example", "off")
     await channels.register_recipient(member("m-a"), "daily@brand-a.example", "daily_digest")
@@ -136,7 +74,7 @@ async def test_email_follows_the_preference_but_critical_alerts_always_go_out(ch
     ]
 
 
-async def test_the_daily_digest_goes_once_a_day_after_its_hour(channels: ChannelHandlers, clock: Clock) -> None:
+async def test_the_daily_digest_goes_once_a_day_after_its_hour(channels: ChannelHandlers, clock, fan_out) -> None:
     await channels.register_recipient(member("m-a"), "daily@brand-a.example", "daily_digest")
     await fan_out(channels, CLOSED)
     clock.now = clock.now.replace(hour=5)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from notifier.domain.channels import Delivery, DeliveryStatus
+from notifier.domain.channels import Channel, Delivery, DeliveryStatus
 
 
 class MongoDeliveries:
@@ -27,6 +27,14 @@ class MongoDeliveries:
              for delivery in deliveries],
             ordered=False,
         )
+
+    async def drop_pending(self, channel: Channel, target: str, reason: str) -> int:
+        """Give up on every delivery to a target still waiting (its webhook was deleted); returns how many."""
+        result = await self._collection.update_many(
+            {"target": target, "status": DeliveryStatus.PENDING.value, "channel": channel.value},
+            {"$set": {"status": DeliveryStatus.DROPPED.value, "last_error": reason}},
+        )
+        return result.modified_count
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         """Take due deliveries; the lease keeps another instance off them while they are sent."""
@@ -82,6 +90,13 @@ class InMemoryDeliveries:
 
     async def update(self, delivery: Delivery) -> None:
         self.items[delivery.delivery_id] = delivery.model_copy(deep=True)
+
+    async def drop_pending(self, channel: Channel, target: str, reason: str) -> int:
+        waiting = [d for d in self.items.values()
+                   if d.channel == channel and d.target == target and d.status == DeliveryStatus.PENDING]
+        for delivery in waiting:
+            delivery.status, delivery.last_error = DeliveryStatus.DROPPED, reason
+        return len(waiting)
 
     async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
         found = [d for d in self.items.values() if d.member_id == member_id]

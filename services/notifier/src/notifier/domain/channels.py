@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.events import WebhookDeliveryFailed
+from shared_audits.errors import InvalidRequestError
 
 
 class Preference(StrEnum):
@@ -27,6 +28,7 @@ class DeliveryStatus(StrEnum):
     DIGEST = "digest"  # waits for the recipient's daily digest
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up after the last attempt
+    DROPPED = "dropped"  # its webhook was deleted before it was sent
 
 
 class NotificationRules(BaseModel):
@@ -61,16 +63,78 @@ class Recipient(BaseModel):
 class WebhookStatus(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+    DELETED = "deleted"  # a tombstone without secrets: answers 404, is never listed nor sent to
+
+
+class SigningSecret(BaseModel):
+    """One secret a webhook's deliveries are signed with, sealed: the domain never holds it in clear."""
+
+    sealed: dict[str, str]
+    created_at: datetime
+    retires_at: datetime | None = None  # set when a rotation replaced it: valid until then
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.retires_at is None or now < self.retires_at
+
+
+class WebhookTargetRefusedError(InvalidRequestError):
+    """A webhook URL whose host is, or resolves to, an address the platform does not send to."""
+
+    title = "Webhook target refused"
+    status = 422
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.extensions = {"errors": [{"field": "body.url", "message": detail, "type": "webhook_target_refused"}]}
 
 
 class Webhook(Aggregate):
     member_id: str
     url: str
-    secret: str
+    # Newest first: the current secret, then (during a rotation's grace period) the one it replaced.
+    signing_secrets: list[SigningSecret] = []
     status: WebhookStatus = WebhookStatus.ACTIVE
     consecutive_failures: int = 0
     created_at: datetime
     disabled_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == WebhookStatus.DELETED
+
+    def secrets_valid_at(self, now: datetime) -> list[SigningSecret]:
+        """The secrets a delivery made now is signed with, newest first."""
+        return [secret for secret in self.signing_secrets if secret.valid_at(now)]
+
+    def previous_secret_valid_until(self, now: datetime) -> datetime | None:
+        """End of the grace period of the secret the last rotation replaced; None when none is left."""
+        retiring = [s.retires_at for s in self.signing_secrets if s.retires_at is not None and s.valid_at(now)]
+        return max(retiring, default=None)
+
+    def rotate_secret(self, new: SigningSecret, now: datetime, grace: timedelta) -> None:
+        """Sign with ``new`` from now on, and with the replaced secret too until ``now + grace``.
+
+        A second rotation within a grace period ends the first one's grace: at most
+        two secrets are ever valid, the new one and the one it replaced.
+        """
+        current = [s for s in self.signing_secrets if s.retires_at is None]
+        replaced = [s.model_copy(update={"retires_at": now + grace}) for s in current if grace > timedelta(0)]
+        self.signing_secrets = [new, *replaced]
+
+    def drop_retired_secrets(self, now: datetime) -> bool:
+        """Forget secrets whose grace period is over; True when some were dropped."""
+        valid = self.secrets_valid_at(now)
+        if len(valid) == len(self.signing_secrets):
+            return False
+        self.signing_secrets = valid
+        return True
+
+    def delete(self, now: datetime) -> None:
+        """Stop every delivery for good and erase the secrets; the document stays as a tombstone."""
+        self.status = WebhookStatus.DELETED
+        self.signing_secrets = []
+        self.deleted_at = now
 
     def succeeded(self) -> bool:
         """Note a delivered request; True when the state changed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from notifier.domain.channels import (
     NotificationRules,
     Preference,
     Recipient,
+    SigningSecret,
     Webhook,
     WebhookStatus,
+    WebhookTargetRefusedError,
     backoff,
 )
 from notifier.domain.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
@@ -32,6 +35,7 @@ WebhookStore = MongoAggregateStore[Webhook] | InMemoryAggregateStore[Webhook]
 
 class Deliveries(Protocol):
     async def enqueue_many(self, deliveries: list[Delivery]) -> None: ...
+    async def drop_pending(self, channel: Channel, target: str, reason: str) -> int: ...
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]: ...
     async def update(self, delivery: Delivery) -> None: ...
     async def of_member(self, member_id: str, limit: int) -> list[Delivery]: ...
@@ -53,6 +57,22 @@ class WebhookSender(Protocol):
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None: ...
 
 
+class WebhookTargetCheck(Protocol):
+    async def refusal(self, url: str) -> str | None: ...
+
+
+class SecretSealing(Protocol):
+    """Encryption at rest of the webhooks' secrets; the webhook id is bound to each sealing."""
+
+    def seal(self, webhook_id: str, secret: str) -> dict[str, str]: ...
+    def open(self, webhook_id: str, sealed: dict[str, str]) -> str: ...
+
+
+def new_webhook_secret() -> str:
+    """A fresh signing secret: 256 random bits, 43 URL-safe characters."""
+    return secrets.token_urlsafe(32)
+
+
 @dataclass
 class DeliveryPolicy:
     """Operational numbers of the dispatcher (settings, not domain rules)."""
@@ -61,6 +81,8 @@ class DeliveryPolicy:
     backoff_seconds: float = 1.0
     backoff_cap_seconds: float = 3600.0
     disable_after_failures: int = 5
+    # How long the secret a rotation replaced still signs deliveries beside the new one.
+    secret_grace: timedelta = timedelta(hours=24)
     lease_seconds: float = 60.0
     batch: int = 50
 
@@ -90,27 +112,75 @@ class ChannelHandlers:
     mailer: Mailer
     sender: WebhookSender
     rules: NotificationRules
+    targets: WebhookTargetCheck
+    sealing: SecretSealing
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    new_secret: Callable[[], str] = new_webhook_secret
 
     # registration (HTTP)
 
     async def register_webhook(self, caller: Principal, url: str, secret: str) -> Webhook:
-        webhook = Webhook(id=str(uuid.uuid4()), member_id=_member(caller), url=url, secret=secret,
-                          created_at=self.clock())
+        """Add a webhook; its host must resolve to public addresses only (outside development).
+
+        The secret is stored sealed; the delivery check of the address is repeated at every connection.
+        """
+        member_id = _member(caller)
+        refusal = await self.targets.refusal(url)
+        if refusal is not None:
+            raise WebhookTargetRefusedError(refusal)
+        webhook_id, now = str(uuid.uuid4()), self.clock()
+        webhook = Webhook(id=webhook_id, member_id=member_id, url=url, created_at=now,
+                          signing_secrets=[SigningSecret(sealed=self.sealing.seal(webhook_id, secret), created_at=now)])
         await self.webhooks.add(webhook)
         return webhook
 
     async def webhooks_of(self, caller: Principal) -> list[Webhook]:
-        return await self.webhooks.find(member_id=_member(caller))
+        return [webhook for webhook in await self.webhooks.find(member_id=_member(caller)) if not webhook.deleted]
 
     async def enable_webhook(self, caller: Principal, webhook_id: str) -> Webhook:
-        webhook = await self.webhooks.get(webhook_id)
-        if webhook is None or webhook.member_id != _member(caller):
-            raise NotFoundError(f"webhook {webhook_id} not found")
-        webhook.enable()
-        await self.webhooks.save(webhook)
-        return webhook
+        return await self._change_own_webhook(caller, webhook_id, lambda webhook: webhook.enable())
+
+    async def rotate_webhook_secret(self, caller: Principal, webhook_id: str) -> tuple[Webhook, str]:
+        """Give the webhook a new secret, returned once; the replaced one also signs during the grace period."""
+        secret = self.new_secret()
+        now = self.clock()
+        new = SigningSecret(sealed=self.sealing.seal(webhook_id, secret), created_at=now)
+        webhook = await self._change_own_webhook(
+            caller, webhook_id, lambda webhook: webhook.rotate_secret(new, now, self.policy.secret_grace)
+        )
+        return webhook, secret
+
+    async def delete_webhook(self, caller: Principal, webhook_id: str) -> int:
+        """Delete a webhook and drop its pending deliveries; returns how many were dropped.
+
+        A request already on its way when the webhook is deleted may still arrive.
+        """
+        now = self.clock()
+        await self._change_own_webhook(caller, webhook_id, lambda webhook: webhook.delete(now))
+        return await self.deliveries.drop_pending(Channel.WEBHOOK, webhook_id, "the webhook was deleted")
+
+    async def _change_own_webhook(self, caller: Principal, webhook_id: str,
+                                  change: Callable[[Webhook], None]) -> Webhook:
+        """Apply a member's change to its webhook; another member's (or a deleted) webhook is not found.
+
+        The dispatcher saves webhooks too (counting failures): a change that meets one
+        of its writes is read again and re-applied, instead of failing the member's request.
+        """
+        member_id = _member(caller)
+        attempts_left = 3
+        while True:
+            attempts_left -= 1
+            webhook = await self.webhooks.get(webhook_id)
+            if webhook is None or webhook.member_id != member_id or webhook.deleted:
+                raise NotFoundError(f"webhook {webhook_id} not found")
+            change(webhook)
+            try:
+                await self.webhooks.save(webhook)
+                return webhook
+            except ConflictError:
+                if attempts_left == 0:
+                    raise
 
     async def register_recipient(self, caller: Principal, email: str, preference: Preference) -> Recipient:
         recipient = Recipient(member_id=_member(caller), email=email.lower(), preference=preference,
@@ -178,7 +248,7 @@ class ChannelHandlers:
                     subject, body = email_text(EventEnvelope.model_validate(delivery.envelope), delivery.critical)
                     await self.mailer.send(delivery.target, subject, body)
             except _Undeliverable as error:
-                delivery.status = DeliveryStatus.FAILED
+                delivery.status = error.status
                 delivery.last_error = str(error)
             except Exception as error:  # noqa: BLE001 - any failure of the far end is retried, then logged
                 delivery.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -200,23 +270,31 @@ class ChannelHandlers:
 
     async def _post_webhook(self, delivery: Delivery) -> None:
         webhook = await self.webhooks.get(delivery.target)
-        if webhook is None or webhook.status != WebhookStatus.ACTIVE:
+        if webhook is None or webhook.deleted:
+            raise _Undeliverable("the webhook was deleted", DeliveryStatus.DROPPED)
+        if webhook.status != WebhookStatus.ACTIVE:
             raise _Undeliverable("the webhook is disabled")
+        now = self.clock()
+        valid = webhook.secrets_valid_at(now)
+        if not valid:
+            # Only a webhook stored in clear by an older instance after this one started: sealed at the next start.
+            raise RuntimeError("the webhook has no sealed signing secret yet")
         body = json.dumps(delivery.envelope, separators=(",", ":"), sort_keys=True).encode()
-        timestamp = int(self.clock().timestamp())
+        timestamp = int(now.timestamp())
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(webhook.secret, timestamp, body),
+            SIGNATURE_HEADER: signature([self.sealing.open(webhook.id, s.sealed) for s in valid], timestamp, body),
             EVENT_ID_HEADER: delivery.event_id,
             EVENT_TYPE_HEADER: delivery.event_type,
         }
         await self.sender.post(webhook.url, body, headers)
-        if webhook.succeeded():
+        changed = webhook.succeeded()
+        if webhook.drop_retired_secrets(now) or changed:
             await self._save_webhook(webhook)
 
     async def _webhook_failed(self, delivery: Delivery) -> None:
         webhook = await self.webhooks.get(delivery.target)
-        if webhook is None:
+        if webhook is None or webhook.deleted:
             return
         webhook.failed(delivery.factory_id, delivery.last_error or "", self.policy.disable_after_failures,
                        self.clock())
@@ -255,4 +333,8 @@ class ChannelHandlers:
 
 
 class _Undeliverable(Exception):
-    """No point in retrying (the webhook was disabled meanwhile)."""
+    """No point in retrying: the webhook was disabled (failed) or deleted (dropped) meanwhile."""
+
+    def __init__(self, reason: str, status: DeliveryStatus = DeliveryStatus.FAILED) -> None:
+        super().__init__(reason)
+        self.status = status

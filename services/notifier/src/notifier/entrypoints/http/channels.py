@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from notifier.domain.channels import Preference
+from notifier.domain.channels import Preference, Webhook
+from notifier.entrypoints.http.problems import problems
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal
@@ -35,6 +36,17 @@ class WebhookOut(BaseModel):
     consecutive_failures: int
     created_at: datetime
     disabled_at: datetime | None
+    previous_secret_valid_until: datetime | None = Field(
+        default=None, description="After a rotation: until when the replaced secret also signs deliveries"
+    )
+
+
+class RotatedSecretOut(BaseModel):
+    webhook_id: str
+    secret: str = Field(description="The new signing secret. Shown this once: store it before you leave.")
+    previous_secret_valid_until: datetime | None = Field(
+        description="Until then every delivery carries a signature with the new and one with the replaced secret"
+    )
 
 
 class RegisterRecipient(BaseModel):
@@ -66,28 +78,80 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
 
 
-def _webhook_out(webhook) -> WebhookOut:  # noqa: ANN001 - the domain's Webhook
-    return WebhookOut(webhook_id=webhook.id, **webhook.model_dump(include=set(WebhookOut.model_fields) - {"webhook_id"}))
+def _webhook_out(webhook: Webhook, now: datetime) -> WebhookOut:
+    return WebhookOut(webhook_id=webhook.id, url=webhook.url, status=webhook.status,
+                      consecutive_failures=webhook.consecutive_failures, created_at=webhook.created_at,
+                      disabled_at=webhook.disabled_at,
+                      previous_secret_valid_until=webhook.previous_secret_valid_until(now))
 
 
-@router.post("/webhooks", response_model=WebhookOut, status_code=201)
+_NOT_A_MEMBER = {401: "No valid bearer token",
+                 403: "Not a member, or a member's machine client without the scope this needs"}
+_NOT_FOUND = {404: "No such webhook among the caller's own (another member's answers the same)",
+              422: "A webhook id longer than 64 characters (`errors` names `path.webhook_id`)"}
+WebhookId = Annotated[str, Path(max_length=64, description="A webhook id from GET /webhooks")]
+
+
+class WebhookUrlRefused(InvalidRequestError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.extensions = {"errors": [{"field": "body.url", "message": detail, "type": "url_scheme"}]}
+
+
+@router.post("/webhooks", response_model=WebhookOut, status_code=201, responses=problems({
+    **_NOT_A_MEMBER,
+    422: "The body does not match the schema (secret under 32 characters, unknown field), the URL is not https "
+         "(outside development), or its host is or resolves to a loopback, private, link-local, metadata or other "
+         "non-public address (`errors` names `body.url` and says why)",
+}))
 async def register_webhook(body: RegisterWebhook, caller: CurrentPrincipal, handlers: Handlers,
                            request: Request) -> WebhookOut:
-    """Every event about the member's factories is POSTed here, signed (see docs/member-feeds.md)."""
+    """Every event about the member's factories is POSTed here, signed (see docs/member-integration.md)."""
     if body.url.scheme != "https" and not request.app.state.webhook_allow_http:
-        raise InvalidRequestError("webhook URLs must use https")
-    return _webhook_out(await handlers.register_webhook(caller, str(body.url), body.secret))
+        raise WebhookUrlRefused("webhook URLs must use https")
+    webhook = await handlers.register_webhook(caller, str(body.url), body.secret)
+    return _webhook_out(webhook, handlers.clock())
 
 
-@router.get("/webhooks", response_model=list[WebhookOut])
+@router.get("/webhooks", response_model=list[WebhookOut], responses=problems(_NOT_A_MEMBER))
 async def webhooks(caller: CurrentPrincipal, handlers: Handlers) -> list[WebhookOut]:
-    return [_webhook_out(webhook) for webhook in await handlers.webhooks_of(caller)]
+    now = handlers.clock()
+    return [_webhook_out(webhook, now) for webhook in await handlers.webhooks_of(caller)]
 
 
-@router.post("/webhooks/{webhook_id}/enable", response_model=WebhookOut)
-async def enable_webhook(webhook_id: str, caller: CurrentPrincipal, handlers: Handlers) -> WebhookOut:
+@router.post("/webhooks/{webhook_id}/enable", response_model=WebhookOut,
+             responses=problems({**_NOT_A_MEMBER, **_NOT_FOUND}))
+async def enable_webhook(webhook_id: WebhookId, caller: CurrentPrincipal, handlers: Handlers) -> WebhookOut:
     """Turn a webhook disabled after repeated failures back on."""
-    return _webhook_out(await handlers.enable_webhook(caller, webhook_id))
+    return _webhook_out(await handlers.enable_webhook(caller, webhook_id), handlers.clock())
+
+
+@router.post("/webhooks/{webhook_id}/secret/rotate", response_model=RotatedSecretOut,
+             responses=problems({**_NOT_A_MEMBER, **_NOT_FOUND}))
+async def rotate_webhook_secret(webhook_id: WebhookId, caller: CurrentPrincipal, handlers: Handlers,
+                                response: Response) -> RotatedSecretOut:
+    """Give the webhook a new signing secret, answered once.
+
+    During the grace period (24 h by default) each delivery is signed with both the
+    new and the replaced secret (two `v1=` in `X-Shared-Audits-Signature`), so the
+    receiver can switch to the new secret whenever it is ready; then only the new one.
+    """
+    webhook, secret = await handlers.rotate_webhook_secret(caller, webhook_id)
+    response.headers["Cache-Control"] = "no-store"  # a secret: kept by no cache on the way
+    return RotatedSecretOut(webhook_id=webhook.id, secret=secret,
+                            previous_secret_valid_until=webhook.previous_secret_valid_until(handlers.clock()))
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response,
+               responses=problems({**_NOT_A_MEMBER, **_NOT_FOUND}))
+async def delete_webhook(webhook_id: WebhookId, caller: CurrentPrincipal, handlers: Handlers) -> Response:
+    """Delete the webhook: nothing more is sent to it, and its deliveries still waiting are dropped.
+
+    Its secrets are erased. The delivery log keeps what was sent, and shows the
+    dropped deliveries with the status `dropped`.
+    """
+    await handlers.delete_webhook(caller, webhook_id)
+    return Response(status_code=204)
 
 
 @router.put("/recipients", response_model=RecipientOut)
