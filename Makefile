@@ -5,7 +5,7 @@ PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
 
-.PHONY: up seed down status logs python-env lint k8s-validate asyncapi asyncapi-check unit integration test faults-full bench
+.PHONY: up seed down status logs python-env portal-catalogs portal-screenshots lint k8s-validate asyncapi asyncapi-check unit integration test faults-full bench
 
 up:
 	$(STACK) up
@@ -29,6 +29,16 @@ lint: python-env
 	.venv/bin/ruff check shared services client tests deploy tools examples bench
 	.venv/bin/hadolint services/*/Dockerfile
 
+# The portal's texts: extract them from templates and code into the catalogs (translations are kept).
+portal-catalogs: python-env
+	$(VENV_PY) -m portal.catalogs update
+
+# The README's screenshots of the portal (docs/portal/), taken in Chromium from the demo data.
+portal-screenshots: python-env
+	$(STACK) up --seed
+	$(STACK) browser
+	$(VENV_PY) tools/portal_screenshots.py
+
 # Build every kustomize overlay and validate every resource offline (deploy/k8s/README.md).
 k8s-validate: python-env
 	$(VENV_PY) deploy/k8s/validate.py
@@ -49,6 +59,7 @@ integration: python-env
 
 test: lint k8s-validate asyncapi-check
 	$(STACK) up
+	$(STACK) browser
 	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests
 
 # The issue's kill -9 run on its own (`make test` runs it too): 500 CAPs of 10 items, 5,000 evidence

@@ -59,7 +59,15 @@ SERVICES = [
     ("cap-service", "cap_service.main:app", 8103, "/caps/"),
     ("evidence-store", "evidence_store.main:app", 8104, "/evidence/"),
     ("notifier", "notifier.main:app", 8106, "/notifier/"),
+    # The web portal answers everything the API prefixes above do not: pages at the gateway's root.
+    ("portal", "portal.main:app", 8107, "/"),
 ]
+PORTAL = "portal"
+# The people `make seed` creates for the portal (shared_audits_client.demo.demo_users).
+DEMO_PASSWORD = "shared-audits-demo"  # pragma: allowlist secret
+DEMO_SIGN_INS = [("operator", "operator@demo.example.org"), ("member (Brand A)", "brand-a@demo.example.org"),
+                 ("member (Brand B)", "brand-b@demo.example.org"), ("factory", "factory@demo.example.org"),
+                 ("audit company", "auditor@demo.example.org")]
 FIRST_SERVICE = "access-control"
 
 KAFKA_VERSION = "4.1.1"  # also in kafka/pom.xml (passed to mvn as -Dkafka.version)
@@ -721,6 +729,22 @@ def install_nginx() -> str:
     return nginx
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+def install_chromium() -> str:
+    """Debian's Chromium for the portal's browser tests (Playwright drives it; it downloads nothing)."""
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    if os.geteuid() != 0:
+        raise StackError("Chromium is not installed; run `sudo apt-get install -y chromium`")
+    say("installing Chromium from Debian packages for the browser tests (apt-get, first time)...")
+    apt_get_install("chromium", LOGS / "install-chromium.log")
+    if not os.path.exists(CHROMIUM):
+        raise StackError(f"{CHROMIUM} still missing after apt-get install chromium")
+    return CHROMIUM
+
+
 # --------------------------------------------------------------------------
 # The servers: Kafka, SecantusDB, versitygw (S3)
 # --------------------------------------------------------------------------
@@ -860,6 +884,9 @@ def service_env() -> dict[str, str]:
         "S3_PORT": str(S3_PORT),
         "GATEWAY_PORT": str(GATEWAY_PORT),
         "JWKS_URL": f"http://{HOST}:{ports[FIRST_SERVICE]}/access/.well-known/jwks.json",
+        "PORTAL_GATEWAY_URL": GATEWAY_URL,
+        "PORTAL_SERVICE_METRICS": ",".join(f"{name}=http://{HOST}:{port}/metrics"
+                                           for name, port in ports.items() if name != PORTAL),
         "PYTHONUNBUFFERED": "1",  # log lines reach .stack/logs at once
     }
 
@@ -1017,6 +1044,10 @@ def cmd_servers_up(_args=None) -> None:
         start_and_wait(server_parts())
 
 
+def cmd_browser(_args=None) -> None:
+    say(f"browser for the tests: {install_chromium()}")
+
+
 def cmd_servers_down(_args=None) -> None:
     with file_lock(RUN / "stack.lock", "stack start/stop"):
         stop(server_parts())
@@ -1042,9 +1073,14 @@ def cmd_up(args) -> None:
         start_and_wait(rest)    # all at once, then wait for all
         start_and_wait([gateway_part()])
     say(f"all up in {time.monotonic() - began:.1f}s")
-    print(f"\nGateway: {GATEWAY_URL}/")
+    print(f"\nPortal:  {GATEWAY_URL}/")
+    print(f"  demo sign-ins once `make seed` has run (development only; password {DEMO_PASSWORD}):")
+    for role, email in DEMO_SIGN_INS:
+        print(f"  {role:<17} {email}")
+    print(f"Gateway: {GATEWAY_URL}/")
     for name, _, _, prefix in service_table():
-        print(f"  {name:<17} {GATEWAY_URL}{prefix}docs")
+        if name != PORTAL:
+            print(f"  {name:<17} {GATEWAY_URL}{prefix}docs")
     print(flush=True)
     if args.seed:
         seed()
@@ -1056,7 +1092,8 @@ def seed() -> None:
         say(f"notice: {rel(script)} does not exist yet; skipping --seed")
         return
     say("seeding demo data...")
-    rc = subprocess.call([str(VENV_PY), rel(script), "--gateway", GATEWAY_URL], cwd=REPO)
+    rc = subprocess.call([str(VENV_PY), rel(script), "--gateway", GATEWAY_URL, "--kafka", f"{HOST}:{KAFKA_PORT}"],
+                         cwd=REPO)
     if rc != 0:
         raise StackError(f"seed_demo.py failed (exit {rc})")
 
@@ -1178,6 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("servers-up", help="install (first time) and start Kafka, SecantusDB, S3")
     sub.add_parser("servers-down", help="stop the three servers")
     sub.add_parser("python-env", help="create .venv and pip install -e the packages")
+    sub.add_parser("browser", help="install Debian's Chromium for the browser tests (first time)")
     up = sub.add_parser("up", help="servers, python env, services and gateway")
     up.add_argument("--seed", action="store_true", help="then run deploy/local/seed_demo.py")
     sub.add_parser("down", help="stop everything")
@@ -1196,7 +1234,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {
         "servers-up": cmd_servers_up, "servers-down": cmd_servers_down,
-        "python-env": cmd_python_env, "up": cmd_up, "down": cmd_down,
+        "python-env": cmd_python_env, "browser": cmd_browser, "up": cmd_up, "down": cmd_down,
         "status": cmd_status, "logs": cmd_logs, "restart": cmd_restart,
         "stop": cmd_stop, "start": cmd_start, "kill": cmd_kill,
     }

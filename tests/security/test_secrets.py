@@ -15,12 +15,12 @@ pytestmark = pytest.mark.security
 
 # Development-only values: public on purpose, refused outside development (tested below).
 DEVELOPMENT_VALUES = {"dev-operator-secret-change-me", "devsecret-change-me", "devaccess",
-                      "dev-signing-key-encryption-key-change-me"}
+                      "dev-signing-key-encryption-key-change-me", "dev-portal-session-secret-change-me"}
 # Fixed values of unit-test fakes (a plain hasher's "new secret").
 TEST_FAKE_VALUES = {"secret-1"}
 SERVICES = {
     "access-control": "access_control", "factory-registry": "factory_registry", "audit-service": "audit_service",
-    "cap-service": "cap_service", "evidence-store": "evidence_store", "notifier": "notifier",
+    "cap-service": "cap_service", "evidence-store": "evidence_store", "notifier": "notifier", "portal": "portal",
 }
 SECRET_SETTING = re.compile(r"secret|password|private|token_key|encryption_key", re.IGNORECASE)
 
@@ -58,8 +58,9 @@ def test_the_scan_would_catch_a_committed_private_key(tmp_path) -> None:
 def test_production_settings_refuse_the_development_defaults(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     settings_type = importlib.import_module(f"{SERVICES[service]}.config").Settings
     secret_fields = {name: f for name, f in settings_type.model_fields.items() if SECRET_SETTING.search(name)}
+    prefix = str(settings_type.model_config.get("env_prefix") or "").upper()
     for name in settings_type.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+        monkeypatch.delenv(prefix + name.upper(), raising=False)
     monkeypatch.setenv("ENVIRONMENT", "production")
     if not secret_fields:
         settings_type()  # nothing secret to default: production starts with its own servers configured
@@ -77,5 +78,5 @@ def test_production_settings_refuse_the_development_defaults(service: str, monke
     with pytest.raises(ValidationError, match="development defaults are not allowed"):
         settings_type()
     for name in defaults:
-        monkeypatch.setenv(name.upper(), f"a-real-{name}-from-the-vault")
+        monkeypatch.setenv(prefix + name.upper(), f"a-real-{name}-from-the-vault")
     assert settings_type().environment == "production"

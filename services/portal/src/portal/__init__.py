@@ -1,0 +1,1 @@
+"""The web portal: a backend-for-frontend that owns no domain data."""
