@@ -16,9 +16,9 @@ from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.integration
 
-KEY = "integration-webhook-secret-encryption-key-32+"
+KEY = "integration-webhook-secret-encryption-key-32+"  # pragma: allowlist secret
 NEW_KEY = "integration-changed-webhook-secret-key-of-32+"
-SECRET = "a-secret-stored-in-clear-before-encryption-at-rest"
+SECRET = "a-secret-stored-in-clear-before-encryption-at-rest"  # pragma: allowlist secret
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ from shared_audits.errors import NotFoundError
 from shared_audits_client.webhooks import WebhookVerificationError, verify_signature
 from shared_audits.testing import member
 
-SECRET = "the-member-s-first-secret-of-32-characters"
+SECRET = "the-member-s-first-secret-of-32-characters"  # pragma: allowlist secret
 KEY = "a-unit-test-webhook-secret-encryption-key"
 OTHER_KEY = "another-webhook-secret-encryption-key-32+"
 
