@@ -66,18 +66,22 @@ async def test_a_confirmed_new_site_is_registered_despite_lookalikes(registry: F
     assert len(await registry.factories.find()) == 2
 
 
-async def test_a_site_within_the_configured_distance_is_a_candidate_whatever_its_name(
+async def test_a_site_on_the_same_spot_is_a_candidate_unless_its_name_tells_it_apart(
     registry: FactoryRegistry, site,
 ) -> None:
     first = await registry.register_factory(operator(), site("Sunrise", coordinates=Coordinates(lat=24.0, lon=90.4)))
-    # About 55 m north: the rules' 150 m make it the same spot.
-    nearby = site("Completely Different Knitwear", coordinates=Coordinates(lat=24.0005, lon=90.4))
+    # About 55 m north, within the rules' 150 m: a name of generic words only tells nothing, so it is asked.
+    nearby = site("Garment Factory", coordinates=Coordinates(lat=24.0005, lon=90.4))
     with pytest.raises(PossibleDuplicateError) as refused:
         await registry.register_factory(operator(), nearby)
     assert [c["factory_id"] for c in refused.value.extensions["candidates"]] == [first.id]
     assert refused.value.extensions["candidates"][0]["matched_on"] == ["coordinates"]
-    far = site("Completely Different Knitwear", coordinates=Coordinates(lat=24.01, lon=90.4))
-    assert (await registry.register_factory(operator(), far)).name == "Completely Different Knitwear"
+    # A lookalike name written differently on the same spot is one too.
+    with pytest.raises(PossibleDuplicateError):
+        await registry.register_factory(operator(), site("SUNRSE KNIT", coordinates=Coordinates(lat=24.0005, lon=90.4)))
+    # Another name there is another site (a building holds several factories).
+    tenant = site("Completely Different Knitwear", coordinates=Coordinates(lat=24.0005, lon=90.4))
+    assert (await registry.register_factory(operator(), tenant)).name == "Completely Different Knitwear"
 
 
 async def test_sites_in_other_countries_are_not_duplicates(registry: FactoryRegistry, site) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -50,13 +51,31 @@ class SiteReader:
         return found
 
     def site(self, site: SiteDetails | Factory) -> SiteReading:
-        names = [self.name(site.name)]
+        city = self.address(site.city) if site.city else None
+        city_words = set(city.latin) | city.generic | {city.joined} if city else set()
+        names = [_without(self.name(site.name), city_words)]
         if site.legal_name and site.legal_name != site.name:
-            names.append(self.name(site.legal_name))
-        address = self.address(site.address) if site.address else None
-        city = self.address(site.city).joined if site.city else ""
-        return SiteReading(site.country, tuple(names), address, city, site.coordinates,
+            names.append(_without(self.name(site.legal_name), city_words))
+        address = _without(self.address(site.address), city_words) if site.address else None
+        if address is not None:  # the city is compared on its own
+            address = replace(address, generic=address.generic - city_words)
+        city_text = "".join([*(city.latin if city else ()), *sorted(city.generic if city else ())])
+        return SiteReading(site.country, tuple(names), address, city_text, site.coordinates,
                            frozenset(site.identifiers.keys().values()))
+
+
+def _without(name: Reading, city_words: set[str]) -> Reading:
+    """The name without its site's city ("Dongguan Huali", "东莞华丽" -> "Huali"), when more is left."""
+    kept = [(o, t) for o, t in zip(name.original, name.latin) if t not in city_words
+            and not (len(t) >= 5 and any(fuzz.ratio(t, c) >= 85 for c in city_words))]  # "Guangzhhou" too
+    if not kept:
+        return name
+    # A city run into the name in a script without spaces: 深圳新利 (shenzhenxinli) -> xinli.
+    stripped = [(o, next((t[len(c):] for c in city_words if len(c) >= 4 and t.startswith(c) and len(t) > len(c) + 1),
+                         t)) for o, t in kept]
+    if stripped == list(zip(name.original, name.latin)):
+        return name
+    return replace(name, original=tuple(o for o, _ in stripped), latin=tuple(t for _, t in stripped))
 
 
 _READERS: dict[int, tuple[DuplicateRules, SiteReader]] = {}
@@ -121,13 +140,15 @@ def resemblance(a: SiteReading, b: SiteReading, rules: DuplicateRules) -> Resemb
     if text >= rules.min_score - rules.near_bonus:
         matched_on.append("name_address")
     if near:
-        told_apart = (_numbers_conflict(a.names[0].numbers, b.names[0].numbers)
-                      or (a.address and b.address and _numbers_conflict(a.address.numbers, b.address.numbers))
-                      or (address is not None and address < 50))
+        # The same spot is one site unless the names, or the addresses' numbers, tell them apart
+        # (tenants of one building, units of a chain); a name of generic words only tells nothing.
+        names_apart = name < rules.same_spot_min_name_score and not any(n.is_generic for n in (*a.names, *b.names))
+        told_apart = (names_apart or _numbers_conflict(a.names[0].numbers, b.names[0].numbers)
+                      or (a.address is not None and b.address is not None
+                          and _numbers_conflict(a.address.numbers, b.address.numbers)))
         if not told_apart:
             score = max(score, rules.min_score)
-            matched_on.append("coordinates")
-        elif score >= rules.min_score:
+        if score >= rules.min_score:
             matched_on.append("coordinates")
     score = round(min(100.0, max(0.0, score)), 1)
     if score < rules.min_score or not matched_on:
@@ -142,7 +163,8 @@ def name_similarity(a: Reading, b: Reading) -> float:
     else:
         similarity = _distinctive_similarity(a, b)
         if a.generic and b.generic:
-            similarity = 0.85 * similarity + 15.0 * len(a.generic & b.generic) / len(a.generic | b.generic)
+            # "Star Knit" and "Star Denim" name other products: often sister sites, not one.
+            similarity = 0.8 * similarity + 20.0 * len(a.generic & b.generic) / len(a.generic | b.generic)
     if a.numbers != b.numbers:
         similarity = min(similarity, 60.0)  # "Unit 3" and "Unit 7", or "Unit 3" and a name without a number
     return similarity
@@ -179,9 +201,10 @@ def address_similarity(a: Reading | None, b: Reading | None) -> float | None:
     return similarity
 
 
-def _numbers_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+def _numbers_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Each has a number the other lacks: plot 12 and plot 14, floor 3 and floor 5."""
-    return bool(a - b) and bool(b - a)
+    first, second = Counter(a), Counter(b)
+    return bool(first - second) and bool(second - first)
 
 
 def same_city(a: str, b: str) -> bool:
@@ -196,7 +219,8 @@ def same_city(a: str, b: str) -> bool:
 
 def keys_version(rules: DuplicateRules) -> str:
     """Changes when the keys a site gets would change: stored keys of another version are recomputed."""
-    basis = json.dumps([2, rules.max_distance_m, rules.ignored_words, rules.generic_words], sort_keys=True)
+    basis = json.dumps([3, rules.max_distance_m, rules.ignored_words, rules.generic_words, rules.address_words],
+                       sort_keys=True)
     return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
 
@@ -228,12 +252,13 @@ def _name_keys(site: SiteReading) -> set[str]:
     for name in site.names:
         if name.is_generic:
             continue
-        numbers = "#" + "-".join(sorted(name.numbers))
+        numbers = "#" + "-".join(sorted(set(name.numbers)))
         prefix = f"{site.country}:"
         keys.add(f"{prefix}n:{name.joined}{numbers}")
         keys.add(f"{prefix}n:{''.join(sorted(name.latin))}{numbers}")
         for part in [name.joined, *name.latin]:
-            keys.add(f"{prefix}t:{part[:4]}{numbers}")  # the word's start: its ending may vary (plurals, typos)
+            keys.add(f"{prefix}t:{part[:4]}{numbers}")  # the word's start and end: a typo keeps one of them
+            keys.add(f"{prefix}e:{part[-4:]}{numbers}")
             skeleton = consonants(part)
             if len(skeleton) >= 2:
                 keys.add(f"{prefix}s:{skeleton}{numbers}")

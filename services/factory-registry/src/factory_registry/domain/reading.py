@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from anyascii import anyascii
+from rapidfuzz import fuzz, process
 
 _TURKISH_I = str.maketrans({"İ": "i", "ı": "i"})
 # Scripts written without spaces between words: a glossary word is found inside a run of letters.
 CONTINUOUS_SCRIPTS = frozenset({"CJK", "KHMER", "THAI", "LAO", "MYANMAR", "HIRAGANA", "KATAKANA", "TIBETAN"})
-# Scripts whose transliteration drops most vowels: compared on the consonants too ("lnwr" ~ "al noor").
-CONSONANT_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "KHMER"})
+# Scripts whose transliteration drops vowels (abjads; abugidas' inherent vowel): compared on the consonants
+# too ("lnwr" ~ "Al Noor", "pdma" ~ "Padma").
+CONSONANT_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "KHMER", "BENGALI", "DEVANAGARI", "GURMUKHI",
+                               "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "MYANMAR"})
 _VOWELS = re.compile(r"[aeiouwy]+")
 _DIGITS = re.compile(r"\d+")
 
@@ -108,6 +111,18 @@ class Glossary:
                     self.single.setdefault(latin(parts[0]), concept)
         self.inside.sort(key=lambda entry: -len(entry[0]))  # the longest first: 有限公司 before 公司
         self.longest_phrase = max(map(len, self.phrases), default=1)
+        self._spelt = sorted(word for word in self.single if word.isascii() and len(word) >= 5)
+        self._misspelt: dict[str, str | None] = {}
+
+    def concept(self, word: str) -> str | None:
+        """The concept of one word, a misspelt long Latin word too ("textie"); None: not a generic word."""
+        found = self.single.get(word, self.single.get(latin(word)))
+        if found is not None or len(word) < 5 or not word.isascii():
+            return found
+        if word not in self._misspelt:
+            best = process.extractOne(word, self._spelt, scorer=fuzz.ratio, score_cutoff=85)
+            self._misspelt[word] = self.single[best[0]] if best else None
+        return self._misspelt[word]
 
     def split(self, text: str) -> list[tuple[str, str | None]]:
         """The words of ``text``, each with its concept (None: a distinctive word; "": dropped)."""
@@ -124,7 +139,7 @@ class Glossary:
                     break
             else:
                 word = folded[index]
-                concept = self.single.get(word, self.single.get(latin(word)))
+                concept = self.concept(word)
                 if concept is None and self.inside and scripts(word) & CONTINUOUS_SCRIPTS:
                     result.extend(self._split_inside(word))
                 else:
@@ -150,7 +165,7 @@ class Reading:
     original: tuple[str, ...]
     latin: tuple[str, ...]
     generic: frozenset[str]
-    numbers: frozenset[str]
+    numbers: tuple[str, ...]  # sorted, repeats kept: "plot 3, road 3" is not "plot 3"
     scripts: frozenset[str]
 
     @property
@@ -165,7 +180,7 @@ class Reading:
 
 def read(text: str | None, glossary: Glossary) -> Reading:
     """The reading of a name or an address through ``glossary``."""
-    original, transliterated, generic, numbers = [], [], set(), set()
+    original, transliterated, generic, numbers = [], [], set(), []
     for word, concept in glossary.split(text or ""):
         if concept:
             generic.add(concept)
@@ -174,12 +189,13 @@ def read(text: str | None, glossary: Glossary) -> Reading:
             continue
         as_number = number(word)
         if as_number is not None:
-            numbers.add(as_number)
+            numbers.append(as_number)
             continue
         original.append(word)
         transliterated.append(latin(word))
-    kept = [(o, t) for o, t in zip(original, transliterated) if t]
+    # Single Latin letters are the initials of legal forms (S.A.E., A.Ş.), not a name.
+    kept = [(o, t) for o, t in zip(original, transliterated) if t and not (len(o) == 1 and o.isascii())]
     return Reading(
         original=tuple(o for o, _ in kept), latin=tuple(t for _, t in kept), generic=frozenset(generic),
-        numbers=frozenset(numbers), scripts=scripts("".join(o for o, _ in kept)),
+        numbers=tuple(sorted(numbers)), scripts=scripts("".join(o for o, _ in kept)),
     )

@@ -26,7 +26,7 @@ class DuplicateRules(_Rules):
     far_penalty: float = Field(default=30, ge=0, le=100)
     near_bonus: float = Field(default=10, ge=0, le=100)
     other_city_penalty: float = Field(default=30, ge=0, le=100)
-    shared_identifier_bonus: float = Field(default=15, ge=0, le=100)
+    same_spot_min_name_score: float = Field(default=60, ge=0, le=100)
     max_candidates: int = Field(ge=1, le=50)
     ignored_words: tuple[str, ...] = ()
     generic_words: dict[str, tuple[str, ...]] = Field(default_factory=dict)
