@@ -74,6 +74,16 @@ def factory_uploads_a_pdf(factory: Page, cap: dict) -> str:
     factory.get_by_role("link", name="Open the plan of").first.click()
     assert_accessible(factory)
     item = factory.locator(f"#item-{item_id}")
+    # Refused in the browser, before anything is sent: a type the platform does not take.
+    item.locator("input[type=file]").set_input_files(
+        {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ" + bytes(64)})
+    expect(item.get_by_role("status")).to_have_text("setup.exe is not a PDF, JPEG, PNG, DOCX or XLSX file.")
+    # Refused after the upload: evidence-store checks the content, not the name.
+    item.locator("input[type=file]").set_input_files(
+        {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"just text, not a PDF"})
+    item.get_by_role("button", name="Send the evidence").click()
+    expect(factory.locator(f"#item-{item_id}").get_by_role("status")).to_contain_text("scan.pdf is not what its name says")
+    item = factory.locator(f"#item-{item_id}")
     item.locator("input[type=file]").set_input_files(
         {"name": "extinguisher-inspection.pdf", "mimeType": "application/pdf", "buffer": SAMPLE_PDF})
     item.get_by_role("button", name="Send the evidence").click()

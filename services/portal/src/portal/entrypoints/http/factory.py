@@ -183,9 +183,9 @@ def _refusal_text(page: PageContext, why: str, filename: str, max_mb: int) -> st
 def _refused_by_store(page: PageContext, problem: ServiceProblem, filename: str, max_mb: int) -> str:
     if problem.status == 413:
         return _refusal_text(page, "size", filename, max_mb)
-    if problem.status == 400 and "empty" in problem.detail:
+    if "empty" in problem.detail:
         return _refusal_text(page, "empty", filename, max_mb)
-    if problem.status in (400, 415):
+    if problem.status == 415 or "content" in problem.detail:
         return page._("%(name)s is not what its name says: the platform accepts real PDF, JPEG, PNG, DOCX and "
                       "XLSX files only.", name=filename)
     if problem.status == 409:
