@@ -37,9 +37,13 @@ class Gateway:
     def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport,
                                        limits=httpx.Limits(max_keepalive_connections=32))
+        # Presigned addresses of the file store: their signature is the authorisation, so the
+        # user's token never goes there.
+        self._files = httpx.AsyncClient(timeout=timeout, transport=transport)
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._files.aclose()
 
     async def request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = kwargs.pop("headers", None) or {}
@@ -78,6 +82,18 @@ class Gateway:
             if response.status_code == 401:
                 raise TokenRejected(path)
             raise _problem(response)
+        return response
+
+    async def stream_presigned(self, url: str) -> httpx.Response:
+        """A file from a presigned address, streamed, without any token: the caller closes it."""
+        if not url.startswith(("https://", "http://")):
+            raise ServiceProblem(status=502, title="The evidence store gave no download address")
+        response = await self._files.send(self._files.build_request("GET", url), stream=True)
+        if response.status_code >= 400:
+            await response.aclose()
+            # An expired or refused link: the file is gone or the store is unwell, never the user's fault.
+            raise ServiceProblem(status=404 if response.status_code == 404 else 502,
+                                 title="The file could not be read")
         return response
 
     async def ready(self) -> bool:

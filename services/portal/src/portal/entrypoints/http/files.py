@@ -12,7 +12,6 @@ from fastapi import APIRouter, HTTPException, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from portal.adapters.gateway import ServiceProblem
 from portal.domain.evidence_files import content_disposition, media_type, shows_inline
 from portal.entrypoints.http.deps import PageContext, SignedIn, is_id
 
@@ -37,7 +36,7 @@ async def _send(page: PageContext, evidence_id: str, inline: bool) -> Response:
     if not is_id(evidence_id):
         raise HTTPException(404)
     evidence = await page.get(f"/evidence/files/{evidence_id}")  # 404 for whoever may not see it
-    upstream, client = await _open(page, f"/evidence/files/{evidence_id}/download")
+    upstream = await _open(page, f"/evidence/files/{evidence_id}/download")
     content_type = media_type(evidence.get("content_type")) or "application/octet-stream"
     headers = {name: upstream.headers[name] for name in PASSED_HEADERS
                if name in upstream.headers and "content-encoding" not in upstream.headers}
@@ -46,36 +45,16 @@ async def _send(page: PageContext, evidence_id: str, inline: bool) -> Response:
     headers["Cache-Control"] = "private, no-store"
     headers["Content-Security-Policy"] = FILE_POLICY
 
-    async def close() -> None:
-        await upstream.aclose()
-        if client is not None:
-            await client.aclose()
-
     return StreamingResponse(upstream.aiter_bytes(), media_type=content_type, headers=headers,
-                             background=BackgroundTask(close))
+                             background=BackgroundTask(upstream.aclose))
 
 
-async def _open(page: PageContext, path: str) -> tuple[httpx.Response, httpx.AsyncClient | None]:
+async def _open(page: PageContext, path: str) -> httpx.Response:
     """The file's bytes, streamed. The evidence store answers with the file itself or, as it does today,
-    with a short-lived presigned URL of the S3 store, fetched here without the user's token (the
-    signature in the URL is the authorisation; the token must never travel to the store)."""
+    with a short-lived presigned address of the S3 store, fetched without the user's token."""
     response = await page.portal.gateway.stream(path, page.token)
     if media_type(response.headers.get("content-type")) != "application/json":
-        return response, None
+        return response
     await response.aread()
     await response.aclose()
-    url = str(response.json().get("url") or "")
-    if not url.startswith(("https://", "http://")):
-        raise ServiceProblem(status=502, title="The evidence store gave no download address")
-    client = httpx.AsyncClient(timeout=page.portal.settings.gateway_timeout_seconds)
-    try:
-        stored = await client.send(client.build_request("GET", url), stream=True)
-    except httpx.HTTPError:
-        await client.aclose()
-        raise
-    if stored.status_code >= 400:
-        await stored.aclose()
-        await client.aclose()
-        # An expired or refused link: the file is gone or the store is unwell, never the user's fault.
-        raise ServiceProblem(status=404 if stored.status_code == 404 else 502, title="The file could not be read")
-    return stored, client
+    return await page.portal.gateway.stream_presigned(str(response.json().get("url") or ""))
