@@ -104,7 +104,7 @@ def test_sign_out_ends_the_session_at_access_control_and_in_the_browser(portal, 
 
 def test_the_next_address_never_leaves_the_site(portal) -> None:
     token = csrf_of(portal.get("/signin").text)
-    response = portal.post("/signin", data={"csrf_token": token, "email": "f@site.example.org",
-                                            "password": "right password", "next": "//evil.example.org/"},
-                           follow_redirects=False)  # pragma: allowlist secret
+    form = {"csrf_token": token, "email": "f@site.example.org", "next": "//evil.example.org/",
+            "password": "right password"}  # pragma: allowlist secret
+    response = portal.post("/signin", data=form, follow_redirects=False)
     assert response.headers["location"] == "/factory"
