@@ -44,6 +44,14 @@ class LinkRelationship(StrEnum):
     IN_REFERENCING = "in_referencing"
 
 
+class LinkParty(StrEnum):
+    """Who took a step of a member-factory link: the member asks, the factory (or the operator for it) answers."""
+
+    MEMBER = "member"
+    FACTORY = "factory"
+    OPERATOR = "operator"
+
+
 class AuditType(StrEnum):
     INITIAL = "initial"
     FOLLOW_UP = "follow_up"

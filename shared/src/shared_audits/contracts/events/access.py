@@ -9,6 +9,7 @@ from pydantic import Field
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import (
     AccreditationStatus,
+    LinkParty,
     LinkRelationship,
     OrganisationKind,
     UserRole,
@@ -34,7 +35,78 @@ class OrganisationRegistered(EventPayload):
         return self.organisation_id
 
 
+class LinkRequested(EventPayload):
+    """A member asked to link to a site: nothing of the site opens to it until the request is accepted.
+
+    Told to the requesting member only, never to another member; the factory lists its
+    pending requests at access-control.
+    """
+
+    TYPE = "LinkRequested"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    request_id: Id
+    member_id: Id
+    factory_id: Id
+    relationship: LinkRelationship
+    requested_at: datetime
+
+
+class LinkRequestAccepted(EventPayload):
+    """The factory, or the operator on its behalf (``reason`` then says why), accepted a link request.
+
+    FactoryLinked follows in the same write: that one is what every link projection reads.
+    """
+
+    TYPE = "LinkRequestAccepted"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    request_id: Id
+    member_id: Id
+    factory_id: Id
+    relationship: LinkRelationship
+    accepted_at: datetime
+    accepted_by: LinkParty
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class LinkRequestDeclined(EventPayload):
+    """The factory, or the operator on its behalf, declined a link request; ``message`` is for the member."""
+
+    TYPE = "LinkRequestDeclined"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    request_id: Id
+    member_id: Id
+    factory_id: Id
+    declined_at: datetime
+    declined_by: LinkParty
+    message: str | None = Field(default=None, max_length=1000)
+
+
+class LinkRequestWithdrawn(EventPayload):
+    """The member withdrew its link request before it was answered."""
+
+    TYPE = "LinkRequestWithdrawn"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    request_id: Id
+    member_id: Id
+    factory_id: Id
+    withdrawn_at: datetime
+
+
+# FactoryLinked and FactoryUnlinked keep their payloads: every service's link projection reads them,
+# and a consumer refuses fields it does not know. Who accepted a link is told by LinkRequestAccepted.
+
+
 class FactoryLinked(EventPayload):
+    """The link is active: the member sees the site's data (since links need consent: once accepted)."""
+
     TYPE = "FactoryLinked"
     VERSION = 1
     TOPIC = topics.ACCESS
@@ -46,6 +118,8 @@ class FactoryLinked(EventPayload):
 
 
 class FactoryUnlinked(EventPayload):
+    """The link ended, by the member or the factory (or moved by a merge): the member no longer sees the site."""
+
     TYPE = "FactoryUnlinked"
     VERSION = 1
     TOPIC = topics.ACCESS
