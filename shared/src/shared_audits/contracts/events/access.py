@@ -56,7 +56,8 @@ class LinkRequested(EventPayload):
 class LinkRequestAccepted(EventPayload):
     """The factory, or the operator on its behalf (``reason`` then says why), accepted a link request.
 
-    FactoryLinked follows in the same write: that one is what every link projection reads.
+    ``message`` is a word to the member. FactoryLinked follows in the same write: that one is
+    what every link projection reads.
     """
 
     TYPE = "LinkRequestAccepted"
@@ -70,10 +71,14 @@ class LinkRequestAccepted(EventPayload):
     accepted_at: datetime
     accepted_by: LinkParty
     reason: str | None = Field(default=None, max_length=1000)
+    message: str | None = Field(default=None, max_length=1000)
 
 
 class LinkRequestDeclined(EventPayload):
-    """The factory, or the operator on its behalf, declined a link request; ``message`` is for the member."""
+    """The factory, or the operator on its behalf (``reason`` then says why), declined a link request.
+
+    ``message`` is a word to the member.
+    """
 
     TYPE = "LinkRequestDeclined"
     VERSION = 1
@@ -84,6 +89,7 @@ class LinkRequestDeclined(EventPayload):
     factory_id: Id
     declined_at: datetime
     declined_by: LinkParty
+    reason: str | None = Field(default=None, max_length=1000)
     message: str | None = Field(default=None, max_length=1000)
 
 
