@@ -13,6 +13,9 @@ from shared_audits.contracts.events import (
     CapClosed,
     FactoryLinked,
     FactoryUnlinked,
+    LinkRequestAccepted,
+    LinkRequestDeclined,
+    LinkRequested,
     OrganisationRegistered,
 )
 from shared_audits.errors import PermissionDeniedError
@@ -138,3 +141,31 @@ async def test_an_overdue_report_for_a_member_no_longer_linked_reaches_nobody(no
     overdue = report_overdue("m-b", factory_id="f-1")  # m-b is linked to f-2 only
     await notifier.fan_out(overdue, envelope_at(overdue, NOW))
     assert notifier.feeds.delivered == []
+
+
+def link_requested(member_id: str, factory_id: str = "f-1") -> LinkRequested:
+    return LinkRequested(request_id="r-1", member_id=member_id, factory_id=factory_id, relationship="supplier",
+                         requested_at=NOW)
+
+
+async def test_a_link_request_and_its_decline_reach_the_requesting_member_alone(notifier: NotifierHandlers) -> None:
+    requested = link_requested("m-c")  # m-a is linked to f-1: it must not learn that m-c asks
+    declined = LinkRequestDeclined(request_id="r-1", member_id="m-c", factory_id="f-1", declined_at=NOW,
+                                   declined_by="factory", message="We do not supply this brand.")
+    await notifier.fan_out_batch([(requested, envelope_at(requested, NOW)),
+                                  (declined, envelope_at(declined, NOW + timedelta(seconds=1)))])
+    assert notifier.feeds.delivered == [("m-c", "LinkRequested"), ("m-c", "LinkRequestDeclined")]
+
+
+async def test_an_accepted_request_is_told_to_its_member_and_to_no_member_linking_later(
+    notifier: NotifierHandlers,
+) -> None:
+    accepted = LinkRequestAccepted(request_id="r-1", member_id="m-c", factory_id="f-1", relationship="supplier",
+                                   accepted_at=NOW, accepted_by="operator", reason="The factory asked by phone.")
+    await notifier.fan_out_batch([(accepted, envelope_at(accepted, NOW + timedelta(seconds=1)))])
+    link = FactoryLinked(member_id="m-d", factory_id="f-1", relationship="supplier", linked_at=NOW)
+    notifier.links.links.add(("m-d", "f-1"))
+    await notifier.fan_out(link, envelope_at(link, NOW))
+    assert ("m-c", "LinkRequestAccepted") in notifier.feeds.delivered
+    assert all(event_type != "LinkRequestAccepted" for member_id, event_type in notifier.feeds.delivered
+               if member_id != "m-c")
