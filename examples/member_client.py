@@ -37,16 +37,19 @@ def access_token(gateway: str, client_id: str, client_secret: str) -> str:
     return response.json()["access_token"]
 
 
-def verify_webhook(secret: bytes, timestamp: str, body: bytes, signature_hex: str, tolerance_seconds: int = 300) -> bool:
-    """HMAC-SHA256 over the timestamp and the raw body; refuses replays older than the tolerance.
-
-    The header names carrying the timestamp and the signature, and the exact
-    concatenation, are to be confirmed with the notifier's webhook release.
-    """
-    if abs(time.time() - int(timestamp)) > tolerance_seconds:
+def verify_webhook(secret: bytes, header: str, body: bytes, tolerance_seconds: int = 300) -> bool:
+    """Check the X-Shared-Audits-Signature header (``t=<unix seconds>,v1=<hex>[,v1=<hex>]``): HMAC-SHA256
+    of ``"<t>." + raw body``; any ``v1`` may match (a rotated secret signs beside the old one for a
+    grace period); replays older than the tolerance are refused."""
+    try:
+        parts = [part.strip().split("=", 1) for part in header.split(",")]
+        [timestamp] = [int(value) for key, value in parts if key == "t"]
+    except ValueError:
         return False
-    expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature_hex)
+    if abs(time.time() - timestamp) > tolerance_seconds:
+        return False
+    expected = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, value) for key, value in parts if key == "v1")
 
 
 async def follow_feed(bootstrap: str, member_id: str, user: str | None, password: str | None, limit: int) -> None:
