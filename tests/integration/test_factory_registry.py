@@ -59,17 +59,22 @@ def test_a_lookalike_is_answered_with_candidates_and_registered_only_when_confir
     assert created["factory_id"] != first["factory_id"]
 
 
-def test_a_site_a_few_metres_away_is_a_candidate(cast: Cast) -> None:
+def test_a_site_a_few_metres_away_is_a_candidate_unless_its_name_tells_it_apart(cast: Cast) -> None:
     lat, lon = 10 + secrets.randbelow(10_000) / 1000, 100 + secrets.randbelow(10_000) / 1000
-    first = cast.operator.register_factory(f"Site {_label()}", "TH", coordinates={"lat": lat, "lon": lon},
+    label = _label()
+    first = cast.operator.register_factory(f"Site {label}", "TH", coordinates={"lat": lat, "lon": lon},
                                            confirm_new=True)
+    # About 33 m away, a name of generic words only: nothing tells the two apart, so it is asked.
     problem = _refused(
-        lambda: cast.operator.register_factory(f"Other {_label()}", "TH", coordinates={"lat": lat + 0.0003, "lon": lon}),
+        lambda: cast.operator.register_factory("Garment Factory", "TH", coordinates={"lat": lat + 0.0003, "lon": lon}),
         409,
     )
     assert [c["matched_on"] for c in problem["candidates"] if c["factory_id"] == first["factory_id"]] == [
         ["coordinates"]
     ]
+    # Another name on the same spot is another site: a building holds several factories.
+    tenant = cast.operator.register_factory(f"Other {_label()}", "TH", coordinates={"lat": lat + 0.0003, "lon": lon})
+    assert tenant["factory_id"] != first["factory_id"]
 
 
 def test_a_duplicate_identifier_is_a_409_naming_the_field(cast: Cast) -> None:

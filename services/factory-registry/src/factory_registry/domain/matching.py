@@ -59,7 +59,7 @@ class SiteReader:
         address = _without(self.address(site.address), city_words) if site.address else None
         if address is not None:  # the city is compared on its own
             address = replace(address, generic=address.generic - city_words)
-        city_text = "".join([*(city.latin if city else ()), *sorted(city.generic if city else ())])
+        city_text = " ".join([*city.latin, *sorted(city.generic), *city.numbers]) if city else ""
         return SiteReading(site.country, tuple(names), address, city_text, site.coordinates,
                            frozenset(site.identifiers.keys().values()))
 
@@ -208,10 +208,11 @@ def _numbers_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def same_city(a: str, b: str) -> bool:
+    """One place, spelt alike, or one name within the other ("gazipur" and "gazipur sadar")."""
     if a == b or fuzz.ratio(a, b) >= 85:
         return True
-    shorter, longer = sorted((a, b), key=len)
-    return len(shorter) >= 4 and shorter in longer
+    shorter, longer = sorted((a.split(), b.split()), key=len)
+    return len(" ".join(shorter)) >= 5 and all(word in longer for word in shorter)
 
 
 # --- blocking keys ---------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def same_city(a: str, b: str) -> bool:
 
 def keys_version(rules: DuplicateRules) -> str:
     """Changes when the keys a site gets would change: stored keys of another version are recomputed."""
-    basis = json.dumps([3, rules.max_distance_m, rules.ignored_words, rules.generic_words, rules.address_words],
+    basis = json.dumps([4, rules.max_distance_m, rules.ignored_words, rules.generic_words, rules.address_words],
                        sort_keys=True)
     return hashlib.sha256(basis.encode()).hexdigest()[:16]
 

@@ -27,7 +27,6 @@ CONTINUOUS_SCRIPTS = frozenset({"CJK", "KHMER", "THAI", "LAO", "MYANMAR", "HIRAG
 CONSONANT_SCRIPTS = frozenset({"ARABIC", "HEBREW", "SYRIAC", "THAANA", "KHMER", "BENGALI", "DEVANAGARI", "GURMUKHI",
                                "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "MYANMAR"})
 _VOWELS = re.compile(r"[aeiouwy]+")
-_DIGITS = re.compile(r"\d+")
 
 
 def fold(text: str) -> str:
@@ -77,12 +76,19 @@ def consonants(text: str) -> str:
     return _VOWELS.sub("", text)
 
 
+_ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th|er|e|eme|ème|º|ª|inci|nci|uncu|üncü|ıncı)$")
+_LETTERED = re.compile(r"^\d+[a-z]$")
+
+
 def number(word: str) -> str | None:
-    """The number a word holds in any digits ("১২" -> "12", "3rd" -> "3"), else None."""
+    """The number a word holds in any digits ("১২" -> "12", "3rd" -> "3", plot "12a"), else None."""
     if word.isdecimal():
         return str(int(word))
-    digits = _DIGITS.findall(unicodedata.normalize("NFKC", word))
-    return str(int(digits[0])) if len(digits) == 1 and len(word) <= len(digits[0]) + 2 else None
+    word = unicodedata.normalize("NFKC", word)
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return str(int(ordinal[1]))
+    return word if _LETTERED.match(word) else None
 
 
 class Glossary:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from factory_registry.domain.errors import InvalidFieldsError, field_problem
 from factory_registry.domain.matching import DuplicatePair
+from factory_registry.domain.reading import CONTINUOUS_SCRIPTS, scripts
 from factory_registry.domain.search import SearchCriteria
 from factory_registry.domain.model import Factory, site_card
 from factory_registry.domain.profile import FactoryProfile
@@ -116,7 +117,8 @@ async def list_factories(caller: CurrentPrincipal, handlers: Handlers) -> list[F
 async def search_factories(
     caller: CurrentPrincipal,
     handlers: Handlers,
-    name: Annotated[str | None, Query(min_length=3, max_length=200)] = None,
+    name: Annotated[str | None, Query(min_length=2, max_length=200,
+                                      description="3 characters or more; 2 in a script without spaces (华丽)")] = None,
     identifier: Annotated[str | None, Query(min_length=3, max_length=50)] = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     city: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -124,6 +126,8 @@ async def search_factories(
     if not (name or identifier):
         # Country or city alone would list a region's sites: a sourcing tool, which the platform is not.
         raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
+    if name and len(name.strip()) < 3 and not scripts(name) & CONTINUOUS_SCRIPTS:
+        raise InvalidFieldsError([field_problem("query.name", "at least 3 characters (2 in Chinese, Khmer...)")])
     criteria = SearchCriteria(name=name, country=country, city=city, identifier=identifier)
     return [SearchResult(**site_card(site), score=score) for site, score in await handlers.search(caller, criteria)]
 
