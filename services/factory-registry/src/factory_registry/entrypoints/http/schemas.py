@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from factory_registry.domain.model import SiteDetails
 from factory_registry.domain.profile import (
@@ -55,6 +55,17 @@ class RegisterFactory(Request):
     confirm_new: bool = Field(
         default=False, description="register even though it looks like a known site (after a 409 with candidates)"
     )
+
+    @field_validator("number_of_workers")
+    @classmethod
+    def _workers_in_range(cls, value: object) -> NumberOfWorkers | None:
+        """A number or a range, read here so a range out of bounds is a 422 naming the field."""
+        if value is None:
+            return None
+        try:
+            return NumberOfWorkers.model_validate(value)
+        except ValidationError as error:
+            raise ValueError("; ".join(e["msg"] for e in error.errors())) from None
 
     def details(self) -> SiteDetails:
         return SiteDetails(**self.model_dump(exclude={"confirm_new", "merge_into", "factory_id"}))
