@@ -17,7 +17,8 @@ from access_control.config import Settings
 from access_control.domain.clients import ApiClient
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
 from access_control.domain.login_throttle import LoginThrottle
-from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.domain.links import MemberFactoryLink
+from access_control.domain.model import Organisation
 from access_control.domain.sessions import RefreshSession
 from access_control.domain.users import User
 from access_control.entrypoints.http import ROUTERS
@@ -25,6 +26,7 @@ from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.login_throttle import ThrottledLogin
 from access_control.service_layer.merges import SiteMerges
 from access_control.service_layer.tokens import TokenIssuer
@@ -58,7 +60,6 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     access_control = AccessControl(
         organisations=organisations,
-        links=links,
         clients=clients,
         known_factories=known_factories,
         hasher=hasher,
@@ -91,6 +92,10 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         await organisations.collection.create_index([("kind", 1), ("_id", 1)])  # the directory, one kind a page
         await links.collection.create_index([("member_id", 1), ("active", 1)])
         await links.collection.create_index([("factory_id", 1), ("active", 1), ("_id", 1)])  # a merge moves a site's links
+        await links.collection.create_index([("member_id", 1), ("status", 1)])  # a member's pending requests
+        await links.collection.create_index([("factory_id", 1), ("status", 1), ("_id", 1)])  # a site's requests
+        await links.collection.create_index([("status", 1), ("_id", 1)])  # the operator's list of requests
+        await links.collection.create_index("request_id")
         await clients.collection.create_index("organisation_id")
         await users.collection.create_index("email", unique=True)
         await users.collection.create_index("invitation_token_hash")
@@ -105,6 +110,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.startup_hooks.append(prepare)
     app = create_app(runtime, title="access-control", prefix=PREFIX, routers=ROUTERS)
     app.state.access_control = access_control
+    app.state.member_factory_links = MemberFactoryLinks(links, organisations, known_factories)
     app.state.user_accounts = user_accounts
     app.state.machine_clients = MachineClients(clients, hasher)
     app.state.code_of_conduct = CodeOfConductHandlers(codes, signatures, organisations)

@@ -12,6 +12,7 @@ from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
 from shared_audits.store import InMemoryAggregateStore
@@ -83,7 +84,6 @@ def organisations() -> InMemoryAggregateStore:
 def access(organisations, hasher, tokens, clock) -> AccessControl:
     return AccessControl(
         organisations=organisations,
-        links=InMemoryAggregateStore(),
         clients=InMemoryAggregateStore(),
         known_factories=InMemoryKnownFactories({"f-1"}),
         hasher=hasher,
@@ -91,6 +91,15 @@ def access(organisations, hasher, tokens, clock) -> AccessControl:
         accreditation_rules=load_accreditation_rules(),
         clock=clock,
     )
+
+
+@pytest.fixture
+def links(access: AccessControl, clock) -> MemberFactoryLinks:
+    """Links over the same organisations and known sites as ``access``; request ids r-1, r-2, ..."""
+    made = iter(range(1, 1000))
+    return MemberFactoryLinks(links=InMemoryAggregateStore(), organisations=access.organisations,
+                              known_factories=access.known_factories, clock=clock,
+                              new_id=lambda: f"r-{next(made)}")
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
-"""access-control's organisations, client-credential tokens and links over in-memory fakes."""
+"""access-control's organisations and client-credential tokens over in-memory fakes (links: test_links.py)."""
 
 import pytest
 
 from access_control.service_layer.handlers import AccessControl
 from shared_audits.auth import principal_from_claims
 from shared_audits.contracts.enums import OrganisationKind
-from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked, OrganisationRegistered
-from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
-from shared_audits.testing import audit_company, factory_account, member, operator
+from shared_audits.contracts.events import OrganisationRegistered
+from shared_audits.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
+from shared_audits.testing import member, operator
 
 
 async def test_only_the_operator_registers_organisations(access: AccessControl) -> None:
@@ -55,33 +55,6 @@ async def test_an_organisation_sees_itself_and_the_operator_sees_all(access: Acc
         await access.organisation(member("m-other"), brand.id)
     with pytest.raises(NotFoundError):
         await access.organisation(operator(), "org-unknown")
-
-
-async def test_linking_and_unlinking_keep_history_and_raise_events(access: AccessControl) -> None:
-    brand = member("m-1")
-    link = await access.link_factory(brand, "f-1", "supplier")
-    with pytest.raises(ConflictError):
-        await access.link_factory(brand, "f-1", "supplier")
-    await access.unlink_factory(brand, "f-1")
-    relinked = await access.link_factory(brand, "f-1", "in_referencing")
-    assert [change.linked for change in relinked.history] == [True, False, True]
-    assert [type(e) for e in access.links.published] == [FactoryLinked, FactoryUnlinked, FactoryLinked]
-    assert link.member_id == "m-1"
-    history = await access.link_history(brand, "f-1")
-    assert [change.relationship for change in history.history] == ["supplier", None, "in_referencing"]
-    with pytest.raises(NotFoundError):
-        await access.link_history(member("m-2"), "f-1")
-
-
-async def test_only_members_link_and_only_known_sites(access: AccessControl) -> None:
-    with pytest.raises(PermissionDeniedError):
-        await access.link_factory(factory_account("f-1"), "f-1", "supplier")
-    with pytest.raises(PermissionDeniedError):
-        await access.link_factory(audit_company("ac-1"), "f-1", "supplier")
-    with pytest.raises(NotFoundError):
-        await access.link_factory(member("m-1"), "f-unknown", "supplier")
-    with pytest.raises(NotFoundError):
-        await access.unlink_factory(member("m-1"), "f-1")
 
 
 async def test_the_operators_first_client_is_made_once(access: AccessControl) -> None:

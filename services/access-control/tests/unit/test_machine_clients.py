@@ -4,6 +4,7 @@ import pytest
 
 from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.handlers import AccessControl
+from access_control.service_layer.links import MemberFactoryLinks
 from shared_audits.auth import Principal, principal_from_claims
 from shared_audits.contracts.enums import ClientScope, OrganisationKind
 from shared_audits.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
@@ -26,14 +27,14 @@ async def test_a_members_system_gets_a_token_with_its_scopes(
 
 
 async def test_a_scoped_client_acts_only_within_its_scopes(
-    access: AccessControl, machine_clients: MachineClients, brand_id: str, decode
+    access: AccessControl, links: MemberFactoryLinks, machine_clients: MachineClients, brand_id: str, decode
 ) -> None:
     created = await machine_clients.create(member(brand_id), "ERP", [ClientScope.LINKS_READ])
     erp = principal_from_claims(await decode((await access.issue_token(created.client.id, created.client_secret))
                                              .access_token))
-    assert await access.links_of(erp) == []
+    assert await links.links_of(erp) == []
     with pytest.raises(PermissionDeniedError):
-        await access.link_factory(erp, "f-1", "supplier")
+        await links.request_link(erp, "f-1", "supplier")
     with pytest.raises(PermissionDeniedError):  # a machine client administers nothing
         await machine_clients.create(erp, "another", [ClientScope.LINKS_READ])
 

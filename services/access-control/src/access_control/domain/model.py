@@ -1,21 +1,17 @@
-"""Organisations and member-factory links."""
+"""Organisations (member-factory links are in ``links``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from access_control.domain.accreditation import Accreditation, AccreditationRules
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.enums import AccreditationStatus, LinkRelationship, OrganisationKind
+from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
-    FactoryLinked,
-    FactoryUnlinked,
     OrganisationRegistered,
 )
-from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError
+from shared_audits.errors import InvalidRequestError, NotFoundError
 
 
 class Organisation(Aggregate):
@@ -118,67 +114,5 @@ class Organisation(Aggregate):
             AuditCompanyAccreditationChanged(
                 organisation_id=self.id, status=status, previous_status=status, reason=reason, changed_at=now,
                 trial_ends_at=accreditation.trial_ends_at(rules),
-            )
-        )
-
-
-class LinkChange(BaseModel):
-    linked: bool
-    relationship: LinkRelationship | None
-    at: datetime
-    # Why, when the member did not decide it itself (e.g. "merged": the site was merged).
-    reason: str | None = None
-
-
-MERGED = "merged"
-
-
-class MemberFactoryLink(Aggregate):
-    """A member's declared relationship with one site; the history is kept."""
-
-    member_id: str
-    factory_id: str
-    relationship: LinkRelationship
-    active: bool
-    history: list[LinkChange]
-
-    @staticmethod
-    def id_for(member_id: str, factory_id: str) -> str:
-        return f"{member_id}:{factory_id}"
-
-    @classmethod
-    def create(
-        cls, member_id: str, factory_id: str, relationship: LinkRelationship, now: datetime, reason: str | None = None
-    ) -> MemberFactoryLink:
-        link = cls(
-            id=cls.id_for(member_id, factory_id),
-            member_id=member_id,
-            factory_id=factory_id,
-            relationship=relationship,
-            active=True,
-            history=[LinkChange(linked=True, relationship=relationship, at=now, reason=reason)],
-        )
-        link._record_linked(now)
-        return link
-
-    def relink(self, relationship: LinkRelationship, now: datetime, reason: str | None = None) -> None:
-        if self.active and self.relationship == relationship:
-            raise ConflictError("this factory is already linked with that relationship")
-        self.active = True
-        self.relationship = relationship
-        self.history = [*self.history, LinkChange(linked=True, relationship=relationship, at=now, reason=reason)]
-        self._record_linked(now)
-
-    def unlink(self, now: datetime, reason: str | None = None) -> None:
-        if not self.active:
-            raise NotFoundError("no link to this factory")
-        self.active = False
-        self.history = [*self.history, LinkChange(linked=False, relationship=None, at=now, reason=reason)]
-        self.record(FactoryUnlinked(member_id=self.member_id, factory_id=self.factory_id, unlinked_at=now))
-
-    def _record_linked(self, now: datetime) -> None:
-        self.record(
-            FactoryLinked(
-                member_id=self.member_id, factory_id=self.factory_id, relationship=self.relationship, linked_at=now
             )
         )

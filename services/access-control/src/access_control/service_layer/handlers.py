@@ -1,4 +1,4 @@
-"""Use cases of access-control: organisations, client-credential tokens, links, accreditation."""
+"""Use cases of access-control: organisations, client-credential tokens, accreditation (links: ``links``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.clients import ApiClient
-from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.domain.model import Organisation
 from access_control.service_layer.permissions import is_unscoped, require_operator, require_scope
 from access_control.service_layer.ports import Hasher, KnownFactories, Store
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer
 from shared_audits.auth import Principal
-from shared_audits.contracts.enums import AccreditationStatus, ClientScope, LinkRelationship, OrganisationKind
+from shared_audits.contracts.enums import AccreditationStatus, ClientScope, OrganisationKind
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditMandated
 from shared_audits.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
@@ -29,7 +29,6 @@ class RegisteredOrganisation:
 @dataclass
 class AccessControl:
     organisations: Store
-    links: Store
     clients: Store
     known_factories: KnownFactories
     hasher: Hasher
@@ -185,47 +184,3 @@ class AccessControl:
             return  # not an audit company this service knows: nothing to count
         if organisation.count_mandate(event.member_id):
             await self.organisations.save(organisation)
-
-    async def link_factory(
-        self, caller: Principal, factory_id: str, relationship: LinkRelationship
-    ) -> MemberFactoryLink:
-        if not caller.is_member:
-            raise PermissionDeniedError("only members link factories")
-        require_scope(caller, ClientScope.LINKS_WRITE)
-        if not await self.known_factories.exists(factory_id):
-            raise NotFoundError(f"factory {factory_id} not found")
-        link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
-        if link is None:
-            link = MemberFactoryLink.create(caller.organisation_id, factory_id, relationship, self.clock())
-            await self.links.add(link)
-        else:
-            link.relink(relationship, self.clock())
-            await self.links.save(link)
-        return link
-
-    async def unlink_factory(self, caller: Principal, factory_id: str) -> MemberFactoryLink:
-        if not caller.is_member:
-            raise PermissionDeniedError("only members unlink factories")
-        require_scope(caller, ClientScope.LINKS_WRITE)
-        link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
-        if link is None:
-            raise NotFoundError("no link to this factory")
-        link.unlink(self.clock())
-        await self.links.save(link)
-        return link
-
-    async def links_of(self, caller: Principal) -> list[MemberFactoryLink]:
-        if not caller.is_member:
-            raise PermissionDeniedError("only members have factory links")
-        require_scope(caller, ClientScope.LINKS_READ)
-        return await self.links.find(member_id=caller.organisation_id, active=True)
-
-    async def link_history(self, caller: Principal, factory_id: str) -> MemberFactoryLink:
-        """A member's own link to one factory with every change; never another member's."""
-        if not caller.is_member:
-            raise NotFoundError("no link to this factory")
-        require_scope(caller, ClientScope.LINKS_READ)
-        link = await self.links.get(MemberFactoryLink.id_for(caller.organisation_id, factory_id))
-        if link is None:
-            raise NotFoundError("no link to this factory")
-        return link

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from access_control.domain.model import MERGED, MemberFactoryLink
+from access_control.domain.links import MERGED, LinkStatus, MemberFactoryLink
 from access_control.service_layer.ports import Store
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
@@ -49,12 +49,12 @@ class SiteMerges:
         now = self.clock()
         surviving_link = await self.links.get(MemberFactoryLink.id_for(merged_link.member_id, surviving_id))
         if surviving_link is None:
-            surviving_link = MemberFactoryLink.create(
-                merged_link.member_id, surviving_id, merged_link.relationship, now, reason=MERGED
+            surviving_link = MemberFactoryLink.moved_by_merge(
+                merged_link.member_id, surviving_id, merged_link.relationship, now
             )
             await self.links.add(surviving_link)
-        elif not surviving_link.active:
-            surviving_link.relink(merged_link.relationship, now, reason=MERGED)
+        elif surviving_link.status != LinkStatus.ACTIVE:
+            surviving_link.move_here(merged_link.relationship, now)
             await self.links.save(surviving_link)
-        merged_link.unlink(now, reason=MERGED)
+        merged_link.end(None, now, reason=MERGED)
         await self.links.save(merged_link)

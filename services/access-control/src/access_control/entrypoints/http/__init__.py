@@ -1,3 +1,3 @@
-from access_control.entrypoints.http import clients, code_of_conduct, keys, routes, users
+from access_control.entrypoints.http import clients, code_of_conduct, keys, links, routes, users
 
-ROUTERS = [keys.router, routes.router, users.router, clients.router, code_of_conduct.router]
+ROUTERS = [keys.router, routes.router, links.router, users.router, clients.router, code_of_conduct.router]

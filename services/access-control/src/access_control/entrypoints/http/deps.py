@@ -8,11 +8,16 @@ from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
+from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.users import UserAccounts
 
 
 def _access_control(request: Request) -> AccessControl:
     return request.app.state.access_control
+
+
+def _member_factory_links(request: Request) -> MemberFactoryLinks:
+    return request.app.state.member_factory_links
 
 
 def _user_accounts(request: Request) -> UserAccounts:
@@ -32,6 +37,7 @@ def _key_rotation(request: Request) -> KeyRotation:
 
 
 Handlers = Annotated[AccessControl, Depends(_access_control)]
+Links = Annotated[MemberFactoryLinks, Depends(_member_factory_links)]
 Users = Annotated[UserAccounts, Depends(_user_accounts)]
 Clients = Annotated[MachineClients, Depends(_machine_clients)]
 Codes = Annotated[CodeOfConductHandlers, Depends(_code_of_conduct)]

@@ -1,4 +1,4 @@
-"""HTTP routes of organisations, client-credential tokens, links and accreditation: translate only."""
+"""HTTP routes of organisations, client-credential tokens and accreditation: translate only."""
 
 from typing import Annotated
 
@@ -7,15 +7,12 @@ from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.http import CurrentPrincipal
 
 from access_control.domain.accreditation import AccreditationRules
-from access_control.domain.model import MemberFactoryLink, Organisation
+from access_control.domain.model import Organisation
 from access_control.entrypoints.http.deps import Handlers
 from access_control.entrypoints.http.problems import problems
 from access_control.entrypoints.http.schemas import (
     AccreditationOut,
     DecideAccreditation,
-    LinkFactory,
-    LinkHistoryOut,
-    LinkOut,
     MoveTrialStart,
     OrganisationOut,
     OrganisationSummaryOut,
@@ -51,16 +48,6 @@ def _organisation_out(organisation: Organisation, rules: AccreditationRules) -> 
             decisions=[decision.model_dump() for decision in accreditation.decisions],
         ) if accreditation else None,
     }
-
-
-def _link_out(link: MemberFactoryLink) -> LinkOut:
-    return LinkOut(
-        member_id=link.member_id,
-        factory_id=link.factory_id,
-        relationship=link.relationship,
-        active=link.active,
-        since=link.history[-1].at,
-    )
 
 
 @router.post("/token", response_model=TokenOut, tags=["tokens"])
@@ -169,24 +156,3 @@ async def move_trial_start(
     """Let an audit company's trial begin on another day: operators, development only (404 otherwise)."""
     moved = await handlers.move_trial_start(caller, organisation_id, body.trial_started_at)
     return OrganisationOut(**_organisation_out(moved, handlers.accreditation_rules))
-
-
-@router.post("/links", response_model=LinkOut, status_code=201, tags=["links"])
-async def link_factory(body: LinkFactory, caller: CurrentPrincipal, handlers: Handlers) -> LinkOut:
-    return _link_out(await handlers.link_factory(caller, body.factory_id, body.relationship))
-
-
-@router.delete("/links/{factory_id}", response_model=LinkOut, tags=["links"])
-async def unlink_factory(factory_id: str, caller: CurrentPrincipal, handlers: Handlers) -> LinkOut:
-    return _link_out(await handlers.unlink_factory(caller, factory_id))
-
-
-@router.get("/links", response_model=list[LinkOut], tags=["links"])
-async def my_links(caller: CurrentPrincipal, handlers: Handlers) -> list[LinkOut]:
-    return [_link_out(link) for link in await handlers.links_of(caller)]
-
-
-@router.get("/links/{factory_id}/history", response_model=LinkHistoryOut, tags=["links"])
-async def link_history(factory_id: str, caller: CurrentPrincipal, handlers: Handlers) -> LinkHistoryOut:
-    link = await handlers.link_history(caller, factory_id)
-    return LinkHistoryOut(**_link_out(link).model_dump(), history=[change.model_dump() for change in link.history])

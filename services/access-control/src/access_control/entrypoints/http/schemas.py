@@ -4,9 +4,11 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
+from access_control.domain.links import LinkStatus, LinkStep
 from shared_audits.contracts.enums import (
     AccreditationStatus,
     ClientScope,
+    LinkParty,
     LinkRelationship,
     OrganisationKind,
     UserRole,
@@ -187,20 +189,59 @@ class LinkFactory(Request):
     relationship: LinkRelationship = LinkRelationship.SUPPLIER
 
 
+class AnswerLinkRequest(Request):
+    """The factory's (or the operator's) answer to a link request."""
+
+    message: str | None = Field(default=None, max_length=1000, description="A word to the member (optional)")
+    reason: str | None = Field(
+        default=None, max_length=1000,
+        description="The operator only, and then required: why it answers for the factory (recorded, published)",
+    )
+
+
 class LinkChangeOut(BaseModel):
-    linked: bool
+    linked: bool = Field(description="Whether the link is active after this change")
     relationship: LinkRelationship | None
     at: datetime
     reason: str | None = None
+    step: LinkStep | None = Field(default=None, description="None for changes made before links needed consent")
+    by: LinkParty | None = None
+    request_id: str | None = None
+    message: str | None = None
 
 
 class LinkOut(BaseModel):
     member_id: str
     factory_id: str
     relationship: LinkRelationship
-    active: bool
-    since: datetime
+    active: bool = Field(description="True once the factory accepted (the member sees the site's data)")
+    status: LinkStatus
+    request_id: str | None = Field(description="The current (or last) link request; None for links made before "
+                                               "consent")
+    since: datetime = Field(description="When the link took its current status")
 
 
 class LinkHistoryOut(LinkOut):
     history: list[LinkChangeOut]
+
+
+class LinkRequestOut(BaseModel):
+    """A link request as the factory and the operator see it: who asks, by name."""
+
+    request_id: str
+    member_id: str
+    member_name: str
+    factory_id: str
+    relationship: LinkRelationship
+    status: LinkStatus
+    requested_at: datetime | None
+    since: datetime
+
+
+class FactoryLinkOut(BaseModel):
+    """A member linked to the factory's site, as the factory sees it."""
+
+    member_id: str
+    member_name: str
+    relationship: LinkRelationship
+    since: datetime
