@@ -19,7 +19,7 @@ from itertools import zip_longest
 
 from shared_audits.contracts import topics
 from shared_audits_client.api import eventually
-from shared_audits_client.story import Cast, assemble_cast
+from shared_audits_client.story import Cast, assemble_cast, link_with_consent
 from tests.faults.helpers import (
     CapLoad,
     cap_load_through_api,
@@ -90,7 +90,7 @@ def prepare_world(items: int, items_per_cap: int = 10) -> World:
     cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret,
                          label=f"bench-{os.getpid()}")
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member, cast.factory, cast.factory_id)
     load, seeding = seed_caps(stack, cast, -(-items // items_per_cap), items_per_cap)
     return World(stack, cast, load, seeding)
 

@@ -27,7 +27,7 @@ from pymongo import MongoClient
 
 from shared_audits.contracts.envelope import EventPayload, wrap
 from shared_audits_client.api import ApiError, PlatformClient, eventually
-from shared_audits_client.story import Cast, publish_report_with_findings
+from shared_audits_client.story import Cast, link_with_consent, publish_report_with_findings
 from tests.integration.stack import REPO, STACK_SCRIPT, Stack
 
 SEVERITIES = ("minor", "major")
@@ -85,7 +85,7 @@ def open_caps(stack: Stack, cast: Cast, audits: int, findings_per_report: int, t
     """
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
+        link_with_consent(member, cast.factory, factory_id)
     findings = report_findings(findings_per_report)
     caps = database(stack, "cap-service").caps
     if via_events:

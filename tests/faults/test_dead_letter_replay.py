@@ -10,7 +10,7 @@ import pytest
 
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored, PublishedFinding
 from shared_audits_client.api import eventually
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, link_with_consent
 from tests.faults.helpers import publish
 from tests.faults.replay import dead_letters
 from tests.integration.stack import REPO, Stack
@@ -26,7 +26,7 @@ def test_evidence_for_a_cap_not_yet_opened_is_parked_then_replayed_after_the_rep
     stack: Stack, cast: Cast
 ) -> None:
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member, cast.factory, cast.factory_id)
     audit_id, finding_id = str(uuid.uuid4()), str(uuid.uuid4())
     cap_id, item_id = _uuid5(f"cap-of-audit:{audit_id}"), _uuid5(f"cap-item:{finding_id}")  # cap-service's ids
     evidence_id = str(uuid.uuid4())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared_audits_client import eventually
-from shared_audits_client.story import SAMPLE_PDF, Cast, publish_report_with_findings
+from shared_audits_client.story import SAMPLE_PDF, Cast, link_with_consent, publish_report_with_findings
 
 
 def finding(chapter: str, severity: str = "major", what: str = "Fire extinguishers not inspected") -> dict:
@@ -14,7 +14,7 @@ def finding(chapter: str, severity: str = "major", what: str = "Fire extinguishe
 
 def link_both_members(cast: Cast) -> None:
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member, cast.factory, cast.factory_id)
 
 
 def publish_report(cast: Cast, findings: list[dict], audit_type: str = "initial") -> dict:

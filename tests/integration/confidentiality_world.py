@@ -33,11 +33,14 @@ from shared_audits_client.story import (
     SAMPLE_PDF,
     Cast,
     assemble_cast,
+    link_with_consent,
     publish_report_with_findings,
     report_rated_b,
 )
 
-LINK_TYPES = {"FactoryLinked", "FactoryUnlinked"}
+# A member's own request and its answer, told to that member alone.
+REQUEST_TYPES = {"LinkRequested", "LinkRequestAccepted"}
+LINK_TYPES = {"FactoryLinked", "FactoryUnlinked", *REQUEST_TYPES}
 WORKFORCE = {"female": 10, "male": 10, "permanent": 15, "temporary": 5}
 
 Step = tuple[int, int, bool]  # member, pool site, link (True) or unlink (False)
@@ -71,7 +74,7 @@ class PoolSite:
 def build_pool_site(gateway_url: str, operator_id: str, operator_secret: str, label: str) -> PoolSite:
     """One site through the whole audit cycle up to evidence waiting for a decision."""
     cast = assemble_cast(gateway_url, operator_id, operator_secret, label=label)
-    eventually(lambda: cast.member_a.link_factory(cast.factory_id))
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
     finding = report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(420))["findings"]
     audit = publish_report_with_findings(cast, finding)
 
@@ -129,7 +132,11 @@ def moment(value: str) -> datetime:
 
 
 class LinkLedger:
-    """Plays link changes and records who must hear of each one (the linked members, and the changer)."""
+    """Plays link changes and records who must hear of each one (the linked members, and the changer).
+
+    A link is asked for and accepted by the site's factory: the request and its acceptance are
+    told to the asking member alone, never to another member linked to the site.
+    """
 
     def __init__(self, pool: list[PoolSite], clients: list[PlatformClient], member_ids: list[str]) -> None:
         self.pool = pool
@@ -146,10 +153,17 @@ class LinkLedger:
             if other == member or (other, site) in self.linked:
                 self.heard[other][event] += 1
 
+    def _tell_the_asker(self, kind: str, member: int, site: int) -> None:
+        self.heard[member][(kind, self.member_ids[member], self.pool[site].factory_id)] += 1
+
     def play(self, member: int, site: int, link: bool) -> None:
         client, factory_id = self.clients[member], self.pool[site].factory_id
         if link and (member, site) not in self.linked:
-            self.since[(member, site)] = moment(client.link_factory(factory_id)["since"])
+            request = client.link_factory(factory_id)
+            self._tell_the_asker("LinkRequested", member, site)
+            accepted = self.pool[site].cast.factory.accept_link_request(request["request_id"])
+            self._tell_the_asker("LinkRequestAccepted", member, site)
+            self.since[(member, site)] = moment(accepted["since"])
             self.linked.add((member, site))
             self.ever.add((member, site))
             self._announce("FactoryLinked", member, site)

@@ -7,7 +7,7 @@ import pytest
 
 from shared_audits_client import eventually
 from shared_audits_client.feed import wait_for_topic_record
-from shared_audits_client.story import Cast, semi_announced_window
+from shared_audits_client.story import Cast, link_with_consent, semi_announced_window
 from tests.integration.access_api import ACCESS_TOPIC, Gateway
 from tests.integration.stack import Stack
 
@@ -88,7 +88,7 @@ def test_mandates_are_counted_and_the_operator_decides_accreditation(gateway: Ga
     company_id = cast.organisations["auditor"].organisation_id
     assert gateway.ok("GET", f"/access/organisations/{company_id}", operator)["accreditation"]["status"] == "trial"
 
-    eventually(lambda: cast.member_a.link_factory(cast.factory_id, "supplier"))
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
     eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, company_id, **semi_announced_window()))
 
     def counted() -> None:

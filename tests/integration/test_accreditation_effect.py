@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from shared_audits_client import PlatformClient, eventually
-from shared_audits_client.story import Cast, semi_announced_window
+from shared_audits_client.story import Cast, link_with_consent, semi_announced_window
 from tests.integration.stack import Stack
 
 PROBLEM_TYPE = "urn:shared-audits:problem:audit-company-cannot-be-mandated"
@@ -17,7 +17,7 @@ PROBLEM_TYPE = "urn:shared-audits:problem:audit-company-cannot-be-mandated"
 
 def linked_members(cast: Cast) -> list[PlatformClient]:
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member, cast.factory, cast.factory_id)
     return [cast.member_a, cast.member_b]
 
 
@@ -68,7 +68,7 @@ def test_a_company_whose_trial_ended_without_accreditation_is_refused_until_accr
     member_c = PlatformClient.login(stack.gateway_url, brand_c.client_id, brand_c.client_secret)
     try:
         members = [*linked_members(cast), member_c]
-        eventually(lambda: member_c.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member_c, cast.factory, cast.factory_id)
         company_id = cast.organisations["auditor"].organisation_id
         # During its trial three members mandate the company: what accreditation asks for.
         for member in members:

@@ -15,6 +15,7 @@ from shared_audits_client.story import (
     Cast,
     ReportRefused,
     factory_prepares_for_audit,
+    link_with_consent,
     report_rated_b,
     semi_announced_window,
     submit_when_ready,
@@ -34,7 +35,7 @@ LOCKED_EXIT = {
 
 def accepted_audit(cast: Cast, member: PlatformClient, factory_id: str, factory_account: PlatformClient) -> dict:
     """Link, the factory gets ready (profile, Code of Conduct), the member mandates, the auditor accepts."""
-    eventually(lambda: member.link_factory(factory_id, "supplier"))
+    link_with_consent(member, factory_account, factory_id)
     factory_prepares_for_audit(cast.operator, factory_account, factory_id, STORY_WORKFORCE)
     auditor_id = cast.organisations["auditor"].organisation_id
     audit = eventually(lambda: member.mandate_audit(factory_id, auditor_id, **semi_announced_window()))
@@ -96,7 +97,7 @@ def test_the_factory_reads_the_chapter_summary_never_the_full_report(stack: Stac
     assert [a["report"]["detail"] for a in cast.factory.audits_of_factory(cast.factory_id)] == [None]
 
     # Member B, linked but not the mandating member, reads the full report with the sample it was held to.
-    eventually(lambda: cast.member_b.link_factory(cast.factory_id, "supplier"))
+    link_with_consent(cast.member_b, cast.factory, cast.factory_id)
     detail = eventually(lambda: cast.member_b.audit(audit["audit_id"]))["report"]["detail"]
     assert detail["findings"][0]["observation"].startswith("Tags on 6 of 9")
     assert detail["required_sample"]["interviews"] == 13 and detail["flags"] == []

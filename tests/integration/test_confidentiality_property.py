@@ -269,7 +269,7 @@ def check_member(module: Module, m: int, risk: dict) -> None:
             history = client.call("GET", f"/access/links/{site.factory_id}/history")
             assert history["member_id"] == member_id and history["factory_id"] == site.factory_id
             assert history["active"] == (s in linked)
-            unlinked_at = [moment(change["at"]) for change in history["history"] if not change["linked"]]
+            unlinked_at = [moment(change["at"]) for change in history["history"] if change["step"] == "ended"]
             last_linked[site.factory_id] = datetime.max.replace(tzinfo=UTC) if s in linked else max(unlinked_at)
         else:
             assert_hidden(client, module, LINK_HISTORY, ids, who)
@@ -295,7 +295,8 @@ def check_member(module: Module, m: int, risk: dict) -> None:
     # The directory holds audit companies only (to mandate one), never another member or a factory.
     assert {entry["kind"] for entry in client.call("GET", "/access/organisations", params={"limit": 200})} <= {
         "audit_company"}
-    for path in ("/audits/mandates", "/registry/duplicates"):
+    # Nor does it list who asks to link to a site, or who is linked to it: that is the factory's.
+    for path in ("/audits/mandates", "/registry/duplicates", "/access/link-requests", "/access/factory-links"):
         assert client.send("GET", path).status_code == 403, (who, path)
     assert client.call("GET", "/access/users") == [] and client.call("GET", "/access/clients") == []
     assert client.call("GET", "/access/code-of-conduct/signatures") == []

@@ -118,9 +118,10 @@ def test_after_a_merge_every_member_of_either_site_sees_everything_on_the_surviv
         eventually(lambda member=member: _assert_equal(_everything_on(member, keep.factory_id), everything), 60)
         assert [link["factory_id"] for link in member.links()] == [keep.factory_id]
     history = gone.member_a.call("GET", f"/access/links/{gone.factory_id}/history")["history"]
-    assert [(change["linked"], change["reason"]) for change in history] == [(True, None), (False, "merged")]
+    assert [(change["step"], change["linked"], change["reason"]) for change in history] == [
+        ("requested", False, None), ("accepted", True, None), ("ended", False, "merged")]
     moved = gone.member_a.call("GET", f"/access/links/{keep.factory_id}/history")["history"]
-    assert [(change["linked"], change["reason"]) for change in moved] == [(True, "merged")]
+    assert [(change["step"], change["linked"], change["reason"]) for change in moved] == [("moved", True, "merged")]
 
     # The merged id redirects in the registry and answers nothing else of its own.
     assert gone.member_a.send("GET", f"/registry/factories/{gone.factory_id}").status_code == 308

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared_audits_client import ApiError, PlatformClient, eventually
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, link_on_behalf, link_with_consent
 from tests.integration.stack import Stack
 
 CARD_KEYS = {"factory_id", "name", "city", "country", "identifiers"}
@@ -107,7 +107,7 @@ def test_bad_site_input_is_a_422_naming_the_field(cast: Cast, changes: dict, fie
 
 
 def test_profile_versions_are_kept_and_only_the_linked_see_them(stack: Stack, cast: Cast, outsider) -> None:
-    eventually(lambda: cast.member_a.link_factory(cast.factory_id))
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
     first = cast.factory.submit_profile(cast.factory_id, {"workforce": WORKFORCE})
     second = cast.factory.submit_profile(cast.factory_id, {
         "workforce": WORKFORCE,
@@ -150,8 +150,8 @@ def test_profile_versions_are_kept_and_only_the_linked_see_them(stack: Stack, ca
 
 def test_the_supply_chain_maps_both_ways_and_never_shows_unlinked_profiles(stack: Stack, cast: Cast) -> None:
     printer = cast.operator.register_factory(f"Delta Printers {_label()}", "BD", city="Savar", confirm_new=True)
-    eventually(lambda: cast.member_a.link_factory(cast.factory_id))
-    eventually(lambda: cast.member_b.link_factory(printer["factory_id"]))
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
+    link_on_behalf(cast.member_b, cast.operator, printer["factory_id"], "test: the printer has no account yet")
     cast.factory.submit_profile(cast.factory_id, {"workforce": WORKFORCE, "processes": [
         {"name": "cutting", "kind": "internal"},
         {"name": "screen printing", "kind": "external", "subcontractor_id": printer["factory_id"]},
@@ -187,7 +187,7 @@ def test_a_merged_site_redirects_to_the_survivor_for_those_who_may_see_it(cast: 
     label = _label()
     merged = cast.operator.register_factory(f"Orchid Textiles {label}", "LK", confirm_new=True)
     surviving = cast.operator.register_factory(f"Orchid Textiles {label} Pvt", "LK", confirm_new=True)
-    eventually(lambda: cast.member_a.link_factory(merged["factory_id"]))
+    link_on_behalf(cast.member_a, cast.operator, merged["factory_id"], "test: the site has no account yet")
     eventually(lambda: cast.member_a.factory(merged["factory_id"]))
 
     _refused(lambda: cast.member_a.merge_factories(merged["factory_id"], surviving["factory_id"]), 403)

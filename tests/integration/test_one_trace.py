@@ -31,7 +31,7 @@ from notifier.config import Settings as NotifierSettings
 from shared_audits.contracts.topics import ACCESS, AUDIT, CAP, EVIDENCE, REGISTRY
 from shared_audits.lag import topic_partitions
 from shared_audits_client import PlatformClient, eventually
-from shared_audits_client.story import SAMPLE_PDF, Cast, publish_report_with_findings
+from shared_audits_client.story import SAMPLE_PDF, Cast, link_with_consent, publish_report_with_findings
 from tests.integration.stack import Stack
 
 SUFFIX = "trace-test"
@@ -155,7 +155,7 @@ async def _in_process(cap_service: httpx.AsyncClient, token: str, factory_id: st
 def _play_until_the_cap_is_open(cast: Cast) -> dict:
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
+        link_with_consent(member, cast.factory, factory_id)
     publish_report_with_findings(cast, [{
         "chapter": "S9", "severity": "major",
         "description": "Emergency lighting fails on the cutting floor.",

@@ -19,6 +19,7 @@ from shared_audits_client.story import (
     SAMPLE_PDF,
     Cast,
     current_code_of_conduct,
+    link_with_consent,
     publish_report_with_findings,
     semi_announced_window,
 )
@@ -115,7 +116,7 @@ def test_an_audit_company_lists_only_its_own_mandates_newest_first(gateway: Gate
     operator = gateway.operator_token()
     factory_id, auditor_id = cast.factory_id, cast.organisations["auditor"].organisation_id
     site = gateway.ok("GET", f"/registry/factories/{factory_id}", operator)
-    eventually(lambda: cast.member_a.link_factory(factory_id, "supplier"))
+    link_with_consent(cast.member_a, cast.factory, factory_id)
     published = publish_report_with_findings(cast, [S9_FINDING])
     pending = cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window())
     other_company = gateway.register(operator, "audit_company")
@@ -156,7 +157,7 @@ def test_linked_members_see_ratings_and_chapter_scores_the_factory_only_its_summ
 ) -> None:
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
+        link_with_consent(member, cast.factory, factory_id)
     audit = publish_report_with_findings(cast, [S9_FINDING])
 
     # Both linked members' users see the rated report (a shared audit), with chapter scores and findings.
@@ -242,7 +243,7 @@ def test_a_factory_user_signs_the_code_submits_the_profile_uploads_evidence_and_
     gateway: Gateway, cast: Cast
 ) -> None:
     factory_id = cast.factory_id
-    eventually(lambda: cast.member_a.link_factory(factory_id, "supplier"))
+    link_with_consent(cast.member_a, cast.factory, factory_id)
     # The factory's admin (its primary client, from registration) invites its people.
     manager = user_token(gateway, cast.organisations["factory"], ["admin"])
     clerk = user_token(gateway, cast.organisations["factory"], ["user"])

@@ -11,7 +11,7 @@ import pytest
 
 from shared_audits_client import ApiError, PlatformClient, eventually
 from shared_audits_client.feed import read_whole_feed, wait_for_feed_record
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, link_with_consent
 from tests.integration.stack import Stack
 
 REPORT_IN_DATABASE_WORKING_DAYS = 10  # timing rules 2026.1
@@ -41,7 +41,7 @@ def run_overdue_check(client: PlatformClient, as_of: date) -> dict:
 
 def test_a_report_that_never_arrives_is_told_once_to_the_mandating_member(stack: Stack, cast: Cast) -> None:
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(cast.factory_id, "supplier"))
+        link_with_consent(member, cast.factory, cast.factory_id)
     # A window ending the day before a public holiday, far enough ahead that the real clock's job stays away.
     holiday = next_holiday_on_a_working_weekday(datetime.now(UTC).date() + timedelta(days=30))
     window_ends_on = holiday - timedelta(days=1)

@@ -40,7 +40,7 @@ from aiokafka.partitioner import murmur2
 
 from shared_audits.contracts import topics
 from shared_audits_client.api import PlatformClient, eventually
-from shared_audits_client.story import Cast
+from shared_audits_client.story import Cast, link_on_behalf
 from tests.faults.helpers import (
     CapLoad,
     cap_load_through_api,
@@ -454,8 +454,8 @@ def test_two_instances_of_cap_service_and_notifier_apply_each_decision_once(stac
         factories = factories_for_both_instances(cast, splits)
         for factory_id in factories:
             for member in members.values():
-                eventually(lambda member=member, factory_id=factory_id: member.link_factory(factory_id, "supplier"),
-                           timeout=60)
+                # The operator accepts for the sites that have no factory account in this world.
+                link_on_behalf(member, cast.operator, factory_id, "test world: sites without a factory account")
         ownership = {split.group: {f: split.owner(partition_of(f)) for f in factories} for split in splits}
         print(f"\n{len(factories)} factories; partition owners: {ownership}", flush=True)
 

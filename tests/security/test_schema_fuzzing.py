@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from shared_audits_client.api import PlatformClient, eventually
-from shared_audits_client.story import Cast, assemble_cast
+from shared_audits_client.api import PlatformClient
+from shared_audits_client.story import Cast, assemble_cast, link_with_consent
 from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
@@ -32,7 +32,7 @@ FUZZ_SETTINGS = settings(
 @pytest.fixture(scope="module")
 def cast(stack: Stack) -> Iterator[Cast]:
     cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret)
-    eventually(lambda: cast.member_a.link_factory(cast.factory_id, "supplier"))
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
     yield cast
     cast.close()
 

@@ -85,10 +85,38 @@ class PlatformClient:
         return Organisation(**self._call("POST", "/access/organisations", json=body))
 
     def link_factory(self, factory_id: str, relationship: str = "supplier") -> dict:
+        """A member asks to link to a site: the request (``status`` "requested", ``request_id``).
+
+        The link opens only when the factory (or the operator for it) accepts: see
+        ``story.link_with_consent``. Asking again while the request is pending returns it.
+        """
         return self._call("POST", "/access/links", json={"factory_id": factory_id, "relationship": relationship})
 
     def unlink_factory(self, factory_id: str) -> dict:
+        """A member ends its link to a site, or withdraws its pending request."""
         return self._call("DELETE", f"/access/links/{factory_id}")
+
+    def link_requests(self, factory_id: str | None = None) -> list[dict]:
+        """A factory: the pending link requests to its site, with each member's name (the operator: all)."""
+        return self._call("GET", "/access/link-requests", params={"factory_id": factory_id} if factory_id else None)
+
+    def accept_link_request(self, request_id: str, message: str | None = None, reason: str | None = None) -> dict:
+        """A factory accepts a link request; the operator may, for the factory, with a ``reason``."""
+        return self._call("POST", f"/access/link-requests/{request_id}/accept",
+                          json={"message": message, "reason": reason})
+
+    def decline_link_request(self, request_id: str, message: str | None = None, reason: str | None = None) -> dict:
+        """A factory declines a link request (``message`` reaches the member); the operator with a ``reason``."""
+        return self._call("POST", f"/access/link-requests/{request_id}/decline",
+                          json={"message": message, "reason": reason})
+
+    def factory_links(self) -> list[dict]:
+        """A factory: the members linked to its site, by name."""
+        return self._call("GET", "/access/factory-links")
+
+    def end_factory_link(self, member_id: str) -> dict:
+        """A factory ends a member's link to its site."""
+        return self._call("DELETE", f"/access/factory-links/{member_id}")
 
     def invite_user(self, organisation_id: str, email: str, roles: list[str]) -> dict:
         """Invite a person; access-control publishes UserInvited with the one-time acceptance token."""
@@ -107,7 +135,7 @@ class PlatformClient:
         return self._call("GET", "/access/organisations/me")
 
     def links(self) -> list[dict]:
-        """The caller's own member-factory links."""
+        """The caller's own member-factory links (active), then its pending requests (``status``)."""
         return self._call("GET", "/access/links")
 
     def openapi(self, prefix: str) -> dict:

@@ -16,6 +16,7 @@ from shared_audits_client.story import (
     SAMPLE_PDF,
     STORY_WORKFORCE,
     factory_prepares_for_audit,
+    link_with_consent,
     report_at_most,
     semi_announced_window,
     submit_when_ready,
@@ -163,7 +164,7 @@ def seed(gateway_url: str, operator_id: str, operator_secret: str, label: str | 
         sunrise, mekong, anatolia = list(world.factories)
         for member, sites in (("Brand A", [sunrise, mekong, anatolia]), ("Brand B", [sunrise, mekong])):
             for factory_id in sites:
-                eventually(lambda m=member, f=factory_id: world.members[m].link_factory(f, "supplier"))
+                link_with_consent(world.members[member], world.factories[factory_id], factory_id)
         questionnaire = world.auditor.questionnaire()
         sample = world.auditor.sample_size(STORY_WORKFORCE)
         two_findings = report_at_most(questionnaire, sample, 70)

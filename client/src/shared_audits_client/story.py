@@ -1,6 +1,7 @@
 """The walking skeleton as a story through the gateway: used by the demo seed and the tests.
 
-A factory is registered; members A and B link to it; the factory submits its
+A factory is registered; members A and B ask to link to it and the factory
+accepts; the factory submits its
 profile and signs the Code of Conduct; A mandates a semi-announced audit; the
 audit company accepts, answers the questionnaire (the platform rates it "B")
 and reports one non-conformity; a CAP opens; the factory uploads evidence; A
@@ -75,6 +76,28 @@ def assemble_cast(
     )
 
 
+def link_with_consent(member: PlatformClient, factory: PlatformClient, factory_id: str,
+                      relationship: str = "supplier") -> dict:
+    """The member asks to link to the site and the factory accepts: the link is active on return.
+
+    Each step waits for what it needs (access-control learns of a new site by an event).
+    The other services learn of the link by FactoryLinked a moment later: callers wait for it.
+    """
+    request = eventually(lambda: member.link_factory(factory_id, relationship))
+    if request.get("status") == "active":
+        return request
+    return factory.accept_link_request(request["request_id"])
+
+
+def link_on_behalf(member: PlatformClient, operator: PlatformClient, factory_id: str, reason: str,
+                   relationship: str = "supplier") -> dict:
+    """The member asks and the operator accepts for the factory, with a reason (worlds without a factory client)."""
+    request = eventually(lambda: member.link_factory(factory_id, relationship))
+    if request.get("status") == "active":
+        return request
+    return operator.accept_link_request(request["request_id"], reason=reason)
+
+
 DEMO_CODE_OF_CONDUCT = {
     "version": "2026.1",
     "title": "Shared Code of Conduct",
@@ -121,7 +144,7 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     """Play the story once; each hop waits for the event it depends on."""
     factory_id = cast.factory_id
     for member in (cast.member_a, cast.member_b):
-        eventually(lambda member=member: member.link_factory(factory_id, "supplier"))
+        link_with_consent(member, cast.factory, factory_id)
 
     factory_prepares_for_audit(cast.operator, cast.factory, factory_id, STORY_WORKFORCE)
 

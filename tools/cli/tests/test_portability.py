@@ -29,16 +29,20 @@ def test_a_members_export_imports_into_another_account_and_exports_the_same(stac
         run = walk_skeleton(cast)
         member_a = cast.organisations["member_a"]
         successor = cast.operator.register_organisation(f"Brand A successor {cast.factory_id[:6]}", "member")
+        gateway = ["--gateway", stack.gateway_url]
+
+        # When A exports, its successor account imports that export (a link request per factory) ...
+        first = tmp_path / "member-a"
+        _cli("export", "--out", str(first), "--client-id", member_a.client_id,
+             "--client-secret", member_a.client_secret, *gateway)
+        output = _cli("import", str(first), "--client-id", successor.client_id,
+                      "--client-secret", successor.client_secret, *gateway)
+        assert "requested 1" in output
+        # ... and the factory accepts the successor's request.
+        (request,) = [r for r in cast.factory.link_requests() if r["member_id"] == successor.organisation_id]
+        cast.factory.accept_link_request(request["request_id"])
     finally:
         cast.close()
-    gateway = ["--gateway", stack.gateway_url]
-
-    # When A exports, and its successor account imports that export.
-    first = tmp_path / "member-a"
-    _cli("export", "--out", str(first), "--client-id", member_a.client_id, "--client-secret", member_a.client_secret,
-         *gateway)
-    _cli("import", str(first), "--client-id", successor.client_id, "--client-secret", successor.client_secret,
-         *gateway)
 
     # Then the export holds what A may see, as JSON and CSV ...
     exported = json.loads((first / "export.json").read_text())
@@ -70,7 +74,7 @@ def test_a_members_export_imports_into_another_account_and_exports_the_same(stac
     # Importing again changes nothing.
     output = _cli("import", str(second / "export.json"), "--client-id", successor.client_id,
                   "--client-secret", successor.client_secret, *gateway)
-    assert "linked 0" in output
+    assert "requested 0" in output
 
 
 def _sees_cap(client: PlatformClient, factory_id: str) -> None:

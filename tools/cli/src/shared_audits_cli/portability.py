@@ -110,19 +110,21 @@ def read_export(path: Path) -> dict:
 
 @dataclass
 class ImportResult:
-    linked: list[str] = field(default_factory=list)
-    already_linked: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)  # asked: each factory accepts (or not) on its side
+    already_linked: list[str] = field(default_factory=list)  # active, or a request already pending
     refused: dict[str, str] = field(default_factory=dict)
 
 
 def import_links(client: PlatformClient, document: dict, progress: Progress = lambda _: None) -> ImportResult:
-    """Link the caller to every factory of an export, with the same relationship.
+    """Ask to link the caller to every factory an export was linked to, with the same relationship.
 
     A member's portfolio is what it owns and can move: the factory data itself
-    belongs to the registry and is shared, so it is linked to, not copied.
+    belongs to the registry and is shared, so it is linked to, not copied. Links need
+    each factory's consent: the import makes the requests, and each opens when its
+    factory accepts.
     """
     result = ImportResult()
-    current = {link["factory_id"] for link in client.links()}
+    current = {link["factory_id"] for link in client.links()}  # active links and pending requests
     for link in document["links"]:
         if not link.get("active", True):
             continue
@@ -132,7 +134,7 @@ def import_links(client: PlatformClient, document: dict, progress: Progress = la
         else:
             try:
                 client.link_factory(factory_id, link.get("relationship", "supplier"))
-                result.linked.append(factory_id)
+                result.requested.append(factory_id)
             except ApiError as error:
                 result.refused[factory_id] = str(error.problem.get("detail", error))
         progress(factory_id)
