@@ -69,8 +69,9 @@ faults-full: python-env
 	$(VENV_PY) -m pytest tests/faults/test_consumer_crash.py -q -s
 
 # Benchmarks (not part of `make test`): starts the stack if it is not up, prints four tables and
-# writes bench/results/latest.json. QUICK=1: 5 s per load level and 1,000 imported records;
+# writes bench/results/latest.json; then the duplicate detection's precision and recall. QUICK=1: 5 s per load level and 1,000 imported records;
 # RECORDS=N: import N sites and N reports (default 100,000).
 bench: python-env
 	$(STACK) up
 	$(VENV_PY) -m bench $(if $(QUICK),--quick,) $(if $(RECORDS),--records $(RECORDS),)
+	$(VENV_PY) -m bench.duplicates
