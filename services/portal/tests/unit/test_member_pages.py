@@ -219,13 +219,14 @@ def test_ending_a_link_asks_first_then_deletes_it(gateway: FakeGateway, member: 
     assert len(deleted) == 1 and done.headers["location"] == "/member?done=unlinked"
 
 
-def test_live_search_waits_for_three_characters_then_links_in_place(gateway: FakeGateway, member: TestClient) -> None:
+def test_live_search_waits_for_three_characters_then_asks_for_a_link_in_place(gateway: FakeGateway,
+                                                                             member: TestClient) -> None:
     searches, links = [], []
     gateway.routes[("GET", "/registry/search")] = lambda r: searches.append(dict(r.url.params)) or httpx.Response(
         200, json=[{"factory_id": "site-3", "name": "Mekong Knitwear", "city": None, "country": "VN",
                     "identifiers": {}, "score": 1.0}])
     gateway.routes[("POST", "/access/links")] = lambda r: links.append(json.loads(r.content)) or httpx.Response(
-        201, json={})
+        202, json={"factory_id": "site-3", "active": False, "status": "requested", "request_id": "r-1"})
     live = {"HX-Request": "true", "HX-Target": "search-results"}
 
     early = member.get("/member/search", params={"name": "Me", "country": "VN"}, headers=live)
@@ -237,7 +238,30 @@ def test_live_search_waits_for_three_characters_then_links_in_place(gateway: Fak
     assert "Type at least 3 characters" in early.text and "<html" not in early.text
     assert searches == [{"name": "Mek", "country": "VN"}] and 'id="link-site-3"' in found.text
     assert links == [{"factory_id": "site-3", "relationship": "supplier"}]
-    assert "Linked" in linked.text and 'href="/member/sites/site-3"' in linked.text
+    assert "Link requested" in linked.text and "Withdraw the request" in linked.text
+    assert 'href="/member/sites/site-3"' not in linked.text, "the site opens only once the factory accepts"
+
+
+def test_a_pending_request_shows_as_such_in_the_search_and_can_be_withdrawn(gateway: FakeGateway,
+                                                                            member: TestClient) -> None:
+    gateway.routes[("GET", "/registry/search")] = answer([{"factory_id": "site-3", "name": "Mekong Knitwear",
+                                                           "city": None, "country": "VN", "identifiers": {},
+                                                           "score": 1.0}])
+    gateway.routes[("GET", "/access/links")] = answer([{"member_id": "org-1", "factory_id": "site-3",
+                                                        "relationship": "supplier", "active": False,
+                                                        "status": "requested", "request_id": "r-1",
+                                                        "since": "2026-01-01T00:00:00Z"}])
+    withdrawn = []
+    gateway.routes[("DELETE", "/access/links/site-3")] = lambda r: withdrawn.append(r) or httpx.Response(
+        200, json={"status": "withdrawn"})
+
+    found = member.get("/member/search", params={"name": "Mekong"})
+    done = member.post("/member/links/site-3/withdraw", data={"csrf_token": csrf_of(found.text)},
+                       follow_redirects=False)
+
+    assert "Link requested" in found.text and 'href="/member/sites/site-3"' not in found.text
+    assert len(withdrawn) == 1 and done.headers["location"] == "/member/search?done=withdrawn"
+    assert member.post("/member/links/site-1/withdraw", data={"csrf_token": csrf_of(found.text)}).status_code == 404
 
 
 def test_the_full_report_groups_the_answers_by_chapter_in_questionnaire_order(gateway: FakeGateway,

@@ -1,4 +1,5 @@
-"""Pages of a factory: its overview, profile, Code of Conduct, CAPs with evidence upload, notifications."""
+"""Pages of a factory: its overview, profile, Code of Conduct, CAPs with evidence upload, notifications,
+and the members' link requests and links (the factory consents to each link, and can end it)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import asyncio
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from portal.adapters.gateway import ServiceProblem
 from portal.domain import profile_form
 from portal.domain.activity import happenings
 from portal.domain.evidence_rules import ACCEPTED_EXTENSIONS, ACCEPTED_TYPES, refusal
-from portal.entrypoints.http.deps import FactoryForm, FactoryPage, PageContext, optional
+from portal.entrypoints.http.deps import FactoryForm, FactoryPage, PageContext, checked_id, optional
 
 router = APIRouter(prefix="/factory")
 
@@ -199,3 +200,80 @@ async def notifications(page: FactoryPage) -> Response:
     caps_found, audits = await asyncio.gather(page.get("/caps/caps", factory_id=factory_id),
                                               page.get("/audits/audits", factory_id=factory_id))
     return page.render("factory/notifications.html", happenings=happenings(audits, caps_found, date.today()))
+
+
+# ---------------------------------------------------------------------------------------------- links
+
+LINK_PROBLEMS = (400, 404, 409, 422)
+ANSWERED = {"accept": "accepted", "decline": "declined"}
+
+
+def _links_done(page: PageContext, done: str | None) -> str | None:
+    """The confirmation after a post/redirect/get, chosen by a known key (never text from the URL)."""
+    messages = {
+        "accepted": page._("The request is accepted. The member now sees your site's audits and corrective actions."),
+        "declined": page._("The request is declined. The member sees nothing of your site."),
+        "ended": page._("The link has ended. The member no longer sees your site."),
+    }
+    return messages.get(done or "")
+
+
+async def _links_page(page: PageContext, status_code: int = 200, error: str | None = None) -> Response:
+    requests, linked = await asyncio.gather(page.get("/access/link-requests"), page.get("/access/factory-links"))
+    return page.render("factory/links.html", status_code=status_code, error=error,
+                       requests=sorted(requests, key=lambda r: str(r.get("requested_at") or r.get("since") or "")),
+                       linked=sorted(linked, key=lambda link: str(link.get("member_name") or "").casefold()))
+
+
+@router.get("/links")
+async def links(page: FactoryPage, done: str | None = None) -> Response:
+    """Who asks to link to the site (by name), to accept or decline; the members linked, to end a link."""
+    site_of(page)
+    page.flash = _links_done(page, done)
+    return await _links_page(page)
+
+
+async def _answer(page: PageContext, request_id: str, answer: str, message: str) -> Response:
+    site_of(page)
+    body = {"message": message.strip() or None}
+    try:
+        await page.post(f"/access/link-requests/{checked_id(request_id)}/{answer}", body)
+    except ServiceProblem as problem:
+        if problem.status not in LINK_PROBLEMS:
+            raise
+        # Answered meanwhile (by another admin, or withdrawn by the member): the list says how things stand.
+        return await _links_page(page, status_code=problem.status, error=problem.detail or problem.title)
+    return RedirectResponse(f"/factory/links?done={ANSWERED[answer]}", status_code=303)
+
+
+@router.post("/links/requests/{request_id}/accept")
+async def accept_link_request(page: FactoryForm, request_id: str,
+                              message: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    return await _answer(page, request_id, "accept", message)
+
+
+@router.post("/links/requests/{request_id}/decline")
+async def decline_link_request(page: FactoryForm, request_id: str,
+                               message: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    return await _answer(page, request_id, "decline", message)
+
+
+async def _linked_member(page: PageContext, member_id: str) -> dict:
+    member_id = checked_id(member_id)
+    found = next((link for link in await page.get("/access/factory-links") if link["member_id"] == member_id), None)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+@router.get("/links/{member_id}/end")
+async def end_link_confirm(page: FactoryPage, member_id: str) -> Response:
+    site_of(page)
+    return page.render("factory/end_link.html", link=await _linked_member(page, member_id))
+
+
+@router.post("/links/{member_id}/end")
+async def end_link(page: FactoryForm, member_id: str) -> Response:
+    site_of(page)
+    await page.delete(f"/access/factory-links/{checked_id(member_id)}")
+    return RedirectResponse("/factory/links?done=ended", status_code=303)

@@ -70,7 +70,9 @@ def _countries(page: PageContext) -> list[tuple[str, str]]:
 def _done(page: PageContext, done: str | None) -> str | None:
     """The confirmation after a post/redirect/get, chosen by a known key (never text from the URL)."""
     messages = {
-        "linked": page._("The site is linked. Its audits and corrective actions now appear on your dashboard."),
+        "requested": page._("Your link request is sent to the factory. The site appears on your dashboard once "
+                            "the factory accepts."),
+        "withdrawn": page._("Your link request is withdrawn."),
         "unlinked": page._("The link has ended. The site no longer appears on your pages."),
         "mandated": page._("The audit is mandated. The audit company will accept or decline it."),
         "accepted": page._("The evidence is accepted. Every member linked to the site sees it."),
@@ -87,8 +89,14 @@ def _render(page: PageContext, template: str, status_code: int = 200, **values: 
                        me=page.user.organisation_id if page.user else "", **values)
 
 
+async def _link_states(page: PageContext) -> dict[str, str]:
+    """The member's sites by the state of its link: "active", or "requested" (waiting for the factory)."""
+    return {link["factory_id"]: "active" if link.get("active", True) else str(link.get("status") or "")
+            for link in await page.get("/access/links")}
+
+
 async def _linked_ids(page: PageContext) -> set[str]:
-    return {link["factory_id"] for link in await page.get("/access/links") if link.get("active", True)}
+    return {factory_id for factory_id, state in (await _link_states(page)).items() if state == "active"}
 
 
 async def _caps_of(page: PageContext, factory_id: str) -> list[dict]:
@@ -309,18 +317,34 @@ async def unlink(page: MemberForm, factory_id: str) -> Response:
 
 @router.post("/member/links")
 async def link(page: MemberForm, factory_id: Annotated[str, Form(max_length=64)]) -> Response:
+    """Ask the factory for a link: the site opens to the member only once the factory accepts."""
     factory_id = checked_id(factory_id)
     try:
-        await page.post("/access/links", {"factory_id": factory_id, "relationship": "supplier"})
+        asked = await page.post("/access/links", {"factory_id": factory_id, "relationship": "supplier"})
     except ServiceProblem as problem:
         if not page.is_htmx or problem.status >= 500:
             raise
-        return _render(page, "member/_link_action.html", factory_id=factory_id, linked=False,
+        return _render(page, "member/_link_action.html", factory_id=factory_id, state=None,
                        link_error=problem.detail or problem.title)
+    state = "active" if (asked or {}).get("active") else "requested"
     if page.is_htmx:
-        return _render(page, "member/_link_action.html", factory_id=factory_id, linked=True, link_error=None,
-                       just_linked=True)
-    return RedirectResponse("/member?done=linked", status_code=303)
+        return _render(page, "member/_link_action.html", factory_id=factory_id, state=state, link_error=None,
+                       just_changed=True)
+    return RedirectResponse("/member?done=requested", status_code=303)
+
+
+@router.post("/member/links/{factory_id}/withdraw")
+async def withdraw_link_request(page: MemberForm, factory_id: str) -> Response:
+    """Take back a link request the factory has not answered yet."""
+    factory_id = checked_id(factory_id)
+    states = await _link_states(page)
+    if states.get(factory_id) != "requested":
+        raise HTTPException(404)
+    await page.delete(f"/access/links/{factory_id}")
+    if page.is_htmx:
+        return _render(page, "member/_link_action.html", factory_id=factory_id, state=None, link_error=None,
+                       just_changed=True)
+    return RedirectResponse("/member/search?done=withdrawn", status_code=303)
 
 
 # ---------------------------------------------------------------------------------------------- search
@@ -328,7 +352,7 @@ async def link(page: MemberForm, factory_id: Annotated[str, Form(max_length=64)]
 
 @router.get("/member/search")
 async def search(page: MemberPage, name: str = "", city: str = "", country: str = "",
-                 identifier: str = "") -> Response:
+                 identifier: str = "", done: str | None = None) -> Response:
     criteria = {"name": name.strip()[:200], "city": city.strip()[:100], "country": country.strip().upper()[:2],
                 "identifier": identifier.strip()[:50]}
     live = page.is_htmx and page.request.headers.get("HX-Target") == "search-results"
@@ -345,8 +369,9 @@ async def search(page: MemberPage, name: str = "", city: str = "", country: str 
                 raise
             errors = {key: message for key, message in problem.field_errors.items() if key in criteria}
             error = None if errors else (problem.detail or problem.title)
-    linked = await _linked_ids(page) if results else set()
-    values = {"criteria": criteria, "results": results, "errors": errors, "error": error, "linked": linked,
+    states = await _link_states(page) if results else {}
+    page.flash = _done(page, done)
+    values = {"criteria": criteria, "results": results, "errors": errors, "error": error, "link_states": states,
               "typing": bool(any(criteria.values())) and not asked}
     if live:
         return _render(page, "member/_search_results.html", **values)
