@@ -1,5 +1,7 @@
 """Composition root of cap-service."""
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
@@ -12,7 +14,7 @@ from cap_service.adapters.rules import load_deadline_rules
 from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.routes import router
-from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline
+from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline, start_records
 from cap_service.service_layer.merges import SiteMerges
 
 PREFIX = "/caps"
@@ -43,6 +45,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         await caps.collection.create_index([("status", 1)])
         await caps.collection.create_index([("next_overdue_deadline", 1)])
         await backfill_next_overdue_deadline(caps)
+        await start_records(caps, datetime.now(UTC))
 
     runtime.startup_hooks += [prepare, overdue_job.start]
     runtime.shutdown_hooks.append(overdue_job.stop)

@@ -75,7 +75,7 @@ async def test_member_b_sees_progress_validated_by_member_a(caps: CapHandlers) -
     await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", "Verified")
     seen_by_b = await caps.cap_for(member("m-b"), cap.id)
     assert seen_by_b.items[0].status == "accepted"
-    assert seen_by_b.items[0].decisions[0].member_id == "m-a"
+    assert seen_by_b.decisions_of(seen_by_b.items[0].item_id)[0].member_id == "m-a"
     assert seen_by_b.progress().model_dump() == {"items_closed": 1, "items_total": 2}
     accepted = caps.caps.published[-1]
     assert isinstance(accepted, CapItemAccepted) and accepted.progress.items_closed == 1
@@ -92,8 +92,9 @@ async def test_rejection_needs_a_comment_and_resubmission_reopens_the_decision(c
         await caps.decide(member("m-b"), cap.id, item_id, "accept", None)
     await caps.record_evidence(stored(cap, 1, "e-2"), None)
     await caps.decide(member("m-b"), cap.id, item_id, "accept", None)
-    item = (await caps.cap_for(member("m-a"), cap.id)).items[1]
-    assert [d.decision for d in item.decisions] == ["reject", "accept"]
+    seen = await caps.cap_for(member("m-a"), cap.id)
+    item = seen.items[1]
+    assert [d.decision for d in seen.decisions_of(item_id)] == ["reject", "accept"]
     assert item.evidence_ids == ["e-1", "e-2"]
     assert CapItemRejected in [type(e) for e in caps.caps.published]
 
@@ -192,7 +193,7 @@ async def test_a_follow_up_closes_corrected_items_and_reopens_findings_found_aga
     after = await caps.caps.get(cap.id)
     assert [item.status for item in after.items] == ["open", "closed"]
     assert after.items[0].deadline == date(2026, 10, 31)  # new deadline for a major finding
-    assert [c.outcome for c in after.items[0].follow_ups] == ["reopened"]
+    assert [c.outcome for c in after.follow_ups_of(after.items[0].item_id)] == ["reopened"]
     assert {type(e) for e in caps.caps.published} >= {CapItemReopened, CapItemClosed}
     # The finding found again lives on in the old item: no new CAP for it.
     assert await caps.caps.get(Cap.id_for_audit("a-2")) is None
@@ -218,7 +219,7 @@ async def test_a_second_decision_racing_the_first_is_a_conflict(caps: CapHandler
     await caps.caps.save(first)
     with pytest.raises(ConflictError):
         await caps.caps.save(second)
-    assert [d.member_id for d in (await caps.caps.get(cap.id)).items[0].decisions] == ["m-a"]
+    assert [d.member_id for d in (await caps.caps.get(cap.id)).decisions_of(item_id)] == ["m-a"]
 
 
 async def test_decisions_on_two_items_of_one_cap_at_the_same_moment_both_apply(caps: CapHandlers) -> None:
@@ -240,7 +241,8 @@ async def test_decisions_on_two_items_of_one_cap_at_the_same_moment_both_apply(c
     await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", None)
 
     decided = await read(cap.id)
-    assert [(item.status, len(item.decisions)) for item in decided.items[:2]] == [("accepted", 1), ("accepted", 1)]
+    assert [(item.status, len(decided.decisions_of(item.item_id))) for item in decided.items[:2]] == [
+        ("accepted", 1), ("accepted", 1)]
     with pytest.raises(ConflictError):  # the same item twice is still refused
         await caps.decide(member("m-b"), cap.id, cap.items[0].item_id, "accept", None)
 
@@ -250,7 +252,8 @@ async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(ca
     late = date(2026, 4, 1)
     # Two instances read the same CAP in the same moment: only one write of the flag is accepted.
     first, second = await caps.caps.get(cap.id), await caps.caps.get(cap.id)
-    assert first.flag_overdue(late) and second.flag_overdue(late)
+    now = datetime(2026, 4, 1, 6, tzinfo=UTC)
+    assert first.flag_overdue(late, now) and second.flag_overdue(late, now)
     await caps.caps.save(first)
     with pytest.raises(ConflictError):
         await caps.caps.save(second)

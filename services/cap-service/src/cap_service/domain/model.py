@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
+from cap_service.domain.record import RECORD_STARTED, RecordEntry, next_entry
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import CapDecision, CapItemStatus, FindingSeverity
 from shared_audits.contracts.events import (
@@ -23,6 +25,7 @@ from shared_audits.contracts.events import (
     CapProgress,
     OpenedCapItem,
 )
+from shared_audits.contracts.envelope import EventPayload
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError
 
 
@@ -36,6 +39,8 @@ class DeadlineRules(BaseModel):
 
 
 class Decision(BaseModel):
+    """A member's decision on an item, as its record holds it."""
+
     decision: CapDecision
     member_id: str
     decided_by: str
@@ -49,7 +54,7 @@ class FollowUpOutcome(StrEnum):
 
 
 class FollowUpChange(BaseModel):
-    """What a follow-up audit did to an item (kept next to the decisions, append-only)."""
+    """What a follow-up audit did to an item, as its record holds it."""
 
     audit_id: str
     outcome: FollowUpOutcome
@@ -66,8 +71,6 @@ class CapItem(BaseModel):
     chapter: str | None = None
     status: CapItemStatus = CapItemStatus.OPEN
     evidence_ids: list[str] = Field(default_factory=list)
-    decisions: list[Decision] = Field(default_factory=list)  # append-only history
-    follow_ups: list[FollowUpChange] = Field(default_factory=list)  # append-only history
     # The deadline for which CapItemOverdue was emitted; a new deadline re-arms the check.
     overdue_reported_for: date | None = None
 
@@ -97,6 +100,9 @@ class Cap(Aggregate):
     opened_at: datetime
     items: list[CapItem]
     applied_follow_ups: list[str] = Field(default_factory=list)  # audit ids already applied
+    # The tamper-evident record (domain.record): every event this CAP raised, chained; only ever appended.
+    # Decisions and follow-up outcomes are read from it, so what members see is what the chain proves.
+    history: list[RecordEntry] = Field(default_factory=list)
 
     @computed_field  # stored with the state: the overdue scan reads only CAPs past it, through an index
     @property
@@ -137,7 +143,8 @@ class Cap(Aggregate):
             opened_at=now,
             items=items,
         )
-        cap.record(
+        cap._record(
+            now,
             CapOpened(
                 cap_id=cap.id,
                 audit_id=cap.audit_id,
@@ -155,9 +162,73 @@ class Cap(Aggregate):
                     )
                     for item in items
                 ],
-            )
+            ),
         )
         return cap
+
+    def _record(self, at: datetime, event: EventPayload) -> None:
+        """Raise ``event`` and append it to the CAP's record, in the same change (saved in one write)."""
+        self.record(event)
+        entry = next_entry(self.history, self.id, event.TYPE, event.VERSION, at, event.model_dump(mode="json"))
+        self.history = [*self.history, entry]
+
+    def start_record(self, earlier: dict[str, dict[str, list[dict[str, Any]]]], now: datetime) -> bool:
+        """Begin the record of a CAP opened before records existed, with a snapshot of its history then.
+
+        ``earlier`` holds, by item id, the ``decisions`` and ``follow_ups`` the CAP
+        document kept before. Returns False when the CAP already has a record.
+        """
+        if self.history:
+            return False
+        snapshot = {
+            "audit_id": self.audit_id,
+            "factory_id": self.factory_id,
+            "status": self.status.value,
+            "rule_set_version": self.rule_set_version,
+            "opened_at": self.opened_at.isoformat(),
+            "items": [
+                {
+                    "item_id": item.item_id,
+                    "finding_id": item.finding_id,
+                    "status": item.status.value,
+                    "deadline": item.deadline.isoformat(),
+                    "evidence_ids": list(item.evidence_ids),
+                    "decisions": [Decision.model_validate(d).model_dump(mode="json")
+                                  for d in earlier.get(item.item_id, {}).get("decisions", [])],
+                    "follow_ups": [FollowUpChange.model_validate(f).model_dump(mode="json")
+                                   for f in earlier.get(item.item_id, {}).get("follow_ups", [])],
+                }
+                for item in self.items
+            ],
+        }
+        self.history = [next_entry([], self.id, RECORD_STARTED, 1, now, snapshot)]
+        return True
+
+    def decisions_of(self, item_id: str) -> list[Decision]:
+        """The decisions on an item, oldest first, read from the record."""
+        found: list[Decision] = []
+        for entry in self.history:
+            if entry.type == RECORD_STARTED:
+                found += [Decision.model_validate(d) for d in _snapshot_item(entry, item_id).get("decisions", [])]
+            elif entry.type in DECISION_BY_EVENT and entry.data.get("item_id") == item_id:
+                found.append(Decision(
+                    decision=DECISION_BY_EVENT[entry.type], member_id=entry.data["member_id"],
+                    decided_by=entry.data["decided_by"], comment=entry.data.get("comment"),
+                    decided_at=entry.data["decided_at"],
+                ))
+        return found
+
+    def follow_ups_of(self, item_id: str) -> list[FollowUpChange]:
+        """What follow-up audits did to an item, oldest first, read from the record."""
+        found: list[FollowUpChange] = []
+        for entry in self.history:
+            if entry.type == RECORD_STARTED:
+                found += [FollowUpChange.model_validate(f) for f in _snapshot_item(entry, item_id).get("follow_ups", [])]
+            elif entry.type in FOLLOW_UP_BY_EVENT and entry.data.get("item_id") == item_id:
+                outcome, time_field = FOLLOW_UP_BY_EVENT[entry.type]
+                found.append(FollowUpChange(audit_id=entry.data["follow_up_audit_id"], outcome=outcome,
+                                            at=entry.data[time_field]))
+        return found
 
     def progress(self) -> CapProgress:
         return CapProgress(items_closed=sum(item.done for item in self.items), items_total=len(self.items))
@@ -168,7 +239,7 @@ class Cap(Aggregate):
                 return item
         raise NotFoundError(f"item {item_id} not found in this CAP")
 
-    def submit_evidence(self, item_id: str, evidence_id: str) -> None:
+    def submit_evidence(self, item_id: str, evidence_id: str, now: datetime) -> None:
         item = self.item(item_id)
         if evidence_id in item.evidence_ids:
             return
@@ -176,10 +247,11 @@ class Cap(Aggregate):
         if item.status in (CapItemStatus.OPEN, CapItemStatus.REJECTED):
             item.status = CapItemStatus.EVIDENCE_SUBMITTED
         self.items = list(self.items)
-        self.record(
+        self._record(
+            now,
             CapItemEvidenceSubmitted(
                 cap_id=self.id, item_id=item_id, factory_id=self.factory_id, evidence_id=evidence_id
-            )
+            ),
         )
 
     def decide(
@@ -191,13 +263,11 @@ class Cap(Aggregate):
             raise ConflictError(f"item is {item.status.value}; only submitted evidence can be decided")
         if decision == CapDecision.REJECT and not comment:
             raise InvalidRequestError("a rejection needs a comment telling the factory what is missing")
-        item.decisions.append(
-            Decision(decision=decision, member_id=member_id, decided_by=decided_by, comment=comment, decided_at=now)
-        )
         judged = item.evidence_ids[-1] if item.evidence_ids else None
         if decision == CapDecision.ACCEPT:
             item.status = CapItemStatus.ACCEPTED
-            self.record(
+            self._record(
+                now,
                 CapItemAccepted(
                     cap_id=self.id,
                     item_id=item_id,
@@ -208,11 +278,12 @@ class Cap(Aggregate):
                     decided_at=now,
                     progress=self.progress(),
                     evidence_id=judged,
-                )
+                ),
             )
         else:
             item.status = CapItemStatus.REJECTED
-            self.record(
+            self._record(
+                now,
                 CapItemRejected(
                     cap_id=self.id,
                     item_id=item_id,
@@ -222,7 +293,7 @@ class Cap(Aggregate):
                     comment=comment or "",
                     decided_at=now,
                     evidence_id=judged,
-                )
+                ),
             )
         self.items = list(self.items)
         self._close_when_done(now)
@@ -230,20 +301,21 @@ class Cap(Aggregate):
     def _close_when_done(self, now: datetime) -> None:
         if self.status == CapStatus.OPEN and all(i.done for i in self.items):
             self.status = CapStatus.CLOSED
-            self.record(CapClosed(cap_id=self.id, factory_id=self.factory_id, closed_at=now))
+            self._record(now, CapClosed(cap_id=self.id, factory_id=self.factory_id, closed_at=now))
 
-    def flag_overdue(self, today: date) -> list[str]:
+    def flag_overdue(self, today: date, now: datetime) -> list[str]:
         """Emit CapItemOverdue once per item and deadline; returns the item ids flagged."""
         flagged = []
         for item in self.items:
             if item.is_overdue(today):
                 item.overdue_reported_for = item.deadline
                 flagged.append(item.item_id)
-                self.record(
+                self._record(
+                    now,
                     CapItemOverdue(
                         cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
                         deadline=item.deadline, status=item.status,
-                    )
+                    ),
                 )
         if flagged:
             self.items = list(self.items)
@@ -271,23 +343,23 @@ class Cap(Aggregate):
                 worst = max(found_again, key=lambda f: SEVERITY_ORDER[FindingSeverity(f.severity)])
                 item.status = CapItemStatus.OPEN
                 item.deadline = rules.deadline_for(FindingSeverity(worst.severity), published)
-                item.follow_ups.append(FollowUpChange(audit_id=report.audit_id, outcome=FollowUpOutcome.REOPENED, at=now))
                 self.status = CapStatus.OPEN
-                self.record(
+                self._record(
+                    now,
                     CapItemReopened(
                         cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
                         follow_up_audit_id=report.audit_id, deadline=item.deadline, reopened_at=now,
                         progress=self.progress(),
-                    )
+                    ),
                 )
             elif not found_again and item.status != CapItemStatus.CLOSED:
                 item.status = CapItemStatus.CLOSED
-                item.follow_ups.append(FollowUpChange(audit_id=report.audit_id, outcome=FollowUpOutcome.CLOSED, at=now))
-                self.record(
+                self._record(
+                    now,
                     CapItemClosed(
                         cap_id=self.id, item_id=item.item_id, factory_id=self.factory_id,
                         follow_up_audit_id=report.audit_id, closed_at=now, progress=self.progress(),
-                    )
+                    ),
                 )
         self.applied_follow_ups = [*self.applied_follow_ups, report.audit_id]
         self.items = list(self.items)
@@ -296,3 +368,12 @@ class Cap(Aggregate):
 
 
 SEVERITY_ORDER = {FindingSeverity.MINOR: 0, FindingSeverity.MAJOR: 1, FindingSeverity.CRITICAL: 2}
+
+# How the record's entries read as decisions and follow-up outcomes.
+DECISION_BY_EVENT = {CapItemAccepted.TYPE: CapDecision.ACCEPT, CapItemRejected.TYPE: CapDecision.REJECT}
+FOLLOW_UP_BY_EVENT = {CapItemReopened.TYPE: (FollowUpOutcome.REOPENED, "reopened_at"),
+                      CapItemClosed.TYPE: (FollowUpOutcome.CLOSED, "closed_at")}
+
+
+def _snapshot_item(entry: RecordEntry, item_id: str) -> dict[str, Any]:
+    return next((item for item in entry.data.get("items", []) if item.get("item_id") == item_id), {})

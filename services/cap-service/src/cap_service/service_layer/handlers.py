@@ -39,6 +39,28 @@ async def backfill_next_overdue_deadline(caps: MongoAggregateStore[Cap]) -> int:
     return len(missing)
 
 
+async def start_records(caps: MongoAggregateStore[Cap], now: datetime) -> int:
+    """Give CAPs saved before records existed a record, starting with a snapshot of their history.
+
+    Their decisions and follow-up outcomes were kept in the items then; the snapshot
+    carries them into the record, from which they are read from now on. Run at start,
+    before the service takes requests or events; afterwards none is found.
+    """
+    started = 0
+    async for document in caps.collection.find({"history": {"$exists": False}}, {"items": 1}):
+        earlier = {item["item_id"]: {"decisions": item.get("decisions", []), "follow_ups": item.get("follow_ups", [])}
+                   for item in document.get("items", [])}
+        cap = await caps.get(document["_id"])
+        if cap is None or not cap.start_record(earlier, now):
+            continue
+        try:
+            await caps.save(cap)
+            started += 1
+        except ConflictError:
+            pass  # another instance started it meanwhile
+    return started
+
+
 @dataclass
 class CapHandlers:
     caps: CapStore
@@ -89,7 +111,7 @@ class CapHandlers:
         today = today or self.clock().date()
         flagged = 0
         for cap in await self.caps.find_before("next_overdue_deadline", today.isoformat(), limit=10_000):
-            items = cap.flag_overdue(today)
+            items = cap.flag_overdue(today, self.clock())
             if not items:
                 continue
             try:
@@ -115,7 +137,7 @@ class CapHandlers:
             if cap is None or cap.factory_id != stored.factory_id:
                 raise InvalidEventError(f"evidence for unknown CAP {stored.cap_id} of factory {stored.factory_id}")
             try:
-                cap.submit_evidence(stored.item_id, stored.evidence_id)
+                cap.submit_evidence(stored.item_id, stored.evidence_id, self.clock())
             except NotFoundError as error:
                 raise InvalidEventError(str(error)) from error
             return cap

@@ -1,7 +1,8 @@
 """What cap-service does when factory-registry merges two sites: the merged site's CAPs move.
 
 Items, decisions and their history live inside the CAP document, so re-pointing
-the CAP moves all of them. Replaying the event finds nothing left to move.
+the CAP moves all of them. Replaying the event finds nothing left to move. The
+record's entries keep the factory id they were recorded under: history is not rewritten.
 """
 
 from __future__ import annotations

@@ -36,7 +36,12 @@ def _out(cap: Cap) -> CapOut:
         opened_at=cap.opened_at,
         progress=ProgressOut(**cap.progress().model_dump()),
         items=[
-            CapItemOut(**item.model_dump(exclude={"overdue_reported_for"}), overdue=item.overdue_reported_for == item.deadline and not item.done)
+            CapItemOut(
+                **item.model_dump(exclude={"overdue_reported_for"}),
+                decisions=[decision.model_dump() for decision in cap.decisions_of(item.item_id)],
+                follow_ups=[change.model_dump() for change in cap.follow_ups_of(item.item_id)],
+                overdue=item.overdue_reported_for == item.deadline and not item.done,
+            )
             for item in cap.items
         ],
     )
