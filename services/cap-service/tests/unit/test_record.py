@@ -1,19 +1,41 @@
-"""A CAP's tamper-evident record: the chain its changes append to."""
+"""A CAP's tamper-evident record: the chain its changes append to, and the checkpoints that sign its head."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
 
+import pytest
+
+from cap_service.adapters.checkpoints import InMemoryChainHeads, InMemoryCheckpointStore
+from cap_service.adapters.record_keys import InMemoryRecordKeys, verify_signature
+from cap_service.domain.checkpoints import (
+    ChainHead,
+    MerkleTree,
+    leaf_hash,
+    leaf_to_sign,
+    node_hash,
+    root_from_audit_path,
+)
 from cap_service.domain.model import Cap
 from cap_service.domain.record import RECORD_STARTED, canonical_json, chain_problems
 from cap_service.service_layer.handlers import CapHandlers
+from cap_service.service_layer.record import CapRecords, RecordIntegrityError
 from shared_audits.contracts import wrap
-from shared_audits.testing import member
+from shared_audits.errors import NotFoundError, PermissionDeniedError
+from shared_audits.testing import audit_company, factory_account, member, operator
 
 from .test_handlers import REPORT, caps, follow_up, open_cap, stored  # noqa: F401 - the fixture is used by name
 
 NOW = datetime(2026, 4, 2, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+async def records(caps: CapHandlers) -> CapRecords:  # noqa: F811
+    keys = InMemoryRecordKeys()
+    await keys.ensure_key(NOW)
+    return CapRecords(caps=caps.caps, heads=InMemoryChainHeads(caps.caps), checkpoints=InMemoryCheckpointStore(),
+                      keys=keys, links=caps.links, verify_signature=verify_signature, clock=lambda: NOW)
 
 
 async def a_decided_cap(caps: CapHandlers) -> Cap:  # noqa: F811
@@ -97,3 +119,136 @@ def _rules():
     from cap_service.adapters.rules import load_deadline_rules
 
     return load_deadline_rules()
+
+
+# ---------------------------------------------------------------- the Merkle tree
+
+
+def _rfc9162_root(leaves: list[bytes]) -> bytes:
+    """MTH(D[n]) as RFC 9162 section 2.1.1 defines it, recursively (the reference for the level-wise tree)."""
+    if len(leaves) == 1:
+        return leaves[0]
+    split = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return node_hash(_rfc9162_root(leaves[:split]), _rfc9162_root(leaves[split:]))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 33])
+def test_every_leaf_s_audit_path_leads_to_the_rfc9162_root(size: int) -> None:
+    leaves = [leaf_hash(ChainHead(f"cap-{i:03}", i + 1, f"{i:064x}")) for i in range(size)]
+    tree = MerkleTree(leaves)
+    assert tree.root == _rfc9162_root(leaves)
+    for index, leaf in enumerate(leaves):
+        assert root_from_audit_path(leaf, index, size, tree.audit_path(index)) == tree.root
+    if size > 1:
+        assert root_from_audit_path(leaves[0], 1, size, tree.audit_path(1)) != tree.root  # another leaf's path
+        assert root_from_audit_path(leaves[-1], size - 1, size, tree.audit_path(size - 1)[:-1]) != tree.root  # cut short
+
+
+async def test_a_chain_that_no_longer_holds_what_was_signed_keeps_its_signed_head(caps: CapHandlers) -> None:  # noqa: F811
+    cap = await a_decided_cap(caps)
+    signed = ChainHead(cap.id, 3, cap.history[2].hash)
+    assert leaf_to_sign(cap.id, cap.history, signed) == (ChainHead(cap.id, 5, cap.history[4].hash), None)
+    rewritten = [cap.history[0], cap.history[1], cap.history[3].model_copy(update={"seq": 2})]
+    leaf, refused = leaf_to_sign(cap.id, rewritten, signed)
+    assert leaf == signed and refused
+    leaf, refused = leaf_to_sign(cap.id, cap.history[:2], signed)
+    assert leaf == signed and "no longer holds the 3 entries" in refused
+
+
+# ---------------------------------------------------------------- checkpoints, export, keys
+
+
+async def test_a_checkpoint_signs_every_chain_s_head_once_until_one_changes(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)
+    other = REPORT.model_copy(update={"audit_id": "a-7"})
+    await caps.open_cap(other, wrap(other, producer="audit-service"))
+
+    first = await records.sign_checkpoint()
+    assert first is not None and first.body["tree_size"] == 2 and first.body["previous"] is None
+    key = (await records.published_keys())["keys"][0]
+    assert verify_signature(key, canonical_json(first.body), first.signature)
+    assert await records.sign_checkpoint() is None  # nothing changed
+
+    await caps.record_evidence(stored(cap, 1, "e-9"), None)
+    second = await records.sign_checkpoint()
+    assert second.sequence == 2 and second.body["previous"] == first.digest()
+    exported = await records.export(member("m-a"), cap.id)
+    assert exported["checkpoint"]["leaf"] == {"cap_id": cap.id, "length": 6, "head": exported["entries"][-1]["hash"]}
+
+
+async def test_a_cap_s_record_is_exported_to_whoever_sees_the_cap_and_to_nobody_else(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)
+    await records.sign_checkpoint()
+    for caller in (member("m-b"), factory_account("f-1"), operator()):
+        document = await records.export(caller, cap.id)
+        assert document["format"] == "shared-audits/cap-record" and len(document["entries"]) == 5
+        assert [key["kid"] for key in document["keys"]] == [document["checkpoint"]["body"]["kid"]]
+    for outsider in (member("m-c"), factory_account("f-2"), audit_company("ac-1")):
+        with pytest.raises(NotFoundError) as hidden:
+            await records.export(outsider, cap.id)
+        with pytest.raises(NotFoundError) as unknown:
+            await records.export(outsider, "no-such-cap")
+        assert str(hidden.value).replace(cap.id, "X") == str(unknown.value).replace("no-such-cap", "X")
+
+
+async def test_the_export_shows_no_other_cap(caps: CapHandlers, records: CapRecords) -> None:  # noqa: F811
+    cap = await a_decided_cap(caps)
+    other = REPORT.model_copy(update={"audit_id": "a-8", "factory_id": "f-9"})
+    await caps.open_cap(other, wrap(other, producer="audit-service"))
+    await records.sign_checkpoint()
+    text = str(await records.export(member("m-a"), cap.id))
+    assert Cap.id_for_audit("a-8") not in text and "f-9" not in text
+
+
+async def test_after_a_rotation_the_new_key_signs_and_the_old_one_stays_published(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)
+    old = (await records.sign_checkpoint()).kid
+    with pytest.raises(PermissionDeniedError):
+        await records.rotate_key(member("m-a"))
+    new = (await records.rotate_key(operator()))["kid"]
+    await caps.record_evidence(stored(cap, 1, "e-3"), None)
+    assert (await records.sign_checkpoint()).kid == new
+    published = {key["kid"]: key for key in (await records.published_keys())["keys"]}
+    assert published.keys() == {old, new} and published[old]["retired_at"] and published[new]["retired_at"] is None
+
+
+async def test_only_the_operator_signs_a_checkpoint_on_demand(caps: CapHandlers, records: CapRecords) -> None:  # noqa: F811
+    await a_decided_cap(caps)
+    with pytest.raises(PermissionDeniedError):
+        await records.sign_checkpoint_now(member("m-a"))
+    first = await records.sign_checkpoint_now(operator())
+    assert (await records.sign_checkpoint_now(operator())).sequence == first.sequence  # nothing new: the latest
+
+
+async def test_stored_leaves_the_signature_does_not_cover_stop_the_signing(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)
+    first = await records.sign_checkpoint()
+    proof = records.checkpoints.proofs[first.sequence][cap.id]
+    forged = ChainHead(cap.id, 2, cap.history[1].hash)
+    records.checkpoints.proofs[first.sequence][cap.id] = type(proof)(forged, proof.index, proof.audit_path)
+    await caps.record_evidence(stored(cap, 1, "e-4"), None)
+    with pytest.raises(RecordIntegrityError):
+        await records.sign_checkpoint()
+
+
+async def test_a_chain_altered_in_the_store_is_not_signed_again(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)
+    first = await records.sign_checkpoint()
+    stored_cap = caps.caps._items[cap.id]
+    altered = stored_cap.history[2].model_copy(update={"data": {**stored_cap.history[2].data, "comment": "Fine"}})
+    stored_cap.history = [*stored_cap.history[:2], altered, *stored_cap.history[3:]]
+    await caps.record_evidence(stored(cap, 1, "e-5"), None)  # the chain grows on top of the altered entry
+    second = await records.sign_checkpoint()
+    # The other chains would be signed again; this one keeps the head signed before.
+    assert second is None or records.checkpoints.proofs[second.sequence][cap.id].leaf.length == 5
+    assert (await records.export(member("m-a"), cap.id))["checkpoint"]["body"]["sequence"] == first.sequence

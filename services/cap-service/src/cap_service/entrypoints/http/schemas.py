@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,3 +67,74 @@ class CapOut(BaseModel):
     opened_at: datetime
     progress: ProgressOut
     items: list[CapItemOut]
+
+
+class RecordEntryOut(BaseModel):
+    """One entry of a CAP's record; ``hash`` is SHA-256 over the RFC 8785 JSON of the other fields."""
+
+    seq: int
+    cap_id: str
+    type: str
+    version: int
+    at: str
+    data: dict[str, Any]
+    previous: str | None
+    hash: str
+
+
+class ChainHeadOut(BaseModel):
+    cap_id: str
+    length: int
+    head: str
+
+
+class RecordCheckpointOut(BaseModel):
+    """The latest signed checkpoint holding this CAP's head, and the audit path from it to the signed root."""
+
+    body: dict[str, Any]
+    signature: str
+    leaf: ChainHeadOut
+    leaf_index: int
+    audit_path: list[str]
+
+
+class RecordKeyOut(BaseModel):
+    """An Ed25519 public key as a JWK, with when it was made and retired (a retired key still verifies)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    alg: str
+    use: str
+    created_at: str
+    retired_at: str | None
+
+
+class RecordKeysOut(BaseModel):
+    keys: list[RecordKeyOut]
+
+
+class CapRecordOut(BaseModel):
+    """A CAP's record with its proofs: what `shared-audits verify FILE` checks offline."""
+
+    format: str
+    version: int
+    cap_id: str
+    exported_at: str
+    entries: list[RecordEntryOut]
+    checkpoint: RecordCheckpointOut | None
+    keys: list[RecordKeyOut]
+
+
+class SignedCheckpointOut(BaseModel):
+    body: dict[str, Any]
+    signature: str
+
+
+class CheckpointRunOut(BaseModel):
+    """The checkpoint now latest (null: no CAP has a record yet)."""
+
+    checkpoint: SignedCheckpointOut | None
