@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from shared_audits.lag import ConsumerLag
-from shared_audits_cli import asyncapi, bulk_import, portability
+from shared_audits_cli import asyncapi, bulk_import, portability, record_verification
 from shared_audits_cli.dead_letters import replay_dead_letters
 from shared_audits_client.api import ApiError, PlatformClient
 
@@ -292,6 +292,52 @@ def kafka_member_user_command(
         },
     }
     typer.echo(yaml.safe_dump(user, sort_keys=False))
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="a CAP's record, as GET /caps/caps/{cap_id}/record exported it")],
+    keys: Annotated[Path | None, typer.Option(
+        help="the platform's public keys (JWKS from GET /caps/record-keys), trusted instead of the file's")] = None,
+    strict: Annotated[bool, typer.Option(
+        help="also fail when entries are not yet covered by a signed checkpoint")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")] = False,
+) -> None:
+    """Check a CAP's record offline: the hash chain, the signed checkpoint and its Merkle proof.
+
+    Exit 0: verified; 1: the record was altered (the entry is named); 2: the file cannot be read.
+    """
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        trusted = record_verification.keys_from(json.loads(keys.read_text(encoding="utf-8"))) if keys else None
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot verify[/red]: {error}")
+        raise typer.Exit(2) from error
+    result = record_verification.verify_record(document, trusted, strict=strict)
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        _print_verification(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _print_verification(result: record_verification.Verification) -> None:
+    out = Console(soft_wrap=True, highlight=False)
+    out.print(f"CAP {result.cap_id}: {result.entries} entries")
+    if result.checkpoint:
+        checkpoint = result.checkpoint
+        out.print(f"checkpoint {checkpoint['sequence']} signed at {checkpoint['signed_at']} by key "
+                  f"{checkpoint['kid']}, covering {result.signed_entries} entries")
+    for problem in result.problems:
+        out.print(f"[red]FAIL[/red] {problem.kind}: {problem.message}")
+    for warning in result.warnings:
+        out.print(f"[yellow]note[/yellow] {warning.kind}: {warning.message}")
+    if result.ok:
+        out.print("[green]verified[/green]: every entry is intact, in order and chained"
+                  + (", and the signed checkpoint holds" if result.checkpoint else ""))
+    else:
+        out.print(f"[red]NOT verified[/red]: {len(result.problems)} problem(s)")
 
 
 @app.command("asyncapi")
