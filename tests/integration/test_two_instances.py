@@ -10,7 +10,8 @@ Members A and B then decide different items of the same CAPs at once, half of th
 sent straight to the first cap-service and half to the second, and a few items are decided
 by both members at the same moment. Afterwards every item holds exactly the decision that
 was answered 200, cap-service's outbox is empty, each decision was published as one event
-(the same event may be published twice: at least once), and notifier told each linked member
+(the same event may be published twice: at least once), every CAP's record verifies as one
+chain under a checkpoint signed while both instances tried to sign, and notifier told each linked member
 once: the inbox holds each decision event once, the member's feed has each of them (feed
 duplicates are allowed by at-least-once delivery and are reported).
 """
@@ -39,6 +40,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from aiokafka.partitioner import murmur2
 
 from shared_audits.contracts import topics
+from shared_audits_cli.record_verification import verify_record
 from shared_audits_client.api import PlatformClient, eventually
 from shared_audits_client.story import Cast, link_on_behalf
 from tests.faults.helpers import (
@@ -432,6 +434,25 @@ def check_items(reader: PlatformClient, factories: list[str], winners: Winners,
     return closing, problems
 
 
+async def _sign_on_both(instance_urls: list[str], token: str) -> list[int]:
+    async with httpx.AsyncClient(timeout=60, headers={"Authorization": token}) as http:
+        answers = await asyncio.gather(*(http.post(f"{url}/caps/record-checkpoints") for url in instance_urls))
+    return [answer.status_code for answer in answers]
+
+
+def check_records(stack: Stack, cast: Cast, factories: list[str], instance_urls: list[str]) -> list[str]:
+    """Both instances sign a checkpoint at the same moment (one of them wins the sequence number); then
+    every CAP's record is one intact chain, wholly covered by the signed checkpoint."""
+    token = "Bearer " + eventually(lambda: cast.operator.token(stack.operator_client_id, stack.operator_client_secret))
+    statuses = asyncio.run(_sign_on_both(instance_urls, token))
+    problems = [f"signing a checkpoint on both instances answered {statuses}"] if statuses != [200, 200] else []
+    for factory_id in factories:
+        for cap in cast.member_a.caps_of_factory(factory_id):
+            result = verify_record(cast.member_a.call("GET", f"/caps/caps/{cap['cap_id']}/record"), strict=True)
+            problems += [f"record of CAP {cap['cap_id']}: {p.kind} {p.message}" for p in result.problems]
+    return problems
+
+
 # ---------------------------------------------------------------- the test
 
 
@@ -493,6 +514,8 @@ def test_two_instances_of_cap_service_and_notifier_apply_each_decision_once(stac
         winners, problems = judge_answers(plan, answers)
         closing, found = check_items(cast.member_a, factories, winners, member_ids)
         problems += found
+        # and every CAP's record verifies: one chain, each decision in it once, under a signed checkpoint
+        problems += check_records(stack, cast, factories, [first_url["cap-service"], cap_2.url])
 
         # and cap-service's outbox is empty: every event left
         caps_collection = database(stack, "cap-service").caps
