@@ -107,3 +107,23 @@ async def test_the_merged_sites_factory_account_and_users_now_stand_for_the_surv
     issued = await access.issue_token(site.organisation.client_id, site.client_secret)
     assert principal_from_claims(await decode(issued.access_token)).factory_id == "f-keep"
     assert (await users.users.get(invited.id)).factory_id == "f-keep"
+
+
+async def test_a_pending_request_to_the_merged_site_waits_for_the_survivors_answer(
+    access: AccessControl, links: MemberFactoryLinks, merges: SiteMerges
+) -> None:
+    await links.request_link(member("m-1"), "f-gone", "supplier")
+    await linked(links, "m-2", "f-keep", "supplier")
+    await links.request_link(member("m-2"), "f-gone", "supplier")  # already linked to the survivor
+    links.links.published.clear()
+
+    await merge(access, merges)
+    await merge(access, merges)  # replayed: nothing more
+
+    (waiting,) = await links.link_requests(factory_account("f-keep"))
+    assert (waiting.link.member_id, waiting.link.status) == ("m-1", "requested")
+    assert [type(e).__name__ for e in links.links.published] == [
+        "LinkRequested", "LinkRequestWithdrawn", "LinkRequestWithdrawn"]
+    gone = await links.link_history(member("m-1"), "f-gone")
+    assert (gone.status, gone.history[-1].reason) == ("withdrawn", "merged")
+    assert [link.status for link in await links.links_of(member("m-2"))] == ["active"]

@@ -135,10 +135,12 @@ class MemberFactoryLink(Aggregate):
             return
         self._open_request(request_id, relationship, now)
 
-    def withdraw(self, now: datetime) -> None:
+    def withdraw(self, now: datetime, reason: str | None = None) -> None:
+        """The member takes its request back (or a merge moves it to the surviving site: ``reason`` "merged")."""
         self._require_pending()
         self.status = LinkStatus.WITHDRAWN
-        self._change(LinkStep.WITHDRAWN, linked=False, at=now, by=LinkParty.MEMBER)
+        self._change(LinkStep.WITHDRAWN, linked=False, at=now, by=None if reason else LinkParty.MEMBER,
+                     reason=reason)
         self.record(LinkRequestWithdrawn(request_id=self._current_request(), member_id=self.member_id,
                                          factory_id=self.factory_id, withdrawn_at=now))
 
