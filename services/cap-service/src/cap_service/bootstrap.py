@@ -45,7 +45,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
                                        runtime.database["record_checkpoint_proofs"])
     record_keys = MongoRecordKeys(
         runtime.database["record_keys"],
-        KeyEncryption(settings.record_key_encryption_key, settings.record_key_encryption_previous_keys),
+        KeyEncryption(settings.record_key_secret, settings.record_key_encryption_previous_keys),
     )
     records = CapRecords(
         caps=caps,
