@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared_audits.auth import Principal, TokenVerifier
 from shared_audits.contracts.enums import ClientScope
+from shared_audits.member_groups import MemberGroups, MemberViewer
 from shared_audits.merges import current_site
 from shared_audits.errors import (
     ConflictError,
@@ -160,3 +161,13 @@ def verifier_from_state(request: Request) -> TokenVerifier:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal_dependency(verifier_from_state))]
+
+
+async def current_viewer(request: Request, caller: CurrentPrincipal) -> MemberViewer:
+    """Whose ids the caller sees (shared_audits.member_groups); the groups are read for a member only."""
+    source = getattr(request.app.state, "member_groups", None)
+    groups = await source.current() if caller.is_member and source is not None else MemberGroups()
+    return MemberViewer.of(caller, groups)
+
+
+CurrentViewer = Annotated[MemberViewer, Depends(current_viewer)]

@@ -22,13 +22,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared_audits.api_docs import serve_api_docs
 from shared_audits.auth import TokenVerifier
 from shared_audits.consumer import DeadLetters, EventConsumer, ProcessedEvents, subscribe
-from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
+from shared_audits.contracts.events import (
+    FactoriesMerged,
+    FactoryLinked,
+    FactoryUnlinked,
+    MemberGroupDissolved,
+    MemberGroupPublished,
+)
 from shared_audits.contracts.topics import ACCESS, REGISTRY, TopicSpec
 from shared_audits.http import ServiceScopes, add_health_routes, install_problem_handlers
 from shared_audits.kafka import build_broker, ensure_topics
 from shared_audits.lag import ConsumerLag
 from shared_audits.links import MongoLinkProjection
 from shared_audits.logging import configure_logging
+from shared_audits.member_groups import MongoMemberGroups
 from shared_audits.merges import MongoMergedFactories, translating_merged_ids
 from shared_audits.metrics import MetricsSampler, ServiceMetrics
 from shared_audits.mongo import build_mongo_client, ping
@@ -52,6 +59,7 @@ class ServiceRuntime:
     consumer: EventConsumer
     links: MongoLinkProjection
     merged_factories: MongoMergedFactories
+    member_groups: MongoMemberGroups
     token_verifier: TokenVerifier
     metrics: ServiceMetrics
     produced_topics: list[TopicSpec] = field(default_factory=list)
@@ -96,6 +104,7 @@ def build_runtime(
     )
     links = MongoLinkProjection(database["member_factory_links"])
     merged_factories = MongoMergedFactories(database["merged_factories"])
+    member_groups = MongoMemberGroups(database["member_groups"])
     runtime = ServiceRuntime(
         settings=settings,
         tracer_provider=tracer_provider,
@@ -106,6 +115,7 @@ def build_runtime(
         consumer=consumer,
         links=links,
         merged_factories=merged_factories,
+        member_groups=member_groups,
         token_verifier=TokenVerifier(settings.jwks_url, settings.token_issuer, settings.token_audience),
         metrics=metrics,
         produced_topics=produced_topics,
@@ -116,6 +126,9 @@ def build_runtime(
         if topic not in runtime.consumed_topics:
             runtime.consumed_topics.append(topic)
     consumer.on_batch([FactoryLinked, FactoryUnlinked], links.apply_changes)
+    # ... and the member groups whose members see each other's names (shared_audits.member_groups).
+    consumer.on(MemberGroupPublished, member_groups.apply_published)
+    consumer.on(MemberGroupDissolved, member_groups.apply_dissolved)
     # Registered first, so a service's own FactoriesMerged handler runs after the map knows the merge.
     consumer.on(FactoriesMerged, merged_factories.apply_merged)
     consumer.translate_with(translating_merged_ids(merged_factories))
@@ -194,6 +207,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.token_verifier = runtime.token_verifier
     app.state.merged_factories = runtime.merged_factories
+    app.state.member_groups = runtime.member_groups
     app.state.client_scopes = client_scopes
     install_problem_handlers(app)
     runtime.metrics.install(app)

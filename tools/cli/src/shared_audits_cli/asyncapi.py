@@ -144,6 +144,8 @@ def documents() -> dict[str, dict[str, Any]]:
     result["ics.feed.member.v1.yaml"] = _document(
         "ics.feed.{member_id}.v1",
         "A member's own feed: the domain events about the factories it is linked to, nothing else. "
+        "Another member is named `linked-member` (in `member_id`, and `decided_by` beside it) unless a member "
+        "group holds both (see docs/member-feeds.md). "
         "Its integration reads it with its own Kafka credentials (see docs/member-integration.md).",
         "ics.feed.{member_id}.v1", FEED_PARTITIONS, "receive", feed_payloads,
     )

@@ -212,3 +212,38 @@ class AuditCompanyAccreditationChanged(EventPayload):
 
     def partition_key(self) -> str:
         return self.organisation_id
+
+
+class MemberGroupPublished(EventPayload):
+    """A group of members that agreed to see each other's names, as the operator published it (whole).
+
+    To a member, another member is "a linked member" in every read and feed (``linked-member``
+    in place of its id and of its users' ids), unless both are in one published group. Every
+    service keeps the groups from these events; a later publication of the group replaces it.
+    """
+
+    TYPE = "MemberGroupPublished"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    group_id: Id
+    name: str = Field(max_length=200)
+    member_ids: list[Id] = Field(min_length=2, max_length=500)
+    published_at: datetime
+
+    def partition_key(self) -> str:
+        return self.group_id
+
+
+class MemberGroupDissolved(EventPayload):
+    """The operator dissolved a member group: its members see each other as "a linked member" again."""
+
+    TYPE = "MemberGroupDissolved"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    group_id: Id
+    dissolved_at: datetime
+
+    def partition_key(self) -> str:
+        return self.group_id
