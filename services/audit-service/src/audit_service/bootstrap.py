@@ -27,6 +27,7 @@ from audit_service.adapters.working_days import working_calendar
 from audit_service.config import Settings
 from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
+from audit_service.entrypoints.http.rules_routes import router as rules_router
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.mandates import MandateQueries
 from audit_service.service_layer.merges import SiteMerges
@@ -91,7 +92,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         runtime,
         title="audit-service",
         prefix=PREFIX,
-        routers=[router],
+        routers=[router, rules_router],
         client_scopes=ServiceScopes(read=ClientScope.AUDITS_READ, write=ClientScope.AUDITS_WRITE),
     )
     app.state.audit_handlers = handlers
