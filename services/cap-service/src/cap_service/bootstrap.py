@@ -18,6 +18,7 @@ from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.record_routes import router as record_router
 from cap_service.entrypoints.http.routes import router
+from cap_service.entrypoints.http.rules_routes import router as rules_router
 from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline, start_records
 from cap_service.service_layer.record import CapRecords
 from cap_service.service_layer.merges import SiteMerges
@@ -75,7 +76,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         runtime,
         title="cap-service",
         prefix=PREFIX,
-        routers=[router, record_router],
+        routers=[router, record_router, rules_router],
         client_scopes=ServiceScopes(read=ClientScope.CAPS_READ, write=ClientScope.CAPS_WRITE),
     )
     app.state.cap_handlers = handlers
