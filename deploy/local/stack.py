@@ -745,6 +745,37 @@ def install_chromium() -> str:
     return CHROMIUM
 
 
+# The portal's PDFs (WeasyPrint): Pango and HarfBuzz lay out the text, Noto covers Latin, Bengali
+# (fonts-noto-core) and Chinese (fonts-noto-cjk); poppler-utils' pdftoppm lets the tests look at a page.
+PDF_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-core",
+                "fonts-noto-cjk", "poppler-utils")
+
+
+def missing_debian_packages(packages: tuple[str, ...]) -> list[str]:
+    """The packages dpkg does not know as installed (one dpkg-query call; fast when all are there)."""
+    if not shutil.which("dpkg-query"):
+        return []  # not a Debian system: nothing we can check or install this way
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", *packages],
+                            capture_output=True, text=True)
+    installed = {line.split()[0] for line in result.stdout.splitlines() if line.endswith(" installed")}
+    return [package for package in packages if package not in installed]
+
+
+def install_pdf_libraries() -> None:
+    """What the portal needs to make PDFs, from Debian packages, only those missing."""
+    missing = missing_debian_packages(PDF_PACKAGES)
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise StackError(f"the portal's PDFs need Debian packages; run `sudo apt-get install -y {' '.join(missing)}`")
+    say(f"installing {', '.join(missing)} from Debian packages for the portal's PDFs (apt-get, first time)...")
+    for package in missing:
+        apt_get_install(package, LOGS / "install-pdf-libraries.log")
+    still = missing_debian_packages(PDF_PACKAGES)
+    if still:
+        raise StackError(f"still missing after apt-get install: {', '.join(still)}")
+
+
 # --------------------------------------------------------------------------
 # The servers: Kafka, SecantusDB, versitygw (S3)
 # --------------------------------------------------------------------------
@@ -1046,6 +1077,7 @@ def cmd_servers_up(_args=None) -> None:
 
 def cmd_browser(_args=None) -> None:
     say(f"browser for the tests: {install_chromium()}")
+    install_pdf_libraries()
 
 
 def cmd_servers_down(_args=None) -> None:
@@ -1063,6 +1095,7 @@ def cmd_up(args) -> None:
     if not EXTERNAL_SERVERS:
         cmd_servers_up()
     cmd_python_env()
+    install_pdf_libraries()  # the portal's PDFs; a dpkg-query when all are there
     with file_lock(RUN / "stack.lock", "stack start/stop"):
         services = service_parts()
         first = [p for p in services if p.name == FIRST_SERVICE]

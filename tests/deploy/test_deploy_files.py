@@ -98,12 +98,18 @@ def test_the_gateway_routes_the_api_prefixes_and_the_portal_at_the_root() -> Non
     assert routes(internal) == public_routes
 
 
+PORTAL_PDF_PACKAGES = re.compile(r"^# The portal's PDFs.*?^ && rm -rf /var/lib/apt/lists/\*\n", re.M | re.S)
+
+
 def test_the_dockerfiles_are_one_template() -> None:
     def template(service: str) -> str:
         text = (REPO / "services" / service / "Dockerfile").read_text()
         package = service.replace("-", "_")
         # The portal's settings have their own prefix (PORTAL_ENVIRONMENT), not the platform's ENVIRONMENT.
         text = text.replace(f" {package.upper()}_ENVIRONMENT=production", "")
+        if service == PORTAL:  # and it alone makes PDFs: Pango and fonts from Debian, one block before the user
+            text, found = PORTAL_PDF_PACKAGES.subn("", text)
+            assert found == 1, "the portal's Dockerfile installs the PDF's Debian packages in one block"
         return text.replace(f"{package}.main:app", "<package>.main:app").replace(service, "<service>")
 
     templates = {template(service) for service in SERVICES}
