@@ -14,9 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from portal.adapters.gateway import Gateway, ServiceProblem, TokenRejected
+from portal.adapters.pdf import PdfRenderer
 from portal.adapters.session_cookie import SessionCookie
 from portal.config import Settings
-from portal.entrypoints.http import audit, auth, factory, files, member, operator
+from portal.entrypoints.http import audit, auth, factory, files, handbook, member, operator
 from portal.entrypoints.http.deps import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,
@@ -73,7 +74,9 @@ def build_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransp
     app.state.portal = portal
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
-    for router in (auth.router, factory.router, member.router, audit.router, operator.router, files.router):
+    app.state.pdf_renderer = PdfRenderer(STATIC / "pdf.css")
+    for router in (auth.router, factory.router, member.router, audit.router, operator.router, files.router,
+                   handbook.router):
         app.include_router(router)
 
     @app.middleware("http")

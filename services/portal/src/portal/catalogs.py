@@ -25,7 +25,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 # Pages a factory manager uses: these must exist in every language of the portal.
 FACTORY_TEMPLATES = ("templates/factory/", "templates/base.html", "templates/signin.html",
                      "templates/error.html", "templates/invitation.html", "entrypoints/http/factory.py",
-                     "entrypoints/http/auth.py", "entrypoints/http/deps.py", "bootstrap.py")
+                     "entrypoints/http/auth.py", "entrypoints/http/deps.py", "bootstrap.py",
+                     "templates/handbook/", "entrypoints/http/handbook.py", "domain/rule_texts.py")
 # Languages complete everywhere; the others at least on the factory's pages.
 COMPLETE = ("fr",)
 

@@ -102,7 +102,10 @@ class Pages:
         translated = self._translations[language].gettext(message)
         return translated % values if values else translated
 
+    def text(self, language: str, template: str, /, **values: Any) -> str:
+        """A template rendered in ``language``, as text (a document for the PDF renderer)."""
+        return self._envs[language].get_template(template).render(language=language, **values)
+
     def html(self, language: str, template: str, /, status_code: int = 200, headers: dict | None = None,
              **values: Any) -> HTMLResponse:
-        body = self._envs[language].get_template(template).render(language=language, **values)
-        return HTMLResponse(body, status_code=status_code, headers=headers)
+        return HTMLResponse(self.text(language, template, **values), status_code=status_code, headers=headers)
