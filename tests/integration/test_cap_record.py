@@ -83,17 +83,27 @@ def caps(stack: Stack):
     client.close()
 
 
+def disclosed(entry: dict) -> dict[str, str]:
+    return {name: value for _, name, value in entry["disclosures"]}
+
+
 def test_a_member_and_the_factory_export_the_record_that_the_cap_view_shows(stack: Stack, cast: Cast) -> None:
-    cap, record = signed_record(stack, cast)
-    rejected = record["entries"][2]["data"]
-    assert (rejected["member_id"], rejected["comment"]) == (cast.organisations["member_a"].organisation_id,
-                                                            "Payslips for March are missing.")
+    cap, by_b = signed_record(stack, cast)
+    member_a, member_b = (cast.organisations[m].organisation_id for m in ("member_a", "member_b"))
     wages = cap["items"][0]
     assert [(d["decision"], d["comment"]) for d in wages["decisions"]] == [
         ("reject", "Payslips for March are missing."), ("accept", "Complete now.")]
+    rejected, accepted = by_b["entries"][2], by_b["entries"][4]
+    assert rejected["data"]["comment"] == "Payslips for March are missing."
+    # Member B reads its own decision's author, not member A's: A's id is only a commitment in B's copy.
+    assert disclosed(rejected) == {} and member_a not in json.dumps(by_b)
+    assert disclosed(accepted)["member_id"] == member_b
     by_factory = export(cast.factory, cap["cap_id"])
-    assert by_factory["entries"] == record["entries"] and verify_record(by_factory).ok
-    assert [key["kid"] for key in record["keys"]] == [record["checkpoint"]["body"]["kid"]]
+    assert disclosed(by_factory["entries"][2])["member_id"] == member_a
+    assert [{k: v for k, v in e.items() if k != "disclosures"} for e in by_factory["entries"]] == [
+        {k: v for k, v in e.items() if k != "disclosures"} for e in by_b["entries"]]
+    assert verify_record(by_factory).ok
+    assert [key["kid"] for key in by_b["keys"]] == [by_b["checkpoint"]["body"]["kid"]]
 
 
 def test_the_record_is_404_for_a_member_not_linked_as_for_an_unknown_cap(stack: Stack, cast: Cast) -> None:

@@ -35,7 +35,7 @@ REPORT = AuditReportPublished(audit_id="a-1", factory_id="f-1", audit_type="init
                               findings=FINDINGS)
 
 
-async def a_record(extra_after_checkpoint: bool = False) -> tuple[dict, dict]:
+async def a_record(extra_after_checkpoint: bool = False, sees=None) -> tuple[dict, dict]:
     """A CAP with 8 entries, all under a signed checkpoint among three CAPs; its export and the platform's keys."""
     caps = CapHandlers(caps=InMemoryAggregateStore(), links=InMemoryLinkProjection({("m-a", "f-1")}),
                        deadline_rules=load_deadline_rules())
@@ -62,7 +62,7 @@ async def a_record(extra_after_checkpoint: bool = False) -> tuple[dict, dict]:
     await records.sign_checkpoint()
     if extra_after_checkpoint:
         await caps.decide(member("m-a"), cap.id, cap.items[2].item_id, "accept", None)
-    return await records.export(member("m-a"), cap.id), await records.published_keys()
+    return await records.export(member("m-a"), cap.id, sees=sees), await records.published_keys()
 
 
 @pytest.fixture
@@ -95,14 +95,28 @@ async def test_an_untouched_record_verifies_with_the_keys_in_the_file_or_the_pub
     assert trusted.ok and trusted.warnings == [] and trusted.as_json()["problems"] == []
 
 
+async def test_a_record_whose_deciders_are_hidden_from_the_reader_verifies_all_the_same() -> None:
+    hidden, _ = await a_record(sees=lambda member_id: False)
+    assert all(entry["disclosures"] == [] for entry in hidden["entries"]) and "m-a" not in json.dumps(hidden)
+    assert verify_record(hidden, trusted_keys=hidden["keys"]).ok
+
+
 async def test_a_changed_decision_is_named_by_its_entry(record: dict) -> None:
     record["entries"][4]["data"]["comment"] = "Looks fine"
     assert kinds(record) == [("hash-mismatch", 4)]
 
 
 async def test_a_changed_last_entry_is_named_too(record: dict) -> None:
-    record["entries"][7]["data"]["member_id"] = "m-z"
+    record["entries"][7]["data"]["decided_at"] = "2026-01-01T00:00:00+00:00"
     assert kinds(record) == [("hash-mismatch", 7)]
+
+
+async def test_who_decided_changed_in_a_disclosure_is_named_by_its_entry(record: dict) -> None:
+    decided = record["entries"][6]
+    member = next(d for d in decided["disclosures"] if d[1] == "member_id")
+    assert member[2] == "m-a" and "m-a" not in json.dumps(decided["data"])  # committed to, disclosed beside
+    member[2] = "m-b"
+    assert kinds(record) == [("disclosure-mismatch", 6)]
 
 
 async def test_a_deleted_entry_is_named_as_the_gap(record: dict) -> None:

@@ -61,8 +61,8 @@ async def test_every_change_of_a_cap_appends_one_entry_naming_the_hash_of_the_on
     for before, after in zip(cap.history, cap.history[1:], strict=False):
         assert after.previous == before.hash
     assert chain_problems(cap.id, cap.history) == []
-    # The hash is SHA-256 over the RFC 8785 JSON of every other field.
-    body = cap.history[2].model_dump(mode="json", exclude={"hash"})
+    # The hash is SHA-256 over the RFC 8785 JSON of every other field but the disclosures.
+    body = cap.history[2].model_dump(mode="json", exclude={"hash", "disclosures"})
     assert cap.history[2].hash == hashlib.sha256(canonical_json(body)).hexdigest()
     assert canonical_json({"b": 1, "a": [1.0, "é"]}) == '{"a":[1,"é"],"b":1}'.encode()
 
@@ -70,9 +70,21 @@ async def test_every_change_of_a_cap_appends_one_entry_naming_the_hash_of_the_on
 async def test_the_record_holds_what_each_event_said_and_when(caps: CapHandlers) -> None:  # noqa: F811
     cap = await a_decided_cap(caps)
     rejected = cap.history[2]
-    assert rejected.data["member_id"] == "m-a" and rejected.data["comment"] == "Photo is blurred"
-    assert rejected.data["evidence_id"] == "e-1" and rejected.version == 1 and rejected.cap_id == cap.id
+    data = rejected.revealed()
+    assert (data["member_id"], data["decided_by"], data["comment"]) == ("m-a", "client-m-a", "Photo is blurred")
+    assert data["evidence_id"] == "e-1" and rejected.version == 1 and rejected.cap_id == cap.id
     assert datetime.fromisoformat(rejected.at).tzinfo is not None
+
+
+async def test_who_decided_is_committed_to_in_the_hashed_data_and_disclosed_beside_it(caps: CapHandlers) -> None:  # noqa: F811
+    rejected = (await a_decided_cap(caps)).history[2]
+    assert "m-a" not in str(rejected.data) and "client-m-a" not in str(rejected.data)
+    salt, name, value = next(d for d in rejected.disclosures if d[1] == "member_id")
+    assert value == "m-a" and len(salt) >= 16
+    assert rejected.data["member_id"] == {"_sd": hashlib.sha256(canonical_json([salt, name, value])).hexdigest()}
+    # A disclosed value changed afterwards no longer matches its commitment.
+    swapped = rejected.model_copy(update={"disclosures": [[salt, name, "m-b"], rejected.disclosures[1]]})
+    assert chain_problems(rejected.cap_id, [swapped]) != [] and swapped.computed_hash() == rejected.hash
 
 
 async def test_decisions_and_follow_up_outcomes_are_read_from_the_record(caps: CapHandlers) -> None:  # noqa: F811
@@ -193,6 +205,25 @@ async def test_a_cap_s_record_is_exported_to_whoever_sees_the_cap_and_to_nobody_
         with pytest.raises(NotFoundError) as unknown:
             await records.export(outsider, "no-such-cap")
         assert str(hidden.value).replace(cap.id, "X") == str(unknown.value).replace("no-such-cap", "X")
+
+
+async def test_a_member_reads_its_own_decisions_in_the_export_and_not_who_else_decided(
+    caps: CapHandlers, records: CapRecords,  # noqa: F811
+) -> None:
+    cap = await a_decided_cap(caps)  # m-a rejected, m-b accepted
+    await records.sign_checkpoint()
+
+    def disclosed(document: dict) -> set[str]:
+        return {d[2] for entry in document["entries"] for d in entry["disclosures"]}
+
+    assert disclosed(await records.export(member("m-a"), cap.id)) == {"m-a", "client-m-a"}
+    assert disclosed(await records.export(member("m-b"), cap.id)) == {"m-b", "client-m-b"}
+    everyone = {"m-a", "client-m-a", "m-b", "client-m-b"}
+    assert disclosed(await records.export(factory_account("f-1"), cap.id)) == everyone
+    assert disclosed(await records.export(operator(), cap.id)) == everyone
+    in_a_group = await records.export(member("m-a"), cap.id, sees=lambda member_id: member_id in {"m-a", "m-b"})
+    assert disclosed(in_a_group) == everyone
+    assert "m-b" not in str(await records.export(member("m-a"), cap.id))
 
 
 async def test_the_export_shows_no_other_cap(caps: CapHandlers, records: CapRecords) -> None:  # noqa: F811

@@ -7,8 +7,9 @@ file, or better a keys file fetched from ``GET /caps/record-keys``); nothing els
 
 Every problem names the entry it concerns, by its ``seq``: a changed entry
 (hash mismatch), a missing one (a gap in the sequence, or fewer entries than
-the checkpoint signed), entries out of order, a broken link, or a checkpoint
-whose signature or Merkle proof does not hold.
+the checkpoint signed), entries out of order, a broken link, a disclosed
+identity that is not the one committed to, or a checkpoint whose signature or
+Merkle proof does not hold.
 """
 
 from __future__ import annotations
@@ -61,8 +62,35 @@ def _sha256(data: bytes) -> bytes:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    """SHA-256 (hex) over the RFC 8785 JSON of every field of the entry but ``hash``."""
-    return _sha256(rfc8785.dumps({k: v for k, v in entry.items() if k != "hash"})).hex()
+    """SHA-256 (hex) over the RFC 8785 JSON of every field of the entry but ``hash`` and ``disclosures``."""
+    return _sha256(rfc8785.dumps({k: v for k, v in entry.items() if k not in ("hash", "disclosures")})).hex()
+
+
+def _commitments(value: Any, found: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Every (field name, digest) committed to as ``{"_sd": digest}`` in an entry's data."""
+    if isinstance(value, list):
+        for element in value:
+            _commitments(element, found)
+    elif isinstance(value, dict):
+        for name, inner in value.items():
+            if isinstance(inner, dict) and set(inner) == {"_sd"}:
+                found.add((name, inner["_sd"]))
+            else:
+                _commitments(inner, found)
+    return found
+
+
+def _disclosure_problems(entry: dict[str, Any]) -> list[Finding]:
+    """A disclosure ``[salt, name, value]`` must hash to a commitment of that name in the entry's data."""
+    committed = _commitments(entry["data"], set())
+    problems = []
+    for disclosure in entry.get("disclosures") or []:
+        name = disclosure[1] if isinstance(disclosure, list) and len(disclosure) == 3 else "value"
+        digest = _sha256(rfc8785.dumps(disclosure)).hex() if isinstance(disclosure, list) else ""
+        if (name, digest) not in committed:
+            problems.append(Finding("disclosure-mismatch", f"entry {entry['seq']} discloses a {name} it does not "
+                                    "commit to: the disclosed value was changed", entry["seq"]))
+    return problems
 
 
 def leaf_hash(leaf: dict[str, Any]) -> bytes:
@@ -147,6 +175,8 @@ def verify_record(
                  if not isinstance(entry, dict) or not isinstance(entry.get(name), kind) or isinstance(entry.get(name), bool)]
         if isinstance(entry, dict) and not (entry.get("previous") is None or isinstance(entry.get("previous"), str)):
             wrong.append("previous")
+        if isinstance(entry, dict) and not isinstance(entry.get("disclosures", []), list):
+            wrong.append("disclosures")
         if wrong:
             seq = entry.get("seq") if isinstance(entry, dict) and isinstance(entry.get("seq"), int) else None
             result.problems.append(Finding("malformed", f"the entry at position {position} has missing or "
@@ -167,6 +197,7 @@ def verify_record(
             result.problems.append(Finding(
                 "hash-mismatch", f"entry {entry['seq']} ({entry['type']}) was changed after it was recorded: its "
                 "content no longer matches its hash", entry["seq"]))
+        result.problems += _disclosure_problems(entry)
     _check_links(entries, computed, changed, result)
 
     checkpoint = document.get("checkpoint")

@@ -183,7 +183,7 @@ def tree_root(leaves: list[ChainHead]) -> str:
 
 def record_document(
     cap_id: str,
-    entries: list[RecordEntry],
+    entries: list[dict[str, Any]],
     checkpoint: SignedCheckpoint | None,
     proof: CheckpointProof | None,
     keys: list[dict[str, Any]],
@@ -204,7 +204,7 @@ def record_document(
         "version": FORMAT_VERSION,
         "cap_id": cap_id,
         "exported_at": now.isoformat(),
-        "entries": [entry.model_dump(mode="json") for entry in entries],
+        "entries": entries,
         "checkpoint": signed,
         "keys": keys,
     }

@@ -211,10 +211,10 @@ class Cap(Aggregate):
             if entry.type == RECORD_STARTED:
                 found += [Decision.model_validate(d) for d in _snapshot_item(entry, item_id).get("decisions", [])]
             elif entry.type in DECISION_BY_EVENT and entry.data.get("item_id") == item_id:
+                data = entry.revealed()
                 found.append(Decision(
-                    decision=DECISION_BY_EVENT[entry.type], member_id=entry.data["member_id"],
-                    decided_by=entry.data["decided_by"], comment=entry.data.get("comment"),
-                    decided_at=entry.data["decided_at"],
+                    decision=DECISION_BY_EVENT[entry.type], member_id=data["member_id"],
+                    decided_by=data["decided_by"], comment=data.get("comment"), decided_at=data["decided_at"],
                 ))
         return found
 
@@ -376,4 +376,4 @@ FOLLOW_UP_BY_EVENT = {CapItemReopened.TYPE: (FollowUpOutcome.REOPENED, "reopened
 
 
 def _snapshot_item(entry: RecordEntry, item_id: str) -> dict[str, Any]:
-    return next((item for item in entry.data.get("items", []) if item.get("item_id") == item_id), {})
+    return next((item for item in entry.revealed().get("items", []) if item.get("item_id") == item_id), {})

@@ -58,6 +58,14 @@ class RecordKeys(Protocol):
 
 
 Verify = Callable[[dict[str, Any], bytes, str], bool]  # (public JWK, message, signature) -> valid
+Sees = Callable[[str], bool]  # whether a reader may see a member's id (and its users')
+
+
+def own_identity_only(caller: Principal) -> Sees:
+    """The strictest reading of who sees whom: a member sees its own id only; the operator and the factory all."""
+    if caller.is_member:
+        return lambda member_id: member_id == caller.organisation_id
+    return lambda member_id: True
 
 
 @dataclass
@@ -138,14 +146,19 @@ class CapRecords:
             raise PermissionDeniedError("only the platform operator signs record checkpoints")
         return await self.sign_checkpoint() or await self.checkpoints.latest()
 
-    async def export(self, caller: Principal, cap_id: str) -> dict[str, Any]:
-        """A CAP's record with its latest checkpoint and the keys that verify it; seen by those who see the CAP."""
+    async def export(self, caller: Principal, cap_id: str, sees: Sees | None = None) -> dict[str, Any]:
+        """A CAP's record with its latest checkpoint and the keys that verify it; seen by those who see the CAP.
+
+        Who decided is disclosed only where ``sees`` (by default ``own_identity_only``) lets the
+        caller see that member, as the CAP view shows it; the chain verifies either way.
+        """
         cap = await self.caps.get(cap_id)
         if cap is None or not await may_see_factory(caller, cap.factory_id, self.links):
             raise NotFoundError(f"CAP {cap_id} not found")
         checkpoint, proof = await self.checkpoints.proof_for(cap.id) or (None, None)
         keys = [key for key in await self.keys.published() if checkpoint is not None and key["kid"] == checkpoint.kid]
-        return record_document(cap.id, cap.history, checkpoint, proof, keys, self.clock())
+        entries = [entry.for_reader(sees or own_identity_only(caller)) for entry in cap.history]
+        return record_document(cap.id, entries, checkpoint, proof, keys, self.clock())
 
     async def published_keys(self) -> dict[str, list[dict[str, Any]]]:
         """Every public key that ever signed a checkpoint (JWKS shape, with creation and retirement times)."""

@@ -13,7 +13,7 @@ from cap_service.entrypoints.http.schemas import (
     SignedCheckpointOut,
 )
 from cap_service.service_layer.record import CapRecords
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import CurrentPrincipal, CurrentViewer
 
 router = APIRouter(tags=["records"])
 
@@ -26,12 +26,13 @@ Records = Annotated[CapRecords, Depends(_records)]
 
 
 @router.get("/caps/{cap_id}/record", response_model=CapRecordOut)
-async def cap_record(cap_id: str, caller: CurrentPrincipal, records: Records) -> JSONResponse:
+async def cap_record(cap_id: str, caller: CurrentPrincipal, viewer: CurrentViewer, records: Records) -> JSONResponse:
     """The CAP's record with its latest signed checkpoint and the public key that signed it.
 
-    Check it offline with `shared-audits verify FILE`. Seen by whoever sees the CAP (404 for others).
+    Check it offline with `shared-audits verify FILE`. Seen by whoever sees the CAP (404 for others);
+    who decided is disclosed as the CAP view names it (another member's id only within a member group).
     """
-    document = await records.export(caller, cap_id)
+    document = await records.export(caller, cap_id, sees=viewer.sees)
     # Sent as built: the entries' JSON values are hashed as they are, so nothing may re-shape them.
     return JSONResponse(document, headers={"Content-Disposition": f'attachment; filename="cap-record-{cap_id}.json"'})
 

@@ -70,7 +70,7 @@ class CapOut(BaseModel):
 
 
 class RecordEntryOut(BaseModel):
-    """One entry of a CAP's record; ``hash`` is SHA-256 over the RFC 8785 JSON of the other fields."""
+    """One entry of a CAP's record; ``hash`` is SHA-256 over the RFC 8785 JSON of the fields but the disclosures."""
 
     seq: int
     cap_id: str
@@ -80,6 +80,8 @@ class RecordEntryOut(BaseModel):
     data: dict[str, Any]
     previous: str | None
     hash: str
+    disclosures: list[list[Any]] = Field(
+        description="[salt, name, value] of the commitments in `data` (who decided) this reader may see")
 
 
 class ChainHeadOut(BaseModel):
