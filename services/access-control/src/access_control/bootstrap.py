@@ -17,6 +17,7 @@ from access_control.config import Settings
 from access_control.domain.clients import ApiClient
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
 from access_control.domain.login_throttle import LoginThrottle
+from access_control.domain.member_groups import MemberGroup
 from access_control.domain.links import MemberFactoryLink
 from access_control.domain.model import Organisation
 from access_control.domain.sessions import RefreshSession
@@ -28,6 +29,7 @@ from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.login_throttle import ThrottledLogin
+from access_control.service_layer.member_groups import MemberGroupHandlers
 from access_control.service_layer.merges import SiteMerges
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
@@ -50,6 +52,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     sessions = runtime.store("refresh_sessions", RefreshSession)
     codes = runtime.store("code_of_conduct_versions", CodeOfConduct)
     signatures = runtime.store("code_of_conduct_signatures", CodeOfConductSignature)
+    member_groups = runtime.store("member_groups_source", MemberGroup)
     known_factories = MongoKnownFactories(runtime.database["known_factories"])
     signing_keys = MongoSigningKeys(
         runtime.database["signing_keys"],
@@ -114,6 +117,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     app.state.user_accounts = user_accounts
     app.state.machine_clients = MachineClients(clients, hasher)
     app.state.code_of_conduct = CodeOfConductHandlers(codes, signatures, organisations)
+    app.state.member_group_handlers = MemberGroupHandlers(member_groups, organisations)
     app.state.key_rotation = key_rotation
     app.state.throttled_login = ThrottledLogin(access_control, LoginThrottle(load_login_throttle_rules()))
     return app

@@ -9,6 +9,7 @@ from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.links import MemberFactoryLinks
+from access_control.service_layer.member_groups import MemberGroupHandlers
 from access_control.service_layer.users import UserAccounts
 
 
@@ -32,6 +33,10 @@ def _code_of_conduct(request: Request) -> CodeOfConductHandlers:
     return request.app.state.code_of_conduct
 
 
+def _member_groups(request: Request) -> MemberGroupHandlers:
+    return request.app.state.member_group_handlers
+
+
 def _key_rotation(request: Request) -> KeyRotation:
     return request.app.state.key_rotation
 
@@ -42,3 +47,4 @@ Users = Annotated[UserAccounts, Depends(_user_accounts)]
 Clients = Annotated[MachineClients, Depends(_machine_clients)]
 Codes = Annotated[CodeOfConductHandlers, Depends(_code_of_conduct)]
 Keys = Annotated[KeyRotation, Depends(_key_rotation)]
+Groups = Annotated[MemberGroupHandlers, Depends(_member_groups)]

@@ -245,3 +245,29 @@ class FactoryLinkOut(BaseModel):
     member_name: str
     relationship: LinkRelationship
     since: datetime
+
+
+# member groups
+
+class PublishMemberGroup(Request):
+    """A group of members that agreed to see each other's names; the whole list of its members."""
+
+    name: str = Field(min_length=1, max_length=200)
+    member_ids: list[str] = Field(min_length=2, max_length=500, description="At least two member organisations")
+    agreement: str = Field(min_length=1, max_length=1000,
+                           description="What the members agreed to and where the agreement is kept (recorded)")
+
+
+class GroupMemberOut(BaseModel):
+    member_id: str
+    name: str | None = Field(description="None when the organisation is not known here any more")
+
+
+class MemberGroupOut(BaseModel):
+    """A member group: its members see each other's ids in every read and feed, not "linked-member"."""
+
+    group_id: str
+    name: str
+    members: list[GroupMemberOut]
+    agreement: str | None = Field(description="The operator's record of the agreement; None for a member")
+    published_at: datetime
