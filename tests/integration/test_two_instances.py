@@ -512,7 +512,7 @@ def test_two_instances_of_cap_service_and_notifier_apply_each_decision_once(stac
         # Then every decision on its own item was taken and of each pair exactly one, and every
         # item holds exactly the decision answered 200, once (read through the API)
         winners, problems = judge_answers(plan, answers)
-        closing, found = check_items(cast.member_a, factories, winners, member_ids)
+        closing, found = check_items(cast.operator, factories, winners, member_ids)  # who decided: the operator sees
         problems += found
         # and every CAP's record verifies: one chain, each decision in it once, under a signed checkpoint
         problems += check_records(stack, cast, factories, [first_url["cap-service"], cap_2.url])

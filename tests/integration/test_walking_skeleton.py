@@ -32,10 +32,10 @@ def test_member_b_sees_progress_validated_by_member_a(stack: Stack, cast: Cast) 
     with urllib.request.urlopen(download["url"], timeout=10) as response:  # noqa: S310 - loopback URL
         assert hashlib.sha256(response.read()).hexdigest() == run.evidence_sha256
 
-    # Member B sees what member A validated: the accepted item and the new progress.
+    # Member B sees what member A validated: the accepted item and the new progress, by "a linked member".
     item = run.cap_seen_by_b["items"][0]
     assert item["status"] == "accepted"
-    assert item["decisions"][0]["member_id"] == cast.organisations["member_a"].organisation_id
+    assert item["decisions"][0]["member_id"] == "linked-member"
     assert item["evidence_ids"] == [run.evidence["evidence_id"]]
     assert run.cap_seen_by_b["progress"] == {"items_closed": 1, "items_total": 1}
     assert run.cap_seen_by_b["status"] == "closed"

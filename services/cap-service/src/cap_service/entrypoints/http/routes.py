@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from cap_service.domain.disclosure import decisions_seen_by
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.schemas import (
     CapItemOut,
@@ -14,7 +15,8 @@ from cap_service.entrypoints.http.schemas import (
     ProgressOut,
 )
 from cap_service.service_layer.handlers import CapHandlers
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import CurrentPrincipal, CurrentViewer
+from shared_audits.member_groups import MemberViewer
 
 router = APIRouter(tags=["caps"])
 
@@ -26,7 +28,7 @@ def _handlers(request: Request) -> CapHandlers:
 Handlers = Annotated[CapHandlers, Depends(_handlers)]
 
 
-def _out(cap: Cap) -> CapOut:
+def _out(cap: Cap, viewer: MemberViewer) -> CapOut:
     return CapOut(
         cap_id=cap.id,
         audit_id=cap.audit_id,
@@ -38,7 +40,8 @@ def _out(cap: Cap) -> CapOut:
         items=[
             CapItemOut(
                 **item.model_dump(exclude={"overdue_reported_for"}),
-                decisions=[decision.model_dump() for decision in cap.decisions_of(item.item_id)],
+                decisions=[decision.model_dump()
+                           for decision in decisions_seen_by(viewer, cap.decisions_of(item.item_id))],
                 follow_ups=[change.model_dump() for change in cap.follow_ups_of(item.item_id)],
                 overdue=item.overdue_reported_for == item.deadline and not item.done,
             )
@@ -61,6 +64,7 @@ async def caps_of_factory(
     request: Request,
     response: Response,
     caller: CurrentPrincipal,
+    viewer: CurrentViewer,
     handlers: Handlers,
     factory_id: Annotated[str, Query(min_length=1, max_length=64)],
     limit: Annotated[int, Query(ge=1, le=100, description="CAPs per page")] = 20,
@@ -73,20 +77,21 @@ async def caps_of_factory(
         next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
         response.headers["X-Next-Cursor"] = next_cursor
-    return [_out(cap) for cap in caps]
+    return [_out(cap, viewer) for cap in caps]
 
 
 @router.get("/caps/{cap_id}", response_model=CapOut)
-async def get_cap(cap_id: str, caller: CurrentPrincipal, handlers: Handlers) -> CapOut:
-    return _out(await handlers.cap_for(caller, cap_id))
+async def get_cap(cap_id: str, caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers) -> CapOut:
+    return _out(await handlers.cap_for(caller, cap_id), viewer)
 
 
 @router.post("/caps/{cap_id}/items/{item_id}/decisions", response_model=CapOut)
 async def decide_item(
-    cap_id: str, item_id: str, body: DecideItem, caller: CurrentPrincipal, handlers: Handlers
+    cap_id: str, item_id: str, body: DecideItem, caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers
 ) -> CapOut:
-    """Accept or reject the evidence submitted for an item; every linked member sees the result."""
-    return _out(await handlers.decide(caller, cap_id, item_id, body.decision, body.comment))
+    """Accept or reject the evidence submitted for an item; every linked member sees the result
+    (another member's decision as a linked member's)."""
+    return _out(await handlers.decide(caller, cap_id, item_id, body.decision, body.comment), viewer)
 
 
 @router.post("/overdue-scans", response_model=OverdueScanOut, include_in_schema=False)
