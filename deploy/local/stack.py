@@ -761,13 +761,18 @@ def missing_debian_packages(packages: tuple[str, ...]) -> list[str]:
     return [package for package in packages if package not in installed]
 
 
-def install_pdf_libraries() -> None:
-    """What the portal needs to make PDFs, from Debian packages, only those missing."""
+def install_pdf_libraries(required: bool = True) -> None:
+    """What the portal needs to make PDFs, from Debian packages, only those missing. Not ``required``
+    (starting the stack), a user who cannot install them is warned: the pages work, the PDFs answer 503."""
     missing = missing_debian_packages(PDF_PACKAGES)
     if not missing:
         return
     if os.geteuid() != 0:
-        raise StackError(f"the portal's PDFs need Debian packages; run `sudo apt-get install -y {' '.join(missing)}`")
+        advice = f"the portal's PDFs need Debian packages; run `sudo apt-get install -y {' '.join(missing)}`"
+        if not required:
+            say(f"warning: {advice}")
+            return
+        raise StackError(advice)
     say(f"installing {', '.join(missing)} from Debian packages for the portal's PDFs (apt-get, first time)...")
     for package in missing:
         apt_get_install(package, LOGS / "install-pdf-libraries.log")
@@ -1095,7 +1100,7 @@ def cmd_up(args) -> None:
     if not EXTERNAL_SERVERS:
         cmd_servers_up()
     cmd_python_env()
-    install_pdf_libraries()  # the portal's PDFs; a dpkg-query when all are there
+    install_pdf_libraries(required=False)  # the portal's PDFs; a dpkg-query when all are there
     with file_lock(RUN / "stack.lock", "stack start/stop"):
         services = service_parts()
         first = [p for p in services if p.name == FIRST_SERVICE]
