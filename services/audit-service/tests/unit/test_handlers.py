@@ -18,6 +18,7 @@ from shared_audits.contracts.events import (
     ReAuditDue,
 )
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from shared_audits.member_groups import LINKED_MEMBER, MemberGroups, MemberViewer
 from shared_audits.testing import audit_company, factory_account, member
 
 WINDOW = (date(2026, 11, 1), date(2026, 11, 30))
@@ -193,12 +194,15 @@ async def test_the_factory_sees_the_chapter_summary_never_the_report(audits, mak
     await make_ready()
     audit = await accepted_audit(audits)
     published = await audits.submit_report(audit_company("ac-1"), audit.id, submission(("S9.01",), [LOCKED_EXIT]))
-    seen_by_factory = _out(published, factory_account("f-1"))
+    factory, other_member = factory_account("f-1"), member("m-b")
+    seen_by_factory = _out(published, factory, MemberViewer.of(factory, MemberGroups()))
     assert seen_by_factory.report.letter == "E" and len(seen_by_factory.report.chapter_scores) == 9
     assert seen_by_factory.report.detail is None and seen_by_factory.report.findings is None
     assert seen_by_factory.due == []
-    seen_by_member = _out(published, member("m-b"))
+    seen_by_member = _out(published, other_member, MemberViewer.of(other_member, MemberGroups()))
     assert seen_by_member.report.detail.findings[0].observation.startswith("The exit")
+    # The factory sees who mandated its audit; another linked member sees "a linked member".
+    assert (seen_by_factory.member_id, seen_by_member.member_id) == ("m-a", LINKED_MEMBER)
 
 
 async def test_due_dates_are_announced_once_by_the_scheduled_job(audits, make_ready, submission, clock) -> None:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from audit_service.domain.disclosure import mandating_member_seen_by
 from audit_service.domain.model import Audit, AuditStatus, ImportedReport, ReportSubmission
 from audit_service.entrypoints.http.problems import problems
 from audit_service.entrypoints.http.schemas import (
@@ -30,7 +31,8 @@ from audit_service.service_layer.mandates import MandatePage, MandateQueries
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AuditType
 from shared_audits.errors import InvalidRequestError
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import CurrentPrincipal, CurrentViewer
+from shared_audits.member_groups import MemberViewer
 
 router = APIRouter(tags=["audits"])
 
@@ -90,11 +92,11 @@ def _report_out(audit: Audit, caller: Principal) -> ReportOut | None:
     return summary
 
 
-def _out(audit: Audit, caller: Principal) -> AuditOut:
+def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
     return AuditOut(
         audit_id=audit.id,
         factory_id=audit.factory_id,
-        member_id=audit.member_id,
+        member_id=mandating_member_seen_by(viewer, audit),
         audit_company_id=audit.audit_company_id,
         audit_type=audit.audit_type,
         scope=audit.scope,
@@ -118,21 +120,23 @@ def _out(audit: Audit, caller: Principal) -> AuditOut:
              "(`accreditation_status`, and `trial_ended_at` for the latter)",
     }),
 )
-async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
+async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, viewer: CurrentViewer,
+                        handlers: Handlers) -> AuditOut:
     if (body.window_starts_on is None) != (body.window_ends_on is None):
         raise InvalidRequestError("give both window_starts_on and window_ends_on, or neither")
     window = (body.window_starts_on, body.window_ends_on) if body.window_starts_on else None
     audit = await handlers.mandate_audit(
         caller, body.factory_id, body.audit_company_id, body.audit_type, body.scope, body.announcement, window
     )
-    return _out(audit, caller)
+    return _out(audit, caller, viewer)
 
 
 @router.get("/audits", response_model=list[AuditOut])
 async def audits_of_factory(
-    caller: CurrentPrincipal, handlers: Handlers, factory_id: Annotated[str, Query(min_length=1, max_length=64)]
+    caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers,
+    factory_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> list[AuditOut]:
-    return [_out(audit, caller) for audit in await handlers.audits_of_factory(caller, factory_id)]
+    return [_out(audit, caller, viewer) for audit in await handlers.audits_of_factory(caller, factory_id)]
 
 
 @router.get(
@@ -182,19 +186,21 @@ def _mandates_out(page: MandatePage) -> list[MandateOut]:
 
 
 @router.get("/audits/{audit_id}", response_model=AuditOut)
-async def get_audit(audit_id: str, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
-    return _out(await handlers.audit_for(caller, audit_id), caller)
+async def get_audit(audit_id: str, caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers) -> AuditOut:
+    return _out(await handlers.audit_for(caller, audit_id), caller, viewer)
 
 
 @router.post("/audits/{audit_id}/decision", response_model=AuditOut)
-async def answer_mandate(audit_id: str, body: AnswerMandate, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
+async def answer_mandate(audit_id: str, body: AnswerMandate, caller: CurrentPrincipal, viewer: CurrentViewer,
+                        handlers: Handlers) -> AuditOut:
     audit = await handlers.answer_mandate(caller, audit_id, body.decision == "accept", body.reason)
-    return _out(audit, caller)
+    return _out(audit, caller, viewer)
 
 
 @router.post("/audits/{audit_id}/report", response_model=AuditOut)
-async def submit_report(audit_id: str, body: SubmitReport, caller: CurrentPrincipal, handlers: Handlers) -> AuditOut:
-    return _out(await handlers.submit_report(caller, audit_id, _submission(body)), caller)
+async def submit_report(audit_id: str, body: SubmitReport, caller: CurrentPrincipal, viewer: CurrentViewer,
+                        handlers: Handlers) -> AuditOut:
+    return _out(await handlers.submit_report(caller, audit_id, _submission(body)), caller, viewer)
 
 
 def _submission(body: SubmitReport) -> ReportSubmission:

@@ -159,7 +159,8 @@ class DueOut(BaseModel):
 class AuditOut(BaseModel):
     audit_id: str
     factory_id: str
-    member_id: str
+    member_id: str = Field(description="The member that mandated the audit; to another member `linked-member`, "
+                                       "unless a member group the operator published holds both")
     audit_company_id: str
     audit_type: AuditType
     scope: AuditScope
