@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from portal.adapters.catalogs import LANGUAGES
+from portal.adapters.pdf import PdfUnavailable
 from .conftest import FakeGateway, csrf_of, sign_in
 
 # As the services answer (abridged: two chapters), with numbers unlike the defaults, so that the
@@ -166,3 +167,13 @@ def test_a_rule_service_that_fails_shows_the_error_page(factory: TestClient, gat
     gateway.routes[("GET", "/caps/rules")] = lambda _: httpx.Response(503, json={"title": "down", "status": 503})
     response = factory.get("/handbook")
     assert response.status_code == 502 and "A service did not answer" in response.text
+
+
+def test_without_pango_the_pages_work_and_the_pdf_answers_503(factory: TestClient) -> None:
+    class NoPango:
+        async def render(self, html: str) -> bytes:
+            raise PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    factory.app.state.pdf_renderer = NoPango()
+    assert factory.get("/handbook.pdf").status_code == 503
+    assert factory.get("/handbook").status_code == 200
