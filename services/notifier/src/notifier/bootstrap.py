@@ -70,6 +70,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         inbox=inbox,
         factory_log=factory_log,
         channels=channels,
+        member_groups=runtime.member_groups,
     )
     # Who hears of a link change depends on the links just before it: those go one at a time.
     link_changes = (FactoryLinked, FactoryUnlinked)

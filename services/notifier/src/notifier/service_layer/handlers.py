@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from notifier.domain.disclosure import envelope_for
 from notifier.domain.model import InboxEntry, factory_of, may_catch_up, recipients
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import FactoryLinked
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.links import LinkProjection
+from shared_audits.member_groups import InMemoryMemberGroups, MemberGroupSource
 
 
 class MemberFeeds(Protocol):
@@ -45,6 +47,8 @@ class NotifierHandlers:
     inbox: Inbox
     factory_log: FactoryEventLog
     channels: ChannelQueue | None = None  # webhooks and e-mail
+    # Who sees whose name; without it (unit tests), every other member is "a linked member".
+    member_groups: MemberGroupSource = field(default_factory=InMemoryMemberGroups)
 
     async def fan_out(self, event: EventPayload, envelope: EventEnvelope) -> None:
         """Deliver an event to every member linked to its factory, and to nobody else."""
@@ -83,6 +87,10 @@ class NotifierHandlers:
                 todo.append(delivery)
         if not todo:
             return
+        # Each member's copy names no other member (outside its groups): feed, inbox and channels alike.
+        groups = await self.member_groups.current()
+        todo = [(member_id, factory_id, envelope_for(member_id, envelope, groups))
+                for member_id, factory_id, envelope in todo]
         feeds: dict[str, list[EventEnvelope]] = {}
         for member_id, _, envelope in todo:
             feeds.setdefault(member_id, []).append(envelope)
