@@ -19,7 +19,7 @@ PACKAGES = {
     "access-control": "access_control", "factory-registry": "factory_registry", "audit-service": "audit_service",
     "cap-service": "cap_service", "evidence-store": "evidence_store", "notifier": "notifier", "portal": "portal",
 }
-SECRET_STAND_IN = "a-real-secret-from-the-cluster-0123456789abcdef"
+SECRET_STAND_IN = "a-real-secret-from-the-cluster-0123456789abcdef"  # pragma: allowlist secret
 
 
 def _prod_resources() -> list[dict]:
