@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
-from shared_audits.contracts.topics import member_feed_topic
+from shared_audits.contracts.topics import TopicSpec, member_feed_topic
+from shared_audits.member_groups import LINKED_MEMBER
 from shared_audits_client import ApiError, Organisation, PlatformClient, eventually
 from shared_audits_client.story import (
     SAMPLE_PDF,
@@ -48,7 +51,7 @@ Step = tuple[int, int, bool]  # member, pool site, link (True) or unlink (False)
 
 @dataclass
 class PoolSite:
-    """A site with data in every service; its mandating member stays linked to it."""
+    """A site with data in every service; its mandating member stays linked to it and rejected the first evidence."""
 
     cast: Cast
     audit_id: str
@@ -70,6 +73,15 @@ class PoolSite:
     def auditor_org(self) -> Organisation:
         return self.cast.organisations["auditor"]
 
+    @property
+    def mandating_member_id(self) -> str:
+        """The member that mandated the site's audit and decided on its evidence (in no member group)."""
+        return self.cast.organisations["member_a"].organisation_id
+
+    @property
+    def member_ids(self) -> set[str]:
+        return {self.cast.organisations[role].organisation_id for role in ("member_a", "member_b")}
+
 
 def build_pool_site(gateway_url: str, operator_id: str, operator_secret: str, label: str) -> PoolSite:
     """One site through the whole audit cycle up to evidence waiting for a decision."""
@@ -88,6 +100,8 @@ def build_pool_site(gateway_url: str, operator_id: str, operator_secret: str, la
     evidence = eventually(
         lambda: cast.factory.upload_evidence(cap["cap_id"], item_id, "permit.pdf", SAMPLE_PDF, "application/pdf")
     )
+    # A decision by the mandating member: every other member must read it as a linked member's.
+    eventually(lambda: cast.member_a.decide(cap["cap_id"], item_id, "reject", "The permit has expired."))
     return PoolSite(cast, audit["audit_id"], cap["cap_id"], item_id, [evidence["evidence_id"]])
 
 
@@ -135,23 +149,30 @@ class LinkLedger:
     """Plays link changes and records who must hear of each one (the linked members, and the changer).
 
     A link is asked for and accepted by the site's factory: the request and its acceptance are
-    told to the asking member alone, never to another member linked to the site.
+    told to the asking member alone, never to another member linked to the site. Another member
+    hears of a link as a linked member's (``LINKED_MEMBER``), unless one of ``groups`` holds both.
     """
 
-    def __init__(self, pool: list[PoolSite], clients: list[PlatformClient], member_ids: list[str]) -> None:
+    def __init__(self, pool: list[PoolSite], clients: list[PlatformClient], member_ids: list[str],
+                 groups: list[set[int]] | None = None) -> None:
         self.pool = pool
         self.clients = clients
         self.member_ids = member_ids
+        self.groups = groups or []
         self.linked: set[tuple[int, int]] = set()
         self.ever: set[tuple[int, int]] = set()
         self.heard: list[Counter] = [Counter() for _ in member_ids]
         self.since: dict[tuple[int, int], datetime] = {}  # the moment of each member's latest link
 
+    def together(self, member: int, other: int) -> bool:
+        """Whether ``member`` sees ``other``'s id: itself, or a member of one of its groups."""
+        return member == other or any(member in group and other in group for group in self.groups)
+
     def _announce(self, kind: str, member: int, site: int) -> None:
-        event = (kind, self.member_ids[member], self.pool[site].factory_id)
         for other in range(len(self.member_ids)):
             if other == member or (other, site) in self.linked:
-                self.heard[other][event] += 1
+                shown = self.member_ids[member] if self.together(other, member) else LINKED_MEMBER
+                self.heard[other][(kind, shown, self.pool[site].factory_id)] += 1
 
     def _tell_the_asker(self, kind: str, member: int, site: int) -> None:
         self.heard[member][(kind, self.member_ids[member], self.pool[site].factory_id)] += 1
@@ -276,3 +297,37 @@ def read_feeds(bootstrap: str, member_ids: list[str]) -> dict[str, list[dict]]:
             await consumer.stop()
 
     return asyncio.run(read())
+
+
+
+def wait_until_handled(bootstrap: str, services: list[str], topic: TopicSpec, timeout: float = 60.0) -> None:
+    """Wait until each service's consumer group has handled every record on ``topic`` now (each partition)."""
+    partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+
+    async def end_offsets() -> dict[TopicPartition, int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            return await consumer.end_offsets(partitions)
+        finally:
+            await consumer.stop()
+
+    async def behind(targets: dict[TopicPartition, int]) -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            lagging = []
+            for service in services:
+                committed = await admin.list_consumer_group_offsets(service)
+                if any(target and (tp not in committed or committed[tp].offset < target)
+                       for tp, target in targets.items()):
+                    lagging.append(service)
+            return lagging
+        finally:
+            await admin.close()
+
+    targets = asyncio.run(end_offsets())
+    deadline = time.monotonic() + timeout
+    while lagging := asyncio.run(behind(targets)):
+        assert time.monotonic() < deadline, f"{lagging} did not handle {topic.name} within {timeout:.0f} s"
+        time.sleep(0.25)

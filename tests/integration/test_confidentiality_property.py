@@ -13,8 +13,11 @@ unknown id gets. Each member's Kafka feed topic carries exactly the link events
 it should, the activity of sites it stayed linked to, and nothing that happened
 after its link to a site ended; its inbox is its feed restricted to the sites
 still linked; its delivery log is its own. Presigned download URLs are
-short-lived (an unlink cannot revoke them). The factory accounts, audit
-companies and the operator are checked once against the same pool.
+short-lived (an unlink cannot revoke them). No read and no feed shows a member
+another member's id (who mandated, who decided, whose link changed: "a linked
+member"), except between members 0 and 1, whose member group the operator
+published. The factory accounts, audit companies and the operator are checked
+once against the same pool, and they see who.
 
 ``EXAMPLES`` (8, or ``CONFIDENTIALITY_EXAMPLES``) random worlds plus one explicit
 world: 230 s for this module on the local stack of a 2-core machine shared
@@ -40,6 +43,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from shared_audits.contracts import topics
+from shared_audits.member_groups import LINKED_MEMBER
 from shared_audits_client import PlatformClient, eventually
 from shared_audits_client.story import SAMPLE_PDF
 from tests.integration.confidentiality_world import (
@@ -55,6 +60,7 @@ from tests.integration.confidentiality_world import (
     perform_activity,
     read_feeds,
     register_member,
+    wait_until_handled,
 )
 from tests.integration.stack import Stack
 
@@ -66,6 +72,10 @@ SENTINELS = 4  # two pairs taking turns
 DOWNLOAD_URL_MAX_SECONDS = 300  # a presigned URL outlives an unlink by at most this
 CARD_KEYS = {"factory_id", "name", "city", "country", "identifiers"}
 SERVICE_PREFIXES = ["/access", "/registry", "/audits", "/caps", "/evidence", "/notifier"]
+# Members 0 and 1 agreed to see each other's names: the operator published their member group.
+REVEALED = {0, 1}
+# The services whose reads and feeds name members follow the groups from events.
+NAMING_SERVICES = ["audit-service", "cap-service", "notifier"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,7 @@ SITE_READS: dict[str, Callable[[Ids], Request]] = {
     "/audits/audits/{audit_id}": lambda i: (f"/audits/audits/{i.audit_id}", None),
     "/caps/caps": lambda i: ("/caps/caps", {"factory_id": i.factory_id}),
     "/caps/caps/{cap_id}": lambda i: (f"/caps/caps/{i.cap_id}", None),
+    "/caps/caps/{cap_id}/record": lambda i: (f"/caps/caps/{i.cap_id}/record", None),
     "/evidence/caps/{cap_id}/items/{item_id}/files":
         lambda i: (f"/evidence/caps/{i.cap_id}/items/{i.item_id}/files", None),
     "/evidence/files/{evidence_id}": lambda i: (f"/evidence/files/{i.evidence_id}", None),
@@ -123,6 +134,8 @@ OTHER_READS = {
     "/registry/factories", "/registry/search", "/registry/duplicates",
     "/audits/mandates", "/audits/questionnaire", "/audits/sampling", "/audits/risk/countries", "/audits/risk/supply-chain",
     "/notifier/inbox", "/notifier/webhooks", "/notifier/recipients", "/notifier/deliveries",
+    "/access/link-requests", "/access/factory-links", "/access/member-groups",
+    "/audits/rules", "/caps/rules", "/caps/record-keys",
 }
 CHECKED_READS = set(SITE_READS) | {LINK_HISTORY} | OTHER_READS
 
@@ -142,6 +155,7 @@ class Module:
     unknown: Ids
     ledger: LinkLedger  # members 0..MEMBERS-1, then the sentinels
     must_hear: list[set[tuple[str, str, str]]]  # per member: (factory_id, type, marker) of activity events
+    group_id: str  # of the members in REVEALED
     examples: int = 0
 
     @property
@@ -151,6 +165,17 @@ class Module:
     @property
     def member_ids(self) -> list[str]:
         return self.ledger.member_ids[:MEMBERS]
+
+    def foreign_to(self, m: int) -> set[str]:
+        """The ids of every member in the world that member ``m`` may not see: not its own, not its group's."""
+        everyone = set(self.ledger.member_ids) | {i for site in self.pool for i in site.member_ids}
+        return everyone - {self.ledger.member_ids[o] for o in range(len(self.ledger.member_ids))
+                           if self.ledger.together(m, o)}
+
+    def assert_names_no_other_member(self, m: int, what: str, body: object) -> None:
+        text = json.dumps(body)
+        shown = sorted(i for i in self.foreign_to(m) if i in text)
+        assert not shown, f"member {m} reads another member's id in {what}: {shown}"
 
 
 @pytest.fixture(scope="module")
@@ -176,9 +201,16 @@ def module(stack: Stack) -> Iterator[Module]:
         assert response.status_code == 404, (path, response.status_code, response.text)
         absent[template] = (404, unknown.mask(response.json()))
     stranger.close()
-    ledger = LinkLedger(pool, [client for client, _ in accounts], [member_id for _, member_id in accounts])
+    ledger = LinkLedger(pool, [client for client, _ in accounts], [member_id for _, member_id in accounts],
+                        groups=[REVEALED])
+    group = operator.call("POST", "/access/member-groups", json={
+        "name": f"Property group {tag}", "member_ids": [ledger.member_ids[m] for m in sorted(REVEALED)],
+        "agreement": "Both property brands agreed in writing"})
+    # Every service that names members knows the group before the first link is played.
+    wait_until_handled(stack.kafka_bootstrap, NAMING_SERVICES, topics.ACCESS)
     yield Module(stack, operator, pool, label, absent, unknown, ledger,
-                 [set() for _ in range(MEMBERS)])
+                 [set() for _ in range(MEMBERS)], group["group_id"])
+    operator.send("DELETE", f"/access/member-groups/{group['group_id']}")
     for client in (operator, *ledger.clients):
         client.close()
     for site in pool:
@@ -237,13 +269,27 @@ def check_linked_site(client: PlatformClient, module: Module, s: int, linked: se
         assert (entry["processes"] is not None) == (contractor in linked)
     audits = client.audits_of_factory(site.factory_id)
     assert site.audit_id in {a["audit_id"] for a in audits}
-    assert client.audit(site.audit_id)["report"]["findings"], "a linked member reads the full report"
-    assert site.cap_id in {c["cap_id"] for c in client.caps_of_factory(site.factory_id)}
-    item = next(i for i in client.cap(site.cap_id)["items"] if i["item_id"] == site.item_id)
+    audit = client.audit(site.audit_id)
+    assert audit["report"]["findings"], "a linked member reads the full report"
+    caps = client.caps_of_factory(site.factory_id)
+    assert site.cap_id in {c["cap_id"] for c in caps}
+    cap = client.cap(site.cap_id)
+    item = next(i for i in cap["items"] if i["item_id"] == site.item_id)
     assert item["evidence_ids"] == site.evidence_ids
-    assert [e["evidence_id"] for e in client.evidence_files(site.cap_id, site.item_id)] == site.evidence_ids
+    # Who mandated and who decided: a linked member (the site's mandating member is in no group).
+    assert audit["member_id"] == LINKED_MEMBER
+    assert [(d["member_id"], d["decided_by"], d["comment"]) for d in item["decisions"]] == [
+        (LINKED_MEMBER, LINKED_MEMBER, "The permit has expired.")]
+    files = client.evidence_files(site.cap_id, site.item_id)
+    assert [e["evidence_id"] for e in files] == site.evidence_ids
     assert client.call("GET", f"/evidence/files/{site.evidence_ids[-1]}")["factory_id"] == site.factory_id
     assert_short_lived_download(client, site.evidence_ids[-1], fetch=True)
+    record = client.call("GET", f"/caps/caps/{site.cap_id}/record")
+    assert record["cap_id"] == site.cap_id
+    m = module.ledger.clients.index(client)
+    for what, body in (("audits", audits), ("the audit", audit), ("CAPs", caps), ("the CAP", cap),
+                       ("evidence", files), ("the CAP record", record)):
+        module.assert_names_no_other_member(m, f"{what} of site {s}", body)
 
 
 def check_member(module: Module, m: int, risk: dict) -> None:
@@ -267,6 +313,7 @@ def check_member(module: Module, m: int, risk: dict) -> None:
                               Ids(*(ids.factory_id, ids.audit_id, ids.cap_id, ids.item_id, evidence_id)), who)
         if (m, s) in ledger.ever:
             history = client.call("GET", f"/access/links/{site.factory_id}/history")
+            module.assert_names_no_other_member(m, f"its link history of site {s}", history)
             assert history["member_id"] == member_id and history["factory_id"] == site.factory_id
             assert history["active"] == (s in linked)
             unlinked_at = [moment(change["at"]) for change in history["history"] if change["step"] == "ended"]
@@ -299,6 +346,13 @@ def check_member(module: Module, m: int, risk: dict) -> None:
     for path in ("/audits/mandates", "/registry/duplicates", "/access/link-requests", "/access/factory-links"):
         assert client.send("GET", path).status_code == 403, (who, path)
     assert client.call("GET", "/access/users") == [] and client.call("GET", "/access/clients") == []
+    # Its member groups: the one it agreed to, with its fellow members' names, or none; never the agreement.
+    groups = client.call("GET", "/access/member-groups")
+    peers = {module.member_ids[o] for o in REVEALED} if m in REVEALED else set()
+    assert [{member["member_id"] for member in group["members"]} for group in groups] == ([peers] if peers else [])
+    assert all(group["agreement"] is None for group in groups)
+    for path in ("/audits/rules", "/caps/rules", "/caps/record-keys"):
+        assert client.send("GET", path).status_code == 200, (who, path)
     assert client.call("GET", "/access/code-of-conduct/signatures") == []
     assert client.send("GET", "/access/keys").status_code == 403
     assert set(client.call("GET", "/access/.well-known/jwks.json")) == {"keys"}
@@ -332,7 +386,9 @@ def check_feed_and_inbox(module: Module, m: int, last_linked: dict[str, datetime
     assert not leaked, f"{who} heard of sites after its link ended: {leaked}"
 
     # The inbox: what the feed carried about the sites still linked; the delivery log: its own, from the feed.
+    module.assert_names_no_other_member(m, "its feed", feed)
     inbox = client.inbox(limit=500)
+    module.assert_names_no_other_member(m, "its inbox", inbox)
     still = {pool[s].factory_id for s in linked}
     assert {entry["event_id"] for entry in inbox} == {e["event_id"] for e in feed if e["key"] in still}
     assert {entry["factory_id"] for entry in inbox} <= still
@@ -420,7 +476,15 @@ def test_factories_auditors_and_the_operator_see_exactly_their_share(module: Mod
         summary = factory.audit(site.audit_id)["report"]
         assert summary["letter"] and summary["findings"] is None
         assert [a["report"]["findings"] for a in factory.audits_of_factory(site.factory_id)] == [None]
-        assert factory.cap(site.cap_id)["factory_id"] == site.factory_id
+        cap_seen = factory.cap(site.cap_id)
+        assert cap_seen["factory_id"] == site.factory_id
+        # The factory sees who mandated its audit and who decided on its evidence; so do the audit company
+        # (of its mandate) and the operator.
+        decided = [d["member_id"] for i in cap_seen["items"] for d in i["decisions"]]
+        assert decided == [site.mandating_member_id]
+        assert factory.audit(site.audit_id)["member_id"] == site.mandating_member_id
+        assert auditor.audit(site.audit_id)["member_id"] == site.mandating_member_id
+        assert [d["member_id"] for i in operator.cap(site.cap_id)["items"] for d in i["decisions"]] == decided
         assert [e["evidence_id"] for e in factory.evidence_files(site.cap_id, site.item_id)] == site.evidence_ids
         assert_short_lived_download(factory, site.evidence_ids[0], fetch=False)
         assert {f["factory_id"] for f in factory.factories()} <= {site.factory_id}
