@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from shared_audits_client.api import PlatformClient
+from shared_audits_client.api import PlatformClient, eventually
 from shared_audits_client.demo import invitation_reader, invite_person
 from shared_audits_client.story import Cast, assemble_cast, link_with_consent
 from tests.integration.stack import Stack
@@ -56,6 +56,8 @@ def portal_world(stack: Stack) -> Iterator[PortalWorld]:
         invite_person(cast.operator, organisation_id, emails[role], ["admin"], reader, PASSWORD)
     for member in (cast.member_a, cast.member_b):  # each asks, the factory accepts
         link_with_consent(member, cast.factory, cast.factory_id)
+    for member in (cast.member_a, cast.member_b):  # and the registry has learnt of both links
+        eventually(lambda m=member: m.factory(cast.factory_id))
     yield PortalWorld(cast, outsider, emails, stack.gateway_url)
     outsider.close()
     cast.close()

@@ -26,7 +26,7 @@ def test_the_factory_accepts_a_request_in_the_portal_and_later_ends_the_link(
     portal_world: PortalWorld, open_as
 ) -> None:
     world = portal_world
-    site_name = world.cast.member_a.factory(world.factory_id)["name"]
+    site_name = world.cast.operator.factory(world.factory_id)["name"]
     outsider_name = world.outsider.my_organisation()["name"]
     site_page = f"/member/sites/{world.factory_id}"
 
