@@ -251,11 +251,13 @@ def assert_short_lived_download(client: PlatformClient, evidence_id: str, fetch:
 def check_linked_site(client: PlatformClient, module: Module, s: int, linked: set[int]) -> None:
     """A member linked to site ``s`` reads all of it; ``linked`` are the pool sites it is linked to."""
     pool, site = module.pool, module.pool[s]
-    assert client.factory(site.factory_id)["factory_id"] == site.factory_id
-    assert client.profile(site.factory_id)["profile_version"] == site.profile_versions
+    registered = client.factory(site.factory_id)
+    assert registered["factory_id"] == site.factory_id
+    profile = client.profile(site.factory_id)
+    assert profile["profile_version"] == site.profile_versions
     assert client.profile(site.factory_id, 1)["profile_version"] == 1
-    assert [v["profile_version"] for v in client.profile_history(site.factory_id)] == list(
-        range(1, site.profile_versions + 1))
+    profiles = client.profile_history(site.factory_id)
+    assert [v["profile_version"] for v in profiles] == list(range(1, site.profile_versions + 1))
     upstream = client.supply_chain(site.factory_id, "upstream")["sites"]
     assert [e["site"]["factory_id"] for e in upstream] == sorted(pool[sub].factory_id for sub in site.subcontractors)
     assert all(set(e["site"]) == CARD_KEYS and e["processes"] for e in upstream)
@@ -287,8 +289,9 @@ def check_linked_site(client: PlatformClient, module: Module, s: int, linked: se
     record = client.call("GET", f"/caps/caps/{site.cap_id}/record")
     assert record["cap_id"] == site.cap_id
     m = module.ledger.clients.index(client)
-    for what, body in (("audits", audits), ("the audit", audit), ("CAPs", caps), ("the CAP", cap),
-                       ("evidence", files), ("the CAP record", record)):
+    for what, body in (("the site", registered), ("profiles", [profile, profiles]), ("the supply chain",
+                       [upstream, downstream]), ("audits", audits), ("the audit", audit), ("CAPs", caps),
+                       ("the CAP", cap), ("evidence", files), ("the CAP record", record)):
         module.assert_names_no_other_member(m, f"{what} of site {s}", body)
 
 
@@ -323,7 +326,9 @@ def check_member(module: Module, m: int, risk: dict) -> None:
 
     # Lists and searches: the linked sites, and cards only.
     assert {f["factory_id"] for f in client.factories()} & pool_ids == {pool[s].factory_id for s in linked}
-    assert {link["factory_id"] for link in client.links()} == {pool[s].factory_id for s in linked}
+    own_links = client.links()
+    assert {link["factory_id"] for link in own_links} == {pool[s].factory_id for s in linked}
+    module.assert_names_no_other_member(m, "its links", own_links)
     found = client.search_factories(name=module.label)
     assert pool_ids <= {card["factory_id"] for card in found}, "search finds any site..."
     assert all(set(card) == CARD_KEYS | {"score"} for card in found), "...as its card only"
