@@ -140,7 +140,7 @@ def test_an_audit_company_lists_only_its_own_mandates_newest_first(gateway: Gate
         "factory_country": "BD", "factory_city": "Gazipur", "member_id": cast.organisations["member_a"].organisation_id,
         "audit_type": "initial", "scope": "social", "announcement": "semi_announced",
         "window_starts_on": pending["window_starts_on"], "window_ends_on": pending["window_ends_on"],
-        "status": "mandated", "mandated_at": None, "decided_at": None,
+        "status": "mandated", "mandated_at": None, "decided_at": None, "report_overdue_since": None,
     }
     assert mandates[1]["status"] == "report_published"
     only_pending = gateway.ok("GET", "/audits/mandates", auditor_user, params={"status": "mandated"})
