@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from access_control.domain.links import MemberFactoryLink
 from access_control.entrypoints.http.deps import Links
-from access_control.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from access_control.entrypoints.http.schemas import (
     AnswerLinkRequest,
     FactoryLinkOut,

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response
 
 from access_control.entrypoints.http.deps import Groups
-from access_control.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from access_control.entrypoints.http.schemas import GroupMemberOut, MemberGroupOut, PublishMemberGroup
 from access_control.service_layer.member_groups import MemberGroupView
 from shared_audits.auth import Principal

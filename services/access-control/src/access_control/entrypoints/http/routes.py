@@ -9,7 +9,7 @@ from shared_audits.http import CurrentPrincipal
 from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.model import Organisation
 from access_control.entrypoints.http.deps import Handlers
-from access_control.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from access_control.entrypoints.http.schemas import (
     AccreditationOut,
     DecideAccreditation,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from audit_service.domain.disclosure import mandating_member_seen_by
 from audit_service.domain.model import Audit, AuditStatus, ImportedReport, ReportSubmission
-from audit_service.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from audit_service.entrypoints.http.schemas import (
     AnswerMandate,
     AuditOut,

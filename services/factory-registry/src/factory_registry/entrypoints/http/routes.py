@@ -13,7 +13,7 @@ from factory_registry.domain.reading import CONTINUOUS_SCRIPTS, scripts
 from factory_registry.domain.search import SearchCriteria
 from factory_registry.domain.model import Factory, site_card
 from factory_registry.domain.profile import FactoryProfile
-from factory_registry.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from factory_registry.entrypoints.http.schemas import (
     CertificationOut,
     DuplicatePairOut,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from notifier.domain.channels import Preference, Webhook
-from notifier.entrypoints.http.problems import problems
+from shared_audits.problems import problems
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal

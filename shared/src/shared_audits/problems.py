@@ -1,4 +1,4 @@
-"""The problem+json answers a route documents in its OpenAPI ``responses``.
+"""The problem+json answers a route documents in its OpenAPI ``responses``, for every service.
 
 shared_audits.http writes every such answer in one place; this only describes them.
 """
