@@ -1104,12 +1104,14 @@ def cmd_up(args) -> None:
     with file_lock(RUN / "stack.lock", "stack start/stop"):
         services = service_parts()
         first = [p for p in services if p.name == FIRST_SERVICE]
-        rest = [p for p in services if p.name != FIRST_SERVICE]
+        portal = [p for p in services if p.name == PORTAL]
+        rest = [p for p in services if p.name not in (FIRST_SERVICE, PORTAL)]
         if not all(p.pid() and p.ready() for p in services):
             check_services_present()
         start_and_wait(first)   # the others fetch its JWKS at start-up
         start_and_wait(rest)    # all at once, then wait for all
         start_and_wait([gateway_part()])
+        start_and_wait(portal)  # it is ready when the gateway answers it
     say(f"all up in {time.monotonic() - began:.1f}s")
     print(f"\nPortal:  {GATEWAY_URL}/")
     print(f"  demo sign-ins once `make seed` has run (development only; password {DEMO_PASSWORD}):")
