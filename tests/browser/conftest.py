@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from shared_audits_client.api import PlatformClient, eventually
 from shared_audits_client.demo import invitation_reader, invite_person
-from shared_audits_client.story import Cast, assemble_cast, link_with_consent
+from shared_audits_client.story import Cast, assemble_cast, current_code_of_conduct, link_with_consent
 from tests.integration.stack import Stack
 
 PASSWORD = "a browser's long passphrase"  # pragma: allowlist secret
@@ -49,6 +49,7 @@ def portal_world(stack: Stack) -> Iterator[PortalWorld]:
                      "member_a": cast.organisations["member_a"].organisation_id,
                      "member_b": cast.organisations["member_b"].organisation_id,
                      "outsider": outsider_org.organisation_id}
+    current_code_of_conduct(cast.operator)  # on a new platform the operator publishes the first version
     reader = invitation_reader(stack.kafka_bootstrap)
     emails = {}
     for role, organisation_id in organisations.items():
@@ -63,8 +64,10 @@ def portal_world(stack: Stack) -> Iterator[PortalWorld]:
     cast.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API runs an event loop in this thread while it is started;
+    # stopping it after each browser module leaves the tests that follow with no loop running.
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (the stack's test setup does)")
     with sync_playwright() as playwright:
