@@ -40,6 +40,7 @@ from shared_audits.merges import MongoMergedFactories, translating_merged_ids
 from shared_audits.metrics import MetricsSampler, ServiceMetrics
 from shared_audits.mongo import build_mongo_client, ping
 from shared_audits.outbox import OutboxRelay
+from shared_audits.problems import declare_problem_answers
 from shared_audits.settings import ServiceSettings
 from shared_audits.store import A, MongoAggregateStore
 
@@ -214,6 +215,7 @@ def create_app(
     add_health_routes(app, runtime.readiness_checks)
     for router in routers:
         app.include_router(router, prefix=prefix)
+    declare_problem_answers(app)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz"
     )

@@ -13,7 +13,8 @@ class ReportRejected(InvalidRequestError):
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems[:10]))
         self.errors = problems
-        self.extensions["errors"] = problems
+        # The problem body's errors have the shape every 422 documents: field, message, type.
+        self.extensions["errors"] = [{"type": "value_error", **problem} for problem in problems]
 
 
 class AuditNotReady(InvalidRequestError):
