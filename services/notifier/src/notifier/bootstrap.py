@@ -5,12 +5,14 @@ from datetime import timedelta
 from fastapi import FastAPI
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
-from shared_audits.contracts.events import EVENT_TYPES, FactoriesMerged, FactoryLinked, FactoryUnlinked
+from shared_audits.contracts.events import EVENT_TYPES, FactoriesMerged, FactoryLinked, FactoryUnlinked, UserInvited
 from shared_audits.http import ServiceScopes
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
 
+from notifier.adapters.cap_deadlines import MongoCapDeadlines
 from notifier.adapters.deliveries import MongoDeliveries
+from notifier.adapters.emails import EmailTemplates
 from notifier.adapters.feeds import KafkaMemberFeeds
 from notifier.adapters.inbox import MongoFactoryEventLog, MongoInbox
 from notifier.adapters.mailer import SmtpMailer
@@ -41,6 +43,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     factory_log = MongoFactoryEventLog(runtime.database["factory_events"])
     deliveries = MongoDeliveries(runtime.database["deliveries"])
     recipients = MongoRecipients(runtime.database["recipients"])
+    deadlines = MongoCapDeadlines(runtime.database["cap_deadlines"])
     webhooks = runtime.store("webhooks", Webhook)
     targets = WebhookTargets(allow_internal=settings.webhook_allow_internal_targets)
     sealing = WebhookSecretSealing(settings.webhook_secret_key, settings.webhook_secret_encryption_previous_keys)
@@ -56,6 +59,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         rules=load_notification_rules(),
         targets=targets,
         sealing=sealing,
+        emails=EmailTemplates(settings.portal_url),
+        deadlines=deadlines,
         policy=DeliveryPolicy(
             max_attempts=settings.delivery_max_attempts,
             backoff_seconds=settings.delivery_backoff_seconds,
@@ -76,8 +81,11 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     link_changes = (FactoryLinked, FactoryUnlinked)
     for payload_type in link_changes:
         runtime.consumer.on(payload_type, handlers.fan_out)
+    # An invitation is about a person, not a factory: e-mailed to the invited address, in no feed.
+    runtime.consumer.on(UserInvited, channels.invite)
     runtime.consumer.on_batch([payload_type for payload_type in EVENT_TYPES.values()
-                               if payload_type.TOPIC in SOURCE_TOPICS and payload_type not in link_changes],
+                               if payload_type.TOPIC in SOURCE_TOPICS
+                               and payload_type not in (*link_changes, UserInvited)],
                               handlers.fan_out_batch)
     runtime.consumer.on(FactoriesMerged, SiteMerges(inbox, factory_log).apply_merged)
 
@@ -88,9 +96,12 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
 
     dispatcher = PeriodicJob("deliveries", settings.dispatch_interval_seconds, channels.dispatch_due)
     digests = PeriodicJob("daily-digest", settings.digest_interval_seconds, channels.send_digests)
+    reminders = PeriodicJob("deadline-reminders", settings.deadline_reminder_interval_seconds,
+                            channels.remind_deadlines)
     runtime.startup_hooks += [inbox.ensure_indexes, factory_log.ensure_indexes, deliveries.ensure_indexes,
-                              recipients.ensure_indexes, prepare, dispatcher.start, digests.start]
-    runtime.shutdown_hooks += [dispatcher.stop, digests.stop, sender.aclose]
+                              recipients.ensure_indexes, deadlines.ensure_indexes, prepare, dispatcher.start,
+                              digests.start, reminders.start]
+    runtime.shutdown_hooks += [dispatcher.stop, digests.stop, reminders.stop, sender.aclose]
     app = create_app(
         runtime,
         title="notifier",

@@ -36,6 +36,10 @@ class Settings(ServiceSettings):
     # How long the secret a rotation replaced keeps signing deliveries beside the new one.
     webhook_rotation_grace_seconds: float = Field(default=24 * 3600.0, ge=0)
     digest_interval_seconds: float = 300.0
+    # How often the CAP deadline reminder looks (it tells each item once, so more often than daily is harmless).
+    deadline_reminder_interval_seconds: float = 3600.0
+    # The portal's address, for the links in e-mails (an invitation's /invitation?token=...).
+    portal_url: str = "http://127.0.0.1:8080"
 
     @property
     def webhook_secret_key(self) -> str:

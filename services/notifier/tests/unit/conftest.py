@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from notifier.adapters.cap_deadlines import InMemoryCapDeadlines
 from notifier.adapters.deliveries import InMemoryDeliveries
+from notifier.adapters.emails import EmailTemplates
 from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
 from notifier.adapters.recipients import InMemoryRecipients
 from notifier.adapters.rules import load_notification_rules
@@ -96,6 +98,7 @@ def channels(clock: Clock, dns: FakeDns, sealing: WebhookSecretSealing) -> Chann
         webhooks=InMemoryAggregateStore(), recipients=InMemoryRecipients(), deliveries=InMemoryDeliveries(),
         mailer=FakeMailer(), sender=FakeSender(), rules=load_notification_rules(),
         targets=WebhookTargets(dns, allow_internal=True), sealing=sealing,
+        emails=EmailTemplates("https://portal.example"), deadlines=InMemoryCapDeadlines(),
         policy=DeliveryPolicy(max_attempts=3, backoff_seconds=1, disable_after_failures=3), clock=clock,
     )
 

@@ -12,7 +12,7 @@ from notifier.domain.signing import SIGNATURE_HEADER
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.contracts.events import CapClosed, CriticalFindingRaised, WebhookDeliveryFailed
 from shared_audits.errors import NotFoundError, PermissionDeniedError
-from shared_audits.testing import factory_account, member
+from shared_audits.testing import audit_company, factory_account, member
 
 SECRET = "s" * 32
 CLOSED = CapClosed(cap_id="c-1", factory_id="f-1", closed_at=datetime(2026, 5, 1, tzinfo=UTC))
@@ -67,10 +67,11 @@ async def test_email_follows_the_preference_but_critical_alerts_always_go_out(
     await fan_out(channels, CLOSED)
     await fan_out(channels, CRITICAL)
     await channels.dispatch_due()
-    sent = sorted((to, subject.split(" ")[2]) for to, subject, _ in channels.mailer.sent)
+    sent = sorted((to, subject) for to, subject, _ in channels.mailer.sent)
+    alert = "[Shared audits] CRITICAL ALERT: a critical finding at factory f-1"
     assert sent == [
-        ("daily@brand-a.example", "CRITICAL"), ("now@brand-a.example", "CRITICAL"),
-        ("now@brand-a.example", "CapClosed"), ("quiet@brand-a.example", "CRITICAL"),
+        ("daily@brand-a.example", alert), ("now@brand-a.example", alert),
+        ("now@brand-a.example", "[Shared audits] Cap closed at factory f-1"), ("quiet@brand-a.example", alert),
     ]
 
 
@@ -86,11 +87,11 @@ async def test_the_daily_digest_goes_once_a_day_after_its_hour(channels: Channel
     assert to == "daily@brand-a.example" and "1 updates" in subject and "CapClosed" in body
 
 
-async def test_only_members_register_channels(channels: ChannelHandlers) -> None:
+async def test_only_members_register_webhooks_and_an_audit_company_no_recipients(channels: ChannelHandlers) -> None:
     with pytest.raises(PermissionDeniedError):
         await channels.register_webhook(factory_account("f-1"), "http://127.0.0.1:9/hook", SECRET)
     with pytest.raises(PermissionDeniedError):
-        await channels.register_recipient(factory_account("f-1"), "x@y.example", "immediate")
+        await channels.register_recipient(audit_company("ac-1"), "x@y.example", "immediate")
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:

@@ -1,4 +1,4 @@
-"""E-mail recipients registered by members, with their preference."""
+"""E-mail recipients registered by members and factories, with their preference and language."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class MongoRecipients:
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("member_id", 1)])
         await self._collection.create_index([("preference", 1)])
+        await self._collection.create_index([("factory_id", 1)], sparse=True)
 
     async def put(self, recipient: Recipient) -> None:
         await self._collection.update_one(
@@ -28,6 +29,10 @@ class MongoRecipients:
 
     async def of_member(self, member_id: str) -> list[Recipient]:
         cursor = self._collection.find({"member_id": member_id}, {"_id": 0}).sort("email", 1)
+        return [Recipient.model_validate(document) async for document in cursor]
+
+    async def of_factory(self, factory_id: str) -> list[Recipient]:
+        cursor = self._collection.find({"factory_id": factory_id}, {"_id": 0}).sort("email", 1)
         return [Recipient.model_validate(document) async for document in cursor]
 
     async def wanting_digest(self) -> list[Recipient]:
@@ -51,6 +56,9 @@ class InMemoryRecipients:
 
     async def of_member(self, member_id: str) -> list[Recipient]:
         return sorted((r for r in self.items.values() if r.member_id == member_id), key=lambda r: r.email)
+
+    async def of_factory(self, factory_id: str) -> list[Recipient]:
+        return sorted((r for r in self.items.values() if r.factory_id == factory_id), key=lambda r: r.email)
 
     async def wanting_digest(self) -> list[Recipient]:
         return [r for r in self.items.values() if r.preference == Preference.DAILY_DIGEST]

@@ -37,6 +37,10 @@ class NotificationRules(BaseModel):
     emailed_event_types: list[str]
     critical_event_types: list[str]
     digest_hour_utc: int
+    # What a factory's own recipients are told (since 2026.3); a factory's copy names no member.
+    factory_emailed_event_types: list[str] = []
+    # How many days before a CAP item's deadline its factory is reminded (since 2026.3; None: never).
+    deadline_reminder_days: int | None = None
 
     def email_mode(self, event_type: str, preference: Preference) -> DeliveryStatus | None:
         """How an event reaches one recipient by e-mail: now, in the digest, or not at all.
@@ -49,14 +53,22 @@ class NotificationRules(BaseModel):
             return None
         return DeliveryStatus.PENDING if preference == Preference.IMMEDIATE else DeliveryStatus.DIGEST
 
+    def factory_email_mode(self, event_type: str, preference: Preference) -> DeliveryStatus | None:
+        """How an event about a factory reaches one of the factory's own recipients."""
+        if event_type not in self.factory_emailed_event_types or preference == Preference.OFF:
+            return None
+        return DeliveryStatus.PENDING if preference == Preference.IMMEDIATE else DeliveryStatus.DIGEST
+
 
 class Recipient(BaseModel):
-    """A person a member registered to receive e-mail (until access-control holds users' addresses)."""
+    """A person a member or a factory registered to receive e-mail (access-control tells no user's address)."""
 
-    member_id: str
+    member_id: str  # the organisation that registered it: a member, or a factory
     email: str
     preference: Preference
     updated_at: datetime
+    factory_id: str | None = None  # set when a factory registered it: that site's events reach it
+    language: str = "en"
     last_digest_on: str | None = None  # ISO date of the last daily digest sent
 
 
@@ -167,8 +179,8 @@ class Delivery(BaseModel):
 
     delivery_id: str
     channel: Channel
-    member_id: str
-    factory_id: str
+    member_id: str  # the organisation told: a member, a factory, or the one that invited a user
+    factory_id: str | None  # None for an invitation
     target: str  # webhook id or e-mail address
     event_id: str
     event_type: str
@@ -180,6 +192,7 @@ class Delivery(BaseModel):
     last_error: str | None = None
     created_at: datetime
     delivered_at: datetime | None = None
+    language: str = "en"
 
     @staticmethod
     def id_for(channel: Channel, target: str, event_id: str) -> str:

@@ -8,8 +8,10 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+
+from notifier.adapters.cap_deadlines import TrackedDeadline
 
 from notifier.domain.channels import (
     Channel,
@@ -24,9 +26,18 @@ from notifier.domain.channels import (
     WebhookTargetRefusedError,
     backoff,
 )
+from notifier.domain.factory_mail import deadline_near, factory_copy
 from notifier.domain.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import (
+    CapClosed,
+    CapItemAccepted,
+    CapItemClosed,
+    CapItemReopened,
+    CapOpened,
+    UserInvited,
+)
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
@@ -45,12 +56,26 @@ class Deliveries(Protocol):
 class Recipients(Protocol):
     async def put(self, recipient: Recipient) -> None: ...
     async def of_member(self, member_id: str) -> list[Recipient]: ...
+    async def of_factory(self, factory_id: str) -> list[Recipient]: ...
     async def wanting_digest(self) -> list[Recipient]: ...
     async def digest_sent(self, recipient: Recipient, on: str) -> None: ...
 
 
 class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class EmailWriter(Protocol):
+    def for_delivery(self, delivery: Delivery) -> tuple[str, str]: ...
+
+
+class CapDeadlines(Protocol):
+    async def opened(self, items: list[TrackedDeadline]) -> None: ...
+    async def reopened(self, item_id: str, deadline: date) -> None: ...
+    async def done(self, item_id: str) -> None: ...
+    async def cap_closed(self, cap_id: str) -> None: ...
+    async def to_remind(self, first: date, last: date) -> list[TrackedDeadline]: ...
+    async def reminded(self, item_id: str) -> None: ...
 
 
 class WebhookSender(Protocol):
@@ -93,15 +118,16 @@ def _member(caller: Principal) -> str:
     return caller.organisation_id
 
 
-def email_text(envelope: EventEnvelope, critical: bool) -> tuple[str, str]:
-    factory_id = envelope.key
-    prefix = "CRITICAL ALERT: " if critical else ""
-    subject = f"[Shared audits] {prefix}{envelope.type} at factory {factory_id}"
-    body = (
-        f"{prefix}{envelope.type} about factory {factory_id}, {envelope.occurred_at.isoformat()}.\n\n"
-        f"{json.dumps(envelope.payload, indent=2, sort_keys=True)}\n\nEvent id: {envelope.event_id}\n"
-    )
-    return subject, body
+def _recipient_owner(caller: Principal) -> tuple[str, str | None]:
+    """The organisation registering e-mail recipients, and its site when it is a factory."""
+    if caller.is_factory and caller.factory_id is not None:
+        return caller.organisation_id, caller.factory_id
+    return _member(caller), None
+
+
+def _without_token(envelope: dict) -> dict:
+    # An invitation's one-time token leaves the delivery log once the e-mail is sent (or given up on).
+    return {**envelope, "payload": {**envelope["payload"], "acceptance_token": "(sent)"}}
 
 
 @dataclass
@@ -114,6 +140,8 @@ class ChannelHandlers:
     rules: NotificationRules
     targets: WebhookTargetCheck
     sealing: SecretSealing
+    emails: EmailWriter
+    deadlines: CapDeadlines
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_secret: Callable[[], str] = new_webhook_secret
@@ -182,17 +210,20 @@ class ChannelHandlers:
                 if attempts_left == 0:
                     raise
 
-    async def register_recipient(self, caller: Principal, email: str, preference: Preference) -> Recipient:
-        recipient = Recipient(member_id=_member(caller), email=email.lower(), preference=preference,
-                              updated_at=self.clock())
+    async def register_recipient(self, caller: Principal, email: str, preference: Preference,
+                                 language: str = "en") -> Recipient:
+        """A member's recipient hears of its linked factories; a factory's, of its own site (see the rules)."""
+        organisation_id, factory_id = _recipient_owner(caller)
+        recipient = Recipient(member_id=organisation_id, factory_id=factory_id, email=email.lower(),
+                              preference=preference, language=language, updated_at=self.clock())
         await self.recipients.put(recipient)
         return recipient
 
     async def recipients_of(self, caller: Principal) -> list[Recipient]:
-        return await self.recipients.of_member(_member(caller))
+        return await self.recipients.of_member(_recipient_owner(caller)[0])
 
     async def delivery_log(self, caller: Principal, limit: int) -> list[Delivery]:
-        return await self.deliveries.of_member(_member(caller), limit)
+        return await self.deliveries.of_member(_recipient_owner(caller)[0], limit)
 
     # fan-out (Kafka consumer)
 
@@ -204,13 +235,13 @@ class ChannelHandlers:
         queued: list[Delivery] = []
         for member_id, factory_id, envelope in events:
             webhooks, recipients = channels[member_id]
-            targets: list[tuple[Channel, str, DeliveryStatus]] = [
-                (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING) for webhook in webhooks
+            targets: list[tuple[Channel, str, DeliveryStatus, str]] = [
+                (Channel.WEBHOOK, webhook.id, DeliveryStatus.PENDING, "en") for webhook in webhooks
             ]
             for recipient in recipients:
                 mode = self.rules.email_mode(envelope.type, recipient.preference)
                 if mode is not None:
-                    targets.append((Channel.EMAIL, recipient.email, mode))
+                    targets.append((Channel.EMAIL, recipient.email, mode, recipient.language))
             if not targets:
                 continue
             critical = envelope.type in self.rules.critical_event_types
@@ -220,12 +251,86 @@ class ChannelHandlers:
                     delivery_id=Delivery.id_for(channel, target, str(envelope.event_id)), channel=channel,
                     member_id=member_id, factory_id=factory_id, target=target, event_id=str(envelope.event_id),
                     event_type=envelope.type, critical=critical, envelope=envelope_json, status=status,
-                    next_attempt_at=now, created_at=now,
+                    next_attempt_at=now, created_at=now, language=language,
                 )
-                for channel, target, status in targets
+                for channel, target, status, language in targets
             ]
         if queued:
             await self.deliveries.enqueue_many(queued)
+
+    async def enqueue_for_factories(self, events: list[tuple[str, EventEnvelope]]) -> None:
+        """Queue each (factory, event) for the factory's own recipients, as the rules say; follow CAP deadlines."""
+        queued: list[Delivery] = []
+        for factory_id, envelope in events:
+            await self._follow_deadlines(envelope)
+            if envelope.type in self.rules.factory_emailed_event_types:
+                queued += await self._for_factory(factory_id, factory_copy(envelope.model_dump(mode="json")))
+        if queued:
+            await self.deliveries.enqueue_many(queued)
+
+    async def _for_factory(self, factory_id: str, envelope: dict) -> list[Delivery]:
+        now = self.clock()
+        queued = []
+        for recipient in await self.recipients.of_factory(factory_id):
+            mode = self.rules.factory_email_mode(envelope["type"], recipient.preference)
+            if mode is not None:
+                queued.append(Delivery(
+                    delivery_id=Delivery.id_for(Channel.EMAIL, recipient.email, envelope["event_id"]),
+                    channel=Channel.EMAIL, member_id=recipient.member_id, factory_id=factory_id,
+                    target=recipient.email, event_id=envelope["event_id"], event_type=envelope["type"],
+                    envelope=envelope, status=mode, next_attempt_at=now, created_at=now,
+                    language=recipient.language,
+                ))
+        return queued
+
+    async def _follow_deadlines(self, envelope: EventEnvelope) -> None:
+        payload = envelope.payload
+        if envelope.type == CapOpened.TYPE:
+            opened = CapOpened.model_validate(payload)
+            await self.deadlines.opened([
+                TrackedDeadline(item_id=item.item_id, cap_id=opened.cap_id, factory_id=opened.factory_id,
+                                description=item.description, deadline=item.deadline)
+                for item in opened.items
+            ])
+        elif envelope.type == CapItemReopened.TYPE:
+            await self.deadlines.reopened(payload["item_id"], date.fromisoformat(str(payload["deadline"])))
+        elif envelope.type in (CapItemAccepted.TYPE, CapItemClosed.TYPE):
+            await self.deadlines.done(payload["item_id"])
+        elif envelope.type == CapClosed.TYPE:
+            await self.deadlines.cap_closed(payload["cap_id"])
+
+    async def invite(self, event: UserInvited, envelope: EventEnvelope) -> None:
+        """E-mail an invitation to the invited address, and to it alone, whatever the kind of organisation.
+
+        The one-time token travels in the e-mail only: never logged, and struck from the delivery once sent.
+        """
+        now = self.clock()
+        email = event.email.lower()
+        await self.deliveries.enqueue_many([Delivery(
+            delivery_id=Delivery.id_for(Channel.EMAIL, email, str(envelope.event_id)), channel=Channel.EMAIL,
+            member_id=event.organisation_id, factory_id=None, target=email, event_id=str(envelope.event_id),
+            event_type=envelope.type, envelope=envelope.model_dump(mode="json"), status=DeliveryStatus.PENDING,
+            next_attempt_at=now, created_at=now,
+        )])
+
+    async def remind_deadlines(self) -> int:
+        """Tell each factory of its open CAP items due within the rules' days, once per item and deadline.
+
+        Returns how many items were reminded of; run as often as wanted (daily is enough).
+        """
+        days = self.rules.deadline_reminder_days
+        if days is None:
+            return 0
+        now = self.clock()
+        today = now.date()
+        due = await self.deadlines.to_remind(today, today + timedelta(days=days))
+        for item in due:
+            envelope = deadline_near(item.cap_id, item.item_id, item.factory_id, item.description, item.deadline, now)
+            queued = await self._for_factory(item.factory_id, envelope)
+            if queued:
+                await self.deliveries.enqueue_many(queued)
+            await self.deadlines.reminded(item.item_id)
+        return len(due)
 
     async def _channels_of(self, member_id: str) -> tuple[list[Webhook], list[Recipient]]:
         webhooks, recipients = await asyncio.gather(self.webhooks.find(member_id=member_id),
@@ -245,7 +350,7 @@ class ChannelHandlers:
                 if delivery.channel == Channel.WEBHOOK:
                     await self._post_webhook(delivery)
                 else:
-                    subject, body = email_text(EventEnvelope.model_validate(delivery.envelope), delivery.critical)
+                    subject, body = self.emails.for_delivery(delivery)
                     await self.mailer.send(delivery.target, subject, body)
             except _Undeliverable as error:
                 delivery.status = error.status
@@ -265,6 +370,8 @@ class ChannelHandlers:
                 delivery.delivered_at = self.clock()
                 delivery.last_error = None
                 sent += 1
+            if delivery.event_type == UserInvited.TYPE and delivery.status != DeliveryStatus.PENDING:
+                delivery.envelope = _without_token(delivery.envelope)
             await self.deliveries.update(delivery)
         return sent
 

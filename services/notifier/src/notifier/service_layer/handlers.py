@@ -29,6 +29,7 @@ class Inbox(Protocol):
 
 class ChannelQueue(Protocol):
     async def enqueue_for_members(self, deliveries: list[tuple[str, str, EventEnvelope]]) -> None: ...
+    async def enqueue_for_factories(self, events: list[tuple[str, EventEnvelope]]) -> None: ...
 
 
 class FactoryEventLog(Protocol):
@@ -64,6 +65,9 @@ class NotifierHandlers:
             self.factory_log.append_many([(factory_id, envelope) for _, envelope, factory_id in about]),
             self.links.members_of_many(sorted({factory_id for _, _, factory_id in about})),
         )
+        if self.channels is not None:
+            # The factory's own recipients, before the members' fan-out: a retried run queues nothing twice.
+            await self.channels.enqueue_for_factories([(factory_id, envelope) for _, envelope, factory_id in about])
         deliveries: list[Delivery] = []
         for event, envelope, factory_id in about:
             deliveries += [(member_id, factory_id, envelope)

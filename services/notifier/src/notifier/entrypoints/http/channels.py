@@ -1,7 +1,7 @@
 """HTTP routes of the delivery channels: webhooks, e-mail recipients, the delivery log."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
@@ -13,6 +13,7 @@ from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["channels"])
+Language = Literal["en", "fr"]
 
 
 def _handlers(request: Request) -> ChannelHandlers:
@@ -54,11 +55,13 @@ class RegisterRecipient(BaseModel):
 
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     preference: Preference = Preference.IMMEDIATE
+    language: Language = Field(default="en", description="Language of the e-mails (English where none is written)")
 
 
 class RecipientOut(BaseModel):
     email: str
     preference: Preference
+    language: str = "en"
     updated_at: datetime
 
 
@@ -66,7 +69,7 @@ class DeliveryOut(BaseModel):
     delivery_id: str
     channel: str
     target: str
-    factory_id: str
+    factory_id: str | None = Field(description="None for an invitation e-mail")
     event_id: str
     event_type: str
     critical: bool
@@ -156,14 +159,18 @@ async def delete_webhook(webhook_id: WebhookId, caller: CurrentPrincipal, handle
 
 @router.put("/recipients", response_model=RecipientOut)
 async def register_recipient(body: RegisterRecipient, caller: CurrentPrincipal, handlers: Handlers) -> RecipientOut:
-    """Add a person to e-mail, or change their preference (immediate, daily_digest, off)."""
-    recipient = await handlers.register_recipient(caller, body.email, body.preference)
-    return RecipientOut(**recipient.model_dump(include={"email", "preference", "updated_at"}))
+    """Add a person to e-mail, or change their preference (immediate, daily_digest, off) and language.
+
+    A member's recipients hear of its linked factories; a factory's, of its own site: a CAP opened,
+    evidence refused, a CAP item's deadline 7 days away.
+    """
+    recipient = await handlers.register_recipient(caller, body.email, body.preference, body.language)
+    return RecipientOut(**recipient.model_dump(include={"email", "preference", "language", "updated_at"}))
 
 
 @router.get("/recipients", response_model=list[RecipientOut])
 async def recipients(caller: CurrentPrincipal, handlers: Handlers) -> list[RecipientOut]:
-    return [RecipientOut(**r.model_dump(include={"email", "preference", "updated_at"}))
+    return [RecipientOut(**r.model_dump(include={"email", "preference", "language", "updated_at"}))
             for r in await handlers.recipients_of(caller)]
 
 
@@ -171,6 +178,6 @@ async def recipients(caller: CurrentPrincipal, handlers: Handlers) -> list[Recip
 async def deliveries(
     caller: CurrentPrincipal, handlers: Handlers, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[DeliveryOut]:
-    """The member's delivery log (webhooks and e-mail), newest first."""
+    """The organisation's delivery log (webhooks and e-mail), newest first."""
     return [DeliveryOut(**d.model_dump(exclude={"envelope", "member_id"}))
             for d in await handlers.delivery_log(caller, limit)]
