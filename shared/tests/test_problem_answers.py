@@ -54,7 +54,7 @@ def test_each_route_declares_the_problems_it_can_answer() -> None:
 
     assert _statuses(schema, "get", "/registry/codes") == {200, 429, 503}
     assert _statuses(schema, "get", "/registry/sites/{site_id}") == {200, 401, 403, 404, 422, 429, 503}
-    assert _statuses(schema, "post", "/registry/sites") == {201, 400, 401, 403, 409, 422, 429, 503}
+    assert _statuses(schema, "post", "/registry/sites") == {201, 400, 401, 403, 404, 409, 422, 429, 503}
     assert _statuses(schema, "post", "/registry/sites/{site_id}/files") == {201, 400, 401, 403, 404, 409, 413, 422, 429, 503}
 
 

@@ -2,7 +2,7 @@
 
 shared_audits.http writes every such answer in one place; this only describes them:
 ``problems(...)`` for a route's own descriptions, and ``declare_problem_answers``
-for the answers any route can give (401/403 behind a token, 404 with a path id,
+for the answers any route can give (401/403 behind a token, 404 when the request names something,
 422 with parameters or a body, 409/400 on a change, 413 on an upload, and on every
 route 429 from the gateway's rate limit and 503 when the database is away).
 """
@@ -62,9 +62,9 @@ def _answers_of(path: str, method: str, operation: dict[str, Any]) -> dict[int, 
     }
     if operation.get("security"):
         answers |= {401: "No valid bearer token", 403: "The caller may not do this"}
-    if "{" in path:
-        answers[404] = "Not found, or not visible to the caller"
     if operation.get("parameters") or operation.get("requestBody"):
+        # A path id, a query filter or a body may name something absent or hidden.
+        answers[404] = "Something the request names is not found, or not visible to the caller"
         answers[422] = "The request does not fit: every field in error is listed"
     if method in _CHANGES:
         answers |= {400: "The request is refused", 409: "The change conflicts with the current state"}

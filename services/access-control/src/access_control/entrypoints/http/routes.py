@@ -50,7 +50,10 @@ def _organisation_out(organisation: Organisation, rules: AccreditationRules) -> 
     }
 
 
-@router.post("/token", response_model=TokenOut, tags=["tokens"])
+@router.post("/token", response_model=TokenOut, tags=["tokens"], responses=problems({
+    401: "Unknown client id or wrong secret",
+    429: "Too many failed logins for this client id (or the gateway's rate limit); retry later",
+}))
 async def token(
     login: Login,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],

@@ -14,6 +14,7 @@ from access_control.entrypoints.http.schemas import (
 )
 from access_control.service_layer.tokens import IssuedToken
 from shared_audits.http import CurrentPrincipal
+from shared_audits.problems import problems
 
 router = APIRouter(tags=["users"])
 
@@ -55,18 +56,22 @@ async def disable_user(user_id: str, caller: CurrentPrincipal, users: Users) -> 
     return _user_out(await users.disable(caller, user_id))
 
 
-@router.post("/login", response_model=SessionTokensOut, tags=["tokens"])
+@router.post("/login", response_model=SessionTokensOut, tags=["tokens"],
+             responses=problems({401: "Unknown e-mail or wrong password",
+                                 429: "Too many failed logins (or the gateway's rate limit); retry later"}))
 async def login(body: Login, users: Users) -> SessionTokensOut:
     return _session_tokens(await users.login(str(body.email), body.password))
 
 
-@router.post("/refresh", response_model=SessionTokensOut, tags=["tokens"])
+@router.post("/refresh", response_model=SessionTokensOut, tags=["tokens"],
+             responses=problems({401: "An unknown, expired or spent refresh token (a spent one ends the session)"}))
 async def refresh(body: RefreshTokenIn, users: Users) -> SessionTokensOut:
     """Spend a refresh token for new tokens; presenting a spent one revokes the session."""
     return _session_tokens(await users.refresh(body.refresh_token))
 
 
-@router.post("/logout", status_code=204, tags=["tokens"])
+@router.post("/logout", status_code=204, tags=["tokens"],
+             responses=problems({401: "An unknown, expired or spent refresh token"}))
 async def logout(body: RefreshTokenIn, users: Users) -> Response:
     await users.logout(body.refresh_token)
     return Response(status_code=204)
