@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -60,7 +60,7 @@ def _fuzz(operation: schemathesis.APIOperation, base_url: str, role: str, token:
     failures: list[str] = []
 
     @FUZZ_SETTINGS
-    @given(case=st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)))
+    @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
     def fuzz(case: schemathesis.Case) -> None:
         try:
             case.call_and_validate(base_url=base_url, headers={"Authorization": token},
