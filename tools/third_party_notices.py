@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.requirements import Requirement
@@ -167,15 +168,22 @@ def licence_of(name: str, dist: metadata.Distribution) -> tuple[str, bool]:
     return (named.pop() if len(named) == 1 else ""), False
 
 
+def _own_site(url: str) -> bool:
+    """The project's own address, not a package index's page about it (the repo names no registry)."""
+    return bool(url) and not urlsplit(url).path.startswith(("/project/", "/package/", "/simple/"))
+
+
 def home_page(meta: metadata.PackageMetadata) -> str:
     urls = {}
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
-        urls.setdefault(label.strip().lower(), url.strip())
+        if _own_site(url.strip()):
+            urls.setdefault(label.strip().lower(), url.strip())
     for label in HOME_LABELS:
         if label in urls:
             return urls[label]
-    return meta.get("Home-page") or next(iter(urls.values()), "")
+    home = meta.get("Home-page") or ""
+    return home if _own_site(home) else next(iter(urls.values()), "")
 
 
 def shipped() -> list[Shipped]:
