@@ -89,6 +89,22 @@ def test_the_audit_company_answers_pending_mandates_and_reports_on_accepted_ones
     assert "Site A-1" in page.text and "cursor=c2" in page.text
 
 
+def test_a_cursor_from_an_old_link_that_the_service_refuses_gives_the_first_page(
+        gateway: FakeGateway, auditor: TestClient) -> None:
+    def mandates(request: httpx.Request) -> httpx.Response:
+        if "cursor" in request.url.params:
+            return httpx.Response(422, json={"title": "Invalid request", "status": 422, "detail": "unknown cursor"})
+        return httpx.Response(200, json=[mandate("a-1", "mandated")])
+
+    gateway.routes[("GET", "/audits/mandates")] = mandates
+
+    page = auditor.get("/audit?cursor=stale")
+
+    assert page.status_code == 200 and "Site A-1" in page.text
+    asked = [r for r in gateway.requests if r.url.path == "/audits/mandates"]
+    assert [("cursor" in r.url.params) for r in asked] == [True, False]
+
+
 def test_declining_a_mandate_sends_the_reason_and_returns_to_the_list_with_a_message(
         gateway: FakeGateway, auditor: TestClient) -> None:
     gateway.routes[("GET", "/audits/mandates")] = lambda r: httpx.Response(200, json=[])

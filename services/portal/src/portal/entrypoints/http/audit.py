@@ -56,14 +56,7 @@ async def _mandates_page(page: PageContext, status: str, cursor: str, done: str 
             published = await page.get(f"/audits/audits/{audit_id}")
         except ServiceProblem:
             published = None  # the message without the rating, then
-    try:
-        items, next_cursor = await page.listing("/audits/mandates", status=status, cursor=cursor,
-                                            limit=PAGE_SIZE)
-    except ServiceProblem as problem:
-        if problem.status != 422 or not cursor:
-            raise
-        items, next_cursor = await page.listing("/audits/mandates", status=status, limit=PAGE_SIZE)
-        cursor = ""  # a cursor from an old link: back to the first page
+    items, next_cursor, cursor = await page.listing("/audits/mandates", cursor, status=status, limit=PAGE_SIZE)
     return page.render("audit/mandates.html", status_code=status_code, mandates=items, status=status,
                        statuses=STATUSES, cursor=cursor, next_cursor=next_cursor,
                        done=done if done in DONE else "", published=published, error=error)

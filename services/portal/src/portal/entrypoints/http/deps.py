@@ -143,11 +143,18 @@ class PageContext:
     async def delete(self, path: str) -> Any:
         return await self.portal.gateway.delete(path, self.token)
 
-    async def listing(self, path: str, **params: Any) -> tuple[list[dict], str | None]:
-        """One page of a list and the cursor of the next one (the ``X-Next-Cursor`` header)."""
+    async def listing(self, path: str, cursor: str = "", **params: Any) -> tuple[list[dict], str | None, str]:
+        """One page of a list, the cursor of the next one (the ``X-Next-Cursor`` header) and the cursor
+        used: a cursor from an old link that the service refuses (422) gives the first page."""
         clean = {name: value for name, value in params.items() if value not in (None, "")}
-        response = await self.portal.gateway.request("GET", path, self.token, params=clean)
-        return response.json(), response.headers.get("X-Next-Cursor")
+        try:
+            response = await self.portal.gateway.request("GET", path, self.token, params={**clean, "cursor": cursor}
+                                                         if cursor else clean)
+        except ServiceProblem as problem:
+            if problem.status != 422 or not cursor:
+                raise
+            return await self.listing(path, "", **params)
+        return response.json(), response.headers.get("X-Next-Cursor"), cursor
 
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -33,14 +33,8 @@ FORM_PROBLEMS = (400, 409, 422)
 @router.get("/operator")
 async def organisations(page: OperatorPage, kind: str = "", cursor: str = "") -> Response:
     kind = kind if kind in KINDS else ""
-    try:
-        items, next_cursor = await page.listing("/access/organisations", kind=kind, cursor=cursor,
-                                            limit=ORGANISATIONS_PER_PAGE)
-    except ServiceProblem as problem:
-        if problem.status != 422 or not cursor:
-            raise
-        items, next_cursor = await page.listing("/access/organisations", kind=kind, limit=ORGANISATIONS_PER_PAGE)
-        cursor = ""  # a cursor from an old link: back to the first page
+    items, next_cursor, cursor = await page.listing("/access/organisations", cursor, kind=kind,
+                                                    limit=ORGANISATIONS_PER_PAGE)
     return page.render("operator/organisations.html", organisations=items, kind=kind, kinds=KINDS,
                        cursor=cursor, next_cursor=next_cursor)
 
