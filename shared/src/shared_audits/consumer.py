@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from shared_audits.contracts import UnknownEventError, decode
+from shared_audits.contracts import UnknownEventError, decode, read_envelope
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.topics import TopicSpec, dead_letter_topic
 from shared_audits.errors import InvalidEventError
@@ -199,7 +199,7 @@ class EventConsumer:
         decoded: list[_Pending] = []
         for raw, record in records:
             try:
-                envelope = EventEnvelope.model_validate_json(raw)
+                envelope = read_envelope(raw)
             except ValidationError as error:
                 await self._dead_letters.park(raw, record, f"invalid envelope: {_summary(error)}")
                 continue
@@ -214,6 +214,8 @@ class EventConsumer:
             except ValidationError as error:
                 await self._dead_letters.park(raw, record, f"invalid {envelope.type} payload: {_summary(error)}")
                 continue
+            # Handlers (and what they pass on: feeds, webhooks) see only the fields this code knows.
+            envelope = envelope.model_copy(update={"payload": payload.model_dump(mode="json", exclude_unset=True)})
             decoded.append(_Pending(raw, record, payload, envelope, tuple(handlers)))
         if not decoded:
             return []

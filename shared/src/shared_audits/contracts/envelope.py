@@ -6,13 +6,32 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from shared_audits.contracts.topics import TopicSpec
 
+# Validation context of a consumer reading an event: fields it does not know are ignored (tolerant reader).
+READING = {"reading": True}
 
-class ContractModel(BaseModel):
-    """A value carried inside an event: strict, immutable."""
+
+class _TolerantWhenReading(BaseModel):
+    """Strict for the code that builds it; a reader ignores the fields a newer producer added.
+
+    Within a version a payload may gain optional fields, so during a rolling deploy an older
+    consumer meets fields it does not know: it drops them instead of dead-lettering the event.
+    The context reaches nested values too (a finding inside a report).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_unknown_fields_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context is None or not info.context.get("reading") or not isinstance(data, dict):
+            return data
+        return {name: value for name, value in data.items() if name in cls.model_fields}
+
+
+class ContractModel(_TolerantWhenReading):
+    """A value carried inside an event: strict when built, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -21,7 +40,8 @@ class EventPayload(ContractModel):
     """Base of every versioned payload.
 
     Within a version a payload may only gain optional fields; anything else is a
-    new version. Unknown fields are refused so that a typo never passes silently.
+    new version. Building one with an unknown field is refused, so that a typo never
+    passes silently; reading one (``decode``) ignores the fields it does not know.
     """
 
     TYPE: ClassVar[str]
@@ -33,7 +53,7 @@ class EventPayload(ContractModel):
         return str(getattr(self, "factory_id"))
 
 
-class EventEnvelope(BaseModel):
+class EventEnvelope(_TolerantWhenReading):
     model_config = ConfigDict(extra="forbid")
 
     event_id: uuid.UUID

@@ -89,6 +89,8 @@ class Audit(Aggregate):
     due_pending: bool = False  # indexed: the due-date job looks only at these
     # The first day the report counted as overdue; set once, with AuditReportOverdue.
     report_overdue_since: date | None = None
+    # A follow-up names the audit whose findings it re-checks; its report carries the name to cap-service.
+    follows_audit_id: str | None = None
 
     @classmethod
     def mandate(
@@ -102,8 +104,12 @@ class Audit(Aggregate):
         window: tuple[date, date] | None,
         timing: TimingRules,
         now: datetime,
+        follows: Audit | None = None,
     ) -> Audit:
+        """A new mandate; a follow-up may name the audit it ``follows`` (same site, report published)."""
         window_starts_on, window_ends_on = _checked_window(announcement, window, timing, now.date())
+        if follows is not None:
+            _check_followed(follows, factory_id, audit_type)
         audit = cls(
             id=str(uuid.uuid4()),
             factory_id=factory_id,
@@ -116,6 +122,7 @@ class Audit(Aggregate):
             window_ends_on=window_ends_on,
             status=AuditStatus.MANDATED,
             mandated_at=now,
+            follows_audit_id=follows.id if follows else None,
         )
         audit.record(
             AuditMandated(
@@ -139,7 +146,8 @@ class Audit(Aggregate):
         publication day. It raises no event and schedules no due date: its alerts, CAPs and
         follow-ups belong to the system it comes from (and the due-date job reads every pending audit)."""
         scope = AuditScope(record.scope)
-        report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at, calendar)
+        report = rate_report(record.submission, scope, None, rules, required_sample, record.published_at, calendar,
+                             audit_id=record.audit_id)
         return cls(
             id=record.audit_id,
             factory_id=record.factory_id,
@@ -194,7 +202,7 @@ class Audit(Aggregate):
         window = None
         if self.announcement == Announcement.SEMI_ANNOUNCED and self.window_starts_on and self.window_ends_on:
             window = (self.window_starts_on, self.window_ends_on)
-        report = rate_report(submission, self.scope, window, rules, required_sample, now, calendar)
+        report = rate_report(submission, self.scope, window, rules, required_sample, now, calendar, audit_id=self.id)
         findings = report.findings
         self.report = report
         self.status = AuditStatus.REPORT_PUBLISHED
@@ -219,6 +227,7 @@ class Audit(Aggregate):
                 has_alert=report.has_alert,
                 flags=[str(flag) for flag in report.flags],
                 audit_last_day=submission.audit_last_day,
+                follows_audit_id=self.follows_audit_id,
             )
         )
         for finding in findings:
@@ -304,6 +313,15 @@ class Audit(Aggregate):
     def _require_status(self, status: AuditStatus, message: str) -> None:
         if self.status != status:
             raise ConflictError(f"{message} (status {self.status})")
+
+
+def _check_followed(follows: Audit, factory_id: str, audit_type: AuditType) -> None:
+    if AuditType(audit_type) != AuditType.FOLLOW_UP:
+        raise InvalidRequestError("only a follow-up audit names an audit it follows (follows_audit_id)")
+    if follows.factory_id != factory_id:
+        raise InvalidRequestError(f"audit {follows.id} is of another site: a follow-up re-checks an audit of its own site")
+    if follows.status != AuditStatus.REPORT_PUBLISHED:
+        raise ConflictError(f"audit {follows.id} has no published report yet: there is nothing to re-check")
 
 
 def _checked_window(

@@ -89,10 +89,14 @@ def rate_report(
     required_sample: SampleSize,
     now: datetime,
     calendar: WorkingCalendar = MONDAY_TO_FRIDAY,
+    *,
+    audit_id: str,
 ) -> Report:
     """The report the platform publishes for ``submission``, or ``ReportRejected`` listing every problem.
 
-    Its due date counts the working days of ``calendar``, the site's country's.
+    Its due date counts the working days of ``calendar``, the site's country's. Every rated "no"
+    is a finding: the auditor's when one names the question, else one written from the question.
+    Finding ids derive from ``audit_id`` (and the question), so the same report has the same ids.
     """
     questionnaire = rules.questionnaire
     problems = questionnaire.answer_problems(scope, submission.answers)
@@ -111,18 +115,22 @@ def rate_report(
         ])
 
     findings = []
+    ids = _FindingIds(audit_id)
     for new in submission.findings:
         question = questionnaire.question(new.question_id) if new.question_id else None
         topic = new.zero_tolerance_topic or (question.zero_tolerance_topic if question else None)
         alert = rules.monitoring.is_alert(new.severity, topic) or new.question_id in scores.critical_noes
         findings.append(Finding(**{**vars(new), "zero_tolerance_topic": topic},
-                                finding_id=str(uuid.uuid4()), alert=alert))
+                                finding_id=ids.next(new.question_id), alert=alert))
     has_alert = bool(scores.critical_noes) or any(finding.alert for finding in findings)
+    # Counted from the written findings, as always: an unwritten "no" is already a non-conformity there.
+    chapter_scores = _chapter_results(questionnaire, scope, scores, findings)
+    findings += _unwritten_no_findings(scores, findings, rules, ids)
     report = Report(
         compliance_percentage=scores.percentage,
         letter=rules.rating.letter_for(scores.percentage, has_alert),
         has_alert=has_alert,
-        chapter_scores=_chapter_results(questionnaire, scope, scores, findings),
+        chapter_scores=chapter_scores,
         findings=findings,
         answers=submission.answers,
         audit_first_day=submission.audit_first_day,
@@ -139,6 +147,43 @@ def rate_report(
     )
     report.flags = _flags(report, now.date())
     return report
+
+
+UNWRITTEN_NO_ACTION = ("Bring the practice in line with this requirement of the Code of Conduct and keep "
+                       "the records that show it; a follow-up audit checks the same question again.")
+
+
+class _FindingIds:
+    """Finding ids derived from the audit and the question (else the finding's place): stable on a re-run."""
+
+    def __init__(self, audit_id: str) -> None:
+        self.audit_id = audit_id
+        self.used: Counter[str] = Counter()
+
+    def next(self, question_id: str | None) -> str:
+        key = f"question:{question_id}" if question_id else "unnamed"
+        self.used[key] += 1
+        name = f"finding-of-audit:{self.audit_id}:{key}:{self.used[key]}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def _unwritten_no_findings(scores: Scores, written: list[Finding], rules: RuleBook, ids: _FindingIds) -> list[Finding]:
+    """A finding for each rated "no" no written finding names, built from its question (never an alert)."""
+    documented = {finding.question_id for finding in written if finding.question_id}
+    findings = []
+    for question_id in scores.noes:
+        question = rules.questionnaire.question(question_id)
+        if question_id in documented or question is None:
+            continue
+        findings.append(Finding(
+            finding_id=ids.next(question_id),
+            chapter=question.chapter,
+            severity=rules.monitoring.unwritten_no_severity,
+            description=f"Not met: {question.text}",
+            recommended_action=UNWRITTEN_NO_ACTION,
+            question_id=question_id,
+        ))
+    return findings
 
 
 def _date_problems(

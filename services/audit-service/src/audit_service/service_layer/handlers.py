@@ -88,13 +88,16 @@ class AuditHandlers:
         scope: AuditScope,
         announcement: Announcement,
         window: tuple[date, date] | None = None,
+        follows_audit_id: str | None = None,
     ) -> Audit:
+        """A member mandates an audit; a follow-up may name the published audit it re-checks."""
         if not caller.is_member:
             raise PermissionDeniedError("launching an audit is a member prerogative")
         if not await self.links.is_linked(caller.organisation_id, factory_id):
             raise NotFoundError(f"factory {factory_id} not found")
         if await self.merged_factories.surviving_id(factory_id) is not None:
             raise NotFoundError(f"factory {factory_id} not found")
+        follows = await self._followed_audit(caller, follows_audit_id) if follows_audit_id else None
         company = await self.audit_companies.standing(audit_company_id)
         if company is None:
             raise InvalidRequestError(f"{audit_company_id} is not a registered audit company")
@@ -109,8 +112,16 @@ class AuditHandlers:
             window,
             self.rules.timing,
             self.clock(),
+            follows,
         )
         await self.audits.add(audit)
+        return audit
+
+    async def _followed_audit(self, caller: Principal, audit_id: str) -> Audit:
+        # An audit the caller may not see reads as one that does not exist (confidentiality).
+        audit = await self.audits.get(audit_id)
+        if audit is None or not await self._may_see(caller, audit):
+            raise InvalidRequestError(f"follows_audit_id: there is no audit {audit_id} that you may see")
         return audit
 
     async def answer_mandate(self, caller: Principal, audit_id: str, accept: bool, reason: str | None) -> Audit:

@@ -110,6 +110,7 @@ def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
         report=_report_out(audit, caller),
         due=[] if caller.is_factory else [DueOut(**due.model_dump(mode="json")) for due in audit.due],
         report_overdue_since=None if caller.is_factory else audit.report_overdue_since,
+        follows_audit_id=audit.follows_audit_id,
     )
 
 
@@ -117,7 +118,10 @@ def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
     "/audits", response_model=AuditOut, status_code=201,
     responses=problems({
         409: "The audit company takes no new mandates: suspended, or its trial ended without accreditation "
-             "(`accreditation_status`, and `trial_ended_at` for the latter)",
+             "(`accreditation_status`, and `trial_ended_at` for the latter); or the audit named in "
+             "`follows_audit_id` has no published report yet",
+        422: "A bad field (one entry per field in `errors`); or `follows_audit_id` on an audit that is not a "
+             "follow-up, naming an audit of another site, or one the caller may not see",
     }),
 )
 async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, viewer: CurrentViewer,
@@ -126,7 +130,8 @@ async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, viewer: Cu
         raise InvalidRequestError("give both window_starts_on and window_ends_on, or neither")
     window = (body.window_starts_on, body.window_ends_on) if body.window_starts_on else None
     audit = await handlers.mandate_audit(
-        caller, body.factory_id, body.audit_company_id, body.audit_type, body.scope, body.announcement, window
+        caller, body.factory_id, body.audit_company_id, body.audit_type, body.scope, body.announcement, window,
+        follows_audit_id=body.follows_audit_id,
     )
     return _out(audit, caller, viewer)
 

@@ -24,6 +24,10 @@ class MandateAudit(Request):
     announcement: Announcement = Announcement.SEMI_ANNOUNCED
     window_starts_on: date | None = Field(default=None, description="Semi-announced: first day of the window")
     window_ends_on: date | None = Field(default=None, description="Semi-announced: last day (at least 14 days on)")
+    follows_audit_id: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="A follow-up only: the audit of the same site whose findings it re-checks (its report "
+                    "published, and one the caller may see); its report then updates that audit's CAP")
 
 
 class AnswerMandate(Request):
@@ -175,6 +179,7 @@ class AuditOut(BaseModel):
     due: list[DueOut]
     report_overdue_since: date | None = Field(
         default=None, description="Accepted, and the report not in the platform by its due date: since when")
+    follows_audit_id: str | None = Field(default=None, description="A follow-up: the audit whose findings it re-checks")
 
 
 class QuestionOut(BaseModel):
