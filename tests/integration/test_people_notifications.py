@@ -1,4 +1,5 @@
-"""Notifications that reach people: an invitation e-mail with the portal link, and the factory told of its CAP.
+"""Notifications that reach people: an invitation e-mail with the portal link, the factory told of its CAP,
+the audit company of its mandate.
 
 A real SMTP server (aiosmtpd) listens where the notifier sends (``SMTP_PORT``, default 8025).
 """
@@ -16,8 +17,8 @@ from email.message import EmailMessage as Message
 import pytest
 from aiosmtpd.controller import Controller
 
-from shared_audits_client import eventually
-from shared_audits_client.story import Cast
+from shared_audits_client import PlatformClient, eventually
+from shared_audits_client.story import Cast, link_with_consent
 from tests.integration.cap_flows import finding, open_cap
 from tests.integration.stack import Stack
 
@@ -88,3 +89,34 @@ def test_a_factory_receives_the_cap_opened_e_mail(stack: Stack, cast: Cast, mail
     for member in ("member_a", "member_b"):  # the factory's copy names no member
         assert cast.organisations[member].organisation_id not in body
     assert cap["cap_id"]
+
+
+def test_the_mandated_audit_company_is_e_mailed_in_its_users_language_and_no_other_company(
+    stack: Stack, cast: Cast, mail_sink: MailSink
+) -> None:
+    label = uuid.uuid4().hex[:8]
+    planning, planification = f"planning-{label}@audit-one.example", f"planification-{label}@audit-one.example"
+    elsewhere = f"planning-{label}@audit-two.example"
+    other = cast.operator.register_organisation(f"Audit Co two {label}", "audit_company")
+    other_company = PlatformClient.login(stack.gateway_url, other.client_id, other.client_secret)
+    for company, address, language in ((cast.auditor, planning, "en"), (cast.auditor, planification, "fr"),
+                                        (other_company, elsewhere, "en")):
+        company.call("PUT", "/notifier/recipients",
+                     json={"email": address, "preference": "immediate", "language": language})
+    other_company.close()
+    link_with_consent(cast.member_a, cast.factory, cast.factory_id)
+
+    auditor_id = cast.organisations["auditor"].organisation_id
+    audit = eventually(lambda: cast.member_a.mandate_audit(
+        cast.factory_id, auditor_id, audit_type="initial", scope="social", announcement="unannounced"))
+
+    def told(address: str, words: str) -> Message:
+        mails = [m for m in mail_sink.to(address) if words in m["Subject"]]
+        assert mails, f"no mandate e-mail to {address} yet"
+        return mails[0]
+
+    english = eventually(lambda: told(planning, "You are mandated"), timeout=20)
+    assert f"factory {cast.factory_id}" in english["Subject"] and audit["audit_id"] in text_of(english)
+    french = eventually(lambda: told(planification, "Vous êtes mandaté"), timeout=20)
+    assert "Acceptez ou déclinez le mandat" in text_of(french)
+    assert mail_sink.to(elsewhere) == []  # the other audit company hears nothing of it

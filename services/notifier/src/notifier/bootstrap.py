@@ -23,6 +23,7 @@ from notifier.adapters.webhook_secrets import seal_stored_secrets
 from notifier.adapters.webhook_sender import HttpWebhookSender
 from notifier.adapters.webhook_targets import WebhookTargets
 from notifier.config import Settings
+from notifier.domain.audit_company_mail import ABOUT_AN_AUDIT_COMPANY
 from notifier.domain.channels import Webhook
 from notifier.entrypoints.http.channels import router as channels_router
 from notifier.entrypoints.http.routes import router
@@ -87,6 +88,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
                                if payload_type.TOPIC in SOURCE_TOPICS
                                and payload_type not in (*link_changes, UserInvited)],
                               handlers.fan_out_batch)
+    # An audit company's own recipients, beside the members' fan-out (its accreditation is about no factory).
+    runtime.consumer.on_batch(list(ABOUT_AN_AUDIT_COMPANY), channels.enqueue_for_audit_companies)
     runtime.consumer.on(FactoriesMerged, SiteMerges(inbox, factory_log).apply_merged)
 
     async def prepare() -> None:

@@ -87,11 +87,11 @@ async def test_the_daily_digest_goes_once_a_day_after_its_hour(channels: Channel
     assert to == "daily@brand-a.example" and "1 updates" in subject and "CapClosed" in body
 
 
-async def test_only_members_register_webhooks_and_an_audit_company_no_recipients(channels: ChannelHandlers) -> None:
+async def test_only_members_register_webhooks(channels: ChannelHandlers) -> None:
     with pytest.raises(PermissionDeniedError):
         await channels.register_webhook(factory_account("f-1"), "http://127.0.0.1:9/hook", SECRET)
     with pytest.raises(PermissionDeniedError):
-        await channels.register_recipient(audit_company("ac-1"), "x@y.example", "immediate")
+        await channels.register_webhook(audit_company("ac-1"), "http://127.0.0.1:9/hook", SECRET)
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:

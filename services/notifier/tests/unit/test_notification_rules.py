@@ -15,7 +15,7 @@ def test_an_overdue_report_is_e_mailed_as_the_recipient_prefers_since_2026_2() -
 
 
 def test_since_2026_3_a_factory_hears_of_its_cap_opening_refused_evidence_and_a_deadline_a_week_away() -> None:
-    rules = load_notification_rules()
+    rules = load_notification_rules("notifications-2026.3.json")
     assert rules.version == "2026.3"
     assert rules.deadline_reminder_days == 7
     for event_type in ("CapOpened", "CapItemRejected", "CapItemDeadlineNear"):

@@ -19,6 +19,7 @@ class MongoRecipients:
         await self._collection.create_index([("member_id", 1)])
         await self._collection.create_index([("preference", 1)])
         await self._collection.create_index([("factory_id", 1)], sparse=True)
+        await self._collection.create_index([("audit_company_id", 1)], sparse=True)
 
     async def put(self, recipient: Recipient) -> None:
         await self._collection.update_one(
@@ -33,6 +34,10 @@ class MongoRecipients:
 
     async def of_factory(self, factory_id: str) -> list[Recipient]:
         cursor = self._collection.find({"factory_id": factory_id}, {"_id": 0}).sort("email", 1)
+        return [Recipient.model_validate(document) async for document in cursor]
+
+    async def of_audit_company(self, audit_company_id: str) -> list[Recipient]:
+        cursor = self._collection.find({"audit_company_id": audit_company_id}, {"_id": 0}).sort("email", 1)
         return [Recipient.model_validate(document) async for document in cursor]
 
     async def wanting_digest(self) -> list[Recipient]:
@@ -59,6 +64,10 @@ class InMemoryRecipients:
 
     async def of_factory(self, factory_id: str) -> list[Recipient]:
         return sorted((r for r in self.items.values() if r.factory_id == factory_id), key=lambda r: r.email)
+
+    async def of_audit_company(self, audit_company_id: str) -> list[Recipient]:
+        return sorted((r for r in self.items.values() if r.audit_company_id == audit_company_id),
+                      key=lambda r: r.email)
 
     async def wanting_digest(self) -> list[Recipient]:
         return [r for r in self.items.values() if r.preference == Preference.DAILY_DIGEST]

@@ -41,6 +41,8 @@ class NotificationRules(BaseModel):
     factory_emailed_event_types: list[str] = []
     # How many days before a CAP item's deadline its factory is reminded (since 2026.3; None: never).
     deadline_reminder_days: int | None = None
+    # What an audit company's own recipients are told of its mandates and its accreditation (since 2026.4).
+    audit_company_emailed_event_types: list[str] = []
 
     def email_mode(self, event_type: str, preference: Preference) -> DeliveryStatus | None:
         """How an event reaches one recipient by e-mail: now, in the digest, or not at all.
@@ -55,19 +57,30 @@ class NotificationRules(BaseModel):
 
     def factory_email_mode(self, event_type: str, preference: Preference) -> DeliveryStatus | None:
         """How an event about a factory reaches one of the factory's own recipients."""
-        if event_type not in self.factory_emailed_event_types or preference == Preference.OFF:
-            return None
-        return DeliveryStatus.PENDING if preference == Preference.IMMEDIATE else DeliveryStatus.DIGEST
+        return _mode(event_type in self.factory_emailed_event_types, preference)
+
+    def audit_company_email_mode(self, event_type: str, preference: Preference) -> DeliveryStatus | None:
+        """How an event about an audit company reaches one of the company's own recipients."""
+        return _mode(event_type in self.audit_company_emailed_event_types, preference)
+
+
+def _mode(emailed: bool, preference: Preference) -> DeliveryStatus | None:
+    if not emailed or preference == Preference.OFF:
+        return None
+    return DeliveryStatus.PENDING if preference == Preference.IMMEDIATE else DeliveryStatus.DIGEST
 
 
 class Recipient(BaseModel):
-    """A person a member or a factory registered to receive e-mail (access-control tells no user's address)."""
+    """A person a member, a factory or an audit company registered to receive e-mail (access-control tells
+    no user's address)."""
 
-    member_id: str  # the organisation that registered it: a member, or a factory
+    member_id: str  # the organisation that registered it: a member, a factory, or an audit company
     email: str
     preference: Preference
     updated_at: datetime
     factory_id: str | None = None  # set when a factory registered it: that site's events reach it
+    # Set when an audit company registered it: its mandates, overdue reports and accreditation reach it.
+    audit_company_id: str | None = None
     language: str = "en"
     last_digest_on: str | None = None  # ISO date of the last daily digest sent
 
@@ -179,8 +192,8 @@ class Delivery(BaseModel):
 
     delivery_id: str
     channel: Channel
-    member_id: str  # the organisation told: a member, a factory, or the one that invited a user
-    factory_id: str | None  # None for an invitation
+    member_id: str  # the organisation told: a member, a factory, an audit company, or the one that invited a user
+    factory_id: str | None  # None for an invitation, and for an audit company's accreditation
     target: str  # webhook id or e-mail address
     event_id: str
     event_type: str

@@ -26,10 +26,11 @@ from notifier.domain.channels import (
     WebhookTargetRefusedError,
     backoff,
 )
+from notifier.domain.audit_company_mail import audit_company_of
 from notifier.domain.factory_mail import deadline_near, factory_copy
 from notifier.domain.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
 from shared_audits.auth import Principal
-from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import (
     CapClosed,
     CapItemAccepted,
@@ -57,6 +58,7 @@ class Recipients(Protocol):
     async def put(self, recipient: Recipient) -> None: ...
     async def of_member(self, member_id: str) -> list[Recipient]: ...
     async def of_factory(self, factory_id: str) -> list[Recipient]: ...
+    async def of_audit_company(self, audit_company_id: str) -> list[Recipient]: ...
     async def wanting_digest(self) -> list[Recipient]: ...
     async def digest_sent(self, recipient: Recipient, on: str) -> None: ...
 
@@ -118,11 +120,11 @@ def _member(caller: Principal) -> str:
     return caller.organisation_id
 
 
-def _recipient_owner(caller: Principal) -> tuple[str, str | None]:
-    """The organisation registering e-mail recipients, and its site when it is a factory."""
-    if caller.is_factory and caller.factory_id is not None:
-        return caller.organisation_id, caller.factory_id
-    return _member(caller), None
+def _recipient_owner(caller: Principal) -> str:
+    """The organisation registering e-mail recipients: a member, a factory or an audit company."""
+    if (caller.is_factory and caller.factory_id is not None) or caller.is_audit_company:
+        return caller.organisation_id
+    return _member(caller)
 
 
 def _without_token(envelope: dict) -> dict:
@@ -212,18 +214,20 @@ class ChannelHandlers:
 
     async def register_recipient(self, caller: Principal, email: str, preference: Preference,
                                  language: str = "en") -> Recipient:
-        """A member's recipient hears of its linked factories; a factory's, of its own site (see the rules)."""
-        organisation_id, factory_id = _recipient_owner(caller)
-        recipient = Recipient(member_id=organisation_id, factory_id=factory_id, email=email.lower(),
-                              preference=preference, language=language, updated_at=self.clock())
+        """A member's recipient hears of its linked factories; a factory's, of its own site; an audit
+        company's, of its mandates and accreditation (see the rules)."""
+        recipient = Recipient(member_id=_recipient_owner(caller), email=email.lower(), preference=preference,
+                              language=language, updated_at=self.clock(),
+                              factory_id=caller.factory_id if caller.is_factory else None,
+                              audit_company_id=caller.organisation_id if caller.is_audit_company else None)
         await self.recipients.put(recipient)
         return recipient
 
     async def recipients_of(self, caller: Principal) -> list[Recipient]:
-        return await self.recipients.of_member(_recipient_owner(caller)[0])
+        return await self.recipients.of_member(_recipient_owner(caller))
 
     async def delivery_log(self, caller: Principal, limit: int) -> list[Delivery]:
-        return await self.deliveries.of_member(_recipient_owner(caller)[0], limit)
+        return await self.deliveries.of_member(_recipient_owner(caller), limit)
 
     # fan-out (Kafka consumer)
 
@@ -282,6 +286,28 @@ class ChannelHandlers:
                     language=recipient.language,
                 ))
         return queued
+
+    async def enqueue_for_audit_companies(self, events: list[tuple[EventPayload, EventEnvelope]]) -> None:
+        """Queue each event naming an audit company for that company's own recipients, as the rules say."""
+        now = self.clock()
+        queued: list[Delivery] = []
+        for event, envelope in events:
+            audit_company_id = audit_company_of(event)
+            if audit_company_id is None or envelope.type not in self.rules.audit_company_emailed_event_types:
+                continue
+            envelope_json = envelope.model_dump(mode="json")
+            for recipient in await self.recipients.of_audit_company(audit_company_id):
+                mode = self.rules.audit_company_email_mode(envelope.type, recipient.preference)
+                if mode is not None:
+                    queued.append(Delivery(
+                        delivery_id=Delivery.id_for(Channel.EMAIL, recipient.email, str(envelope.event_id)),
+                        channel=Channel.EMAIL, member_id=recipient.member_id,
+                        factory_id=getattr(event, "factory_id", None), target=recipient.email,
+                        event_id=str(envelope.event_id), event_type=envelope.type, envelope=envelope_json,
+                        status=mode, next_attempt_at=now, created_at=now, language=recipient.language,
+                    ))
+        if queued:
+            await self.deliveries.enqueue_many(queued)
 
     async def _follow_deadlines(self, envelope: EventEnvelope) -> None:
         payload = envelope.payload
@@ -425,7 +451,8 @@ class ChannelHandlers:
                 continue
             waiting = [d for d in await self.deliveries.digest_of(recipient.email) if d.member_id == recipient.member_id]
             if waiting:
-                lines = [f"- {d.created_at:%Y-%m-%d %H:%M} {d.event_type} at factory {d.factory_id}" for d in waiting]
+                lines = [f"- {d.created_at:%Y-%m-%d %H:%M} {d.event_type}"
+                         + (f" at factory {d.factory_id}" if d.factory_id else "") for d in waiting]
                 await self.mailer.send(
                     recipient.email, f"[Shared audits] Daily digest: {len(waiting)} updates",
                     "What happened at your factories since the last digest:\n\n" + "\n".join(lines) + "\n",

@@ -69,7 +69,7 @@ class DeliveryOut(BaseModel):
     delivery_id: str
     channel: str
     target: str
-    factory_id: str | None = Field(description="None for an invitation e-mail")
+    factory_id: str | None = Field(description="None for an invitation e-mail and an audit company's accreditation")
     event_id: str
     event_type: str
     critical: bool
@@ -162,7 +162,8 @@ async def register_recipient(body: RegisterRecipient, caller: CurrentPrincipal, 
     """Add a person to e-mail, or change their preference (immediate, daily_digest, off) and language.
 
     A member's recipients hear of its linked factories; a factory's, of its own site: a CAP opened,
-    evidence refused, a CAP item's deadline 7 days away.
+    evidence refused, a CAP item's deadline 7 days away; an audit company's, of its own business: a member
+    mandated it, its report is overdue, its accreditation changed.
     """
     recipient = await handlers.register_recipient(caller, body.email, body.preference, body.language)
     return RecipientOut(**recipient.model_dump(include={"email", "preference", "language", "updated_at"}))
