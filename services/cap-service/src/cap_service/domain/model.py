@@ -24,6 +24,7 @@ from shared_audits.contracts.events import (
     CapOpened,
     CapProgress,
     OpenedCapItem,
+    PublishedFinding,
 )
 from shared_audits.contracts.envelope import EventPayload
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -69,6 +70,7 @@ class CapItem(BaseModel):
     recommended_action: str
     deadline: date
     chapter: str | None = None
+    question_id: str | None = None  # the questionnaire's question rated "no"; None in reports before it was kept
     status: CapItemStatus = CapItemStatus.OPEN
     evidence_ids: list[str] = Field(default_factory=list)
     # The deadline for which CapItemOverdue was emitted; a new deadline re-arms the check.
@@ -85,6 +87,14 @@ class CapItem(BaseModel):
 def same_chapter(left: str | None, right: str | None) -> bool:
     """Chapters match by their text, ignoring case and surrounding blanks."""
     return left is not None and right is not None and left.strip().casefold() == right.strip().casefold()
+
+
+def found_again(item: CapItem, finding: PublishedFinding) -> bool:
+    """A follow-up finding re-finds an item when both name the same question; when either names none
+    (an item of an older report, a finding on no question), when their chapters are the same."""
+    if item.question_id and finding.question_id:
+        return item.question_id.strip() == finding.question_id.strip()
+    return same_chapter(item.chapter, finding.chapter)
 
 
 class CapStatus(StrEnum):
@@ -131,6 +141,7 @@ class Cap(Aggregate):
                 recommended_action=finding.recommended_action,
                 deadline=rules.deadline_for(finding.severity, published),
                 chapter=finding.chapter,
+                question_id=finding.question_id,
             )
             for finding in report.findings
         ]
@@ -325,22 +336,23 @@ class Cap(Aggregate):
         """Close the items a follow-up audit no longer finds, reopen those it finds again.
 
         The rule (documented in the README): an item and a follow-up finding match when
-        their chapters are the same. A matched item that was accepted or closed is
-        reopened with a new deadline from the finding's severity; a matched item still
-        in progress stays as it is. An item whose chapter has no finding in the
-        follow-up is closed. Items without a chapter are left alone. Returns the ids of
-        the follow-up's findings that matched an item of this CAP.
+        they name the same question (``found_again``; by chapter only when either names
+        none). A matched item that was accepted or closed is reopened with a new deadline
+        from the finding's severity; a matched item still in progress stays as it is. An
+        item the follow-up does not find again (its question rated "yes") is closed.
+        Items with neither question nor chapter are left alone. Returns the ids of the
+        follow-up's findings that matched an item of this CAP.
         """
-        matched = {f.finding_id for f in report.findings if any(same_chapter(f.chapter, i.chapter) for i in self.items)}
+        matched = {f.finding_id for f in report.findings if any(found_again(i, f) for i in self.items)}
         if report.audit_id in self.applied_follow_ups:
             return matched
         published = report.published_at.date()
         for item in self.items:
-            if item.chapter is None:
+            if item.chapter is None and item.question_id is None:
                 continue
-            found_again = [f for f in report.findings if same_chapter(f.chapter, item.chapter)]
-            if found_again and item.done:
-                worst = max(found_again, key=lambda f: SEVERITY_ORDER[FindingSeverity(f.severity)])
+            refound = [f for f in report.findings if found_again(item, f)]
+            if refound and item.done:
+                worst = max(refound, key=lambda f: SEVERITY_ORDER[FindingSeverity(f.severity)])
                 item.status = CapItemStatus.OPEN
                 item.deadline = rules.deadline_for(FindingSeverity(worst.severity), published)
                 self.status = CapStatus.OPEN
@@ -352,7 +364,7 @@ class Cap(Aggregate):
                         progress=self.progress(),
                     ),
                 )
-            elif not found_again and item.status != CapItemStatus.CLOSED:
+            elif not refound and item.status != CapItemStatus.CLOSED:
                 item.status = CapItemStatus.CLOSED
                 self._record(
                     now,

@@ -46,6 +46,8 @@ class CapItemOut(BaseModel):
     recommended_action: str
     deadline: date
     chapter: str | None
+    question_id: str | None = Field(
+        default=None, description="The question rated 'no'; a follow-up re-checks the item by it (null: older reports)")
     status: CapItemStatus
     evidence_ids: list[str]
     decisions: list[DecisionOut]
