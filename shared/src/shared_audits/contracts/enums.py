@@ -94,3 +94,10 @@ class CapItemStatus(StrEnum):
 class CapDecision(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
+
+
+class ExtensionDecision(StrEnum):
+    """A linked member's answer to a factory's request for a later CAP item deadline."""
+
+    GRANT = "grant"
+    REFUSE = "refuse"

@@ -6,6 +6,7 @@ Who may see whom is shared_audits.member_groups' rule; the record's export discl
 from __future__ import annotations
 
 from cap_service.domain.model import Decision
+from cap_service.domain.plans import Extension
 from shared_audits.member_groups import LINKED_MEMBER, MemberViewer
 
 
@@ -15,4 +16,13 @@ def decisions_seen_by(viewer: MemberViewer, decisions: list[Decision]) -> list[D
         decision if viewer.sees(decision.member_id)
         else decision.model_copy(update={"member_id": LINKED_MEMBER, "decided_by": LINKED_MEMBER})
         for decision in decisions
+    ]
+
+
+def extensions_seen_by(viewer: MemberViewer, extensions: list[Extension]) -> list[Extension]:
+    """The extension requests with the deciding member, and its user, as ``LINKED_MEMBER`` unless ``viewer`` sees it."""
+    return [
+        extension if extension.member_id is None or viewer.sees(extension.member_id)
+        else extension.model_copy(update={"member_id": LINKED_MEMBER, "decided_by": LINKED_MEMBER})
+        for extension in extensions
     ]

@@ -9,16 +9,29 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
+from cap_service.domain.plans import (
+    Extension,
+    ExtensionStatus,
+    ItemPlan,
+    check_requested_deadline,
+    check_target_date,
+    extensions_in,
+    plan_in,
+)
 from cap_service.domain.record import RECORD_STARTED, RecordEntry, next_entry
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.enums import CapDecision, CapItemStatus, FindingSeverity
+from shared_audits.contracts.enums import CapDecision, CapItemStatus, ExtensionDecision, FindingSeverity
 from shared_audits.contracts.events import (
     AuditReportPublished,
     CapClosed,
     CapItemAccepted,
     CapItemClosed,
     CapItemEvidenceSubmitted,
+    CapItemExtensionGranted,
+    CapItemExtensionRefused,
+    CapItemExtensionRequested,
     CapItemOverdue,
+    CapItemPlanUpdated,
     CapItemRejected,
     CapItemReopened,
     CapOpened,
@@ -249,6 +262,69 @@ class Cap(Aggregate):
             if item.item_id == item_id:
                 return item
         raise NotFoundError(f"item {item_id} not found in this CAP")
+
+    def plan_of(self, item_id: str) -> ItemPlan | None:
+        """The factory's latest plan for an item, read from the record."""
+        return plan_in(self.history, item_id)
+
+    def extensions_of(self, item_id: str) -> list[Extension]:
+        """An item's extension requests and their decisions, oldest first, read from the record."""
+        return extensions_in(self.history, item_id)
+
+    def write_plan(self, item_id: str, root_cause: str, corrective_action: str, owner: str, target_date: date,
+                   written_by: str, now: datetime) -> None:
+        """The factory writes its plan for an item, due by its deadline; the same plan again changes nothing."""
+        item = self.item(item_id)
+        if item.done:
+            raise ConflictError(f"item is {item.status.value}; its plan can no longer change")
+        check_target_date(target_date, item.deadline)
+        plan = {"root_cause": root_cause, "corrective_action": corrective_action, "owner": owner,
+                "target_date": target_date}
+        current = self.plan_of(item_id)
+        if current is not None and current.model_dump(include=set(plan)) == plan:
+            return
+        self._record(now, CapItemPlanUpdated(cap_id=self.id, item_id=item_id, factory_id=self.factory_id, **plan,
+                                             updated_by=written_by, updated_at=now))
+
+    def request_extension(self, item_id: str, new_deadline: date, reason: str, requested_by: str,
+                          now: datetime) -> str:
+        """The factory asks for a later deadline for an item not yet done, one request at a time; returns its id."""
+        item = self.item(item_id)
+        if item.done:
+            raise ConflictError(f"item is {item.status.value}; it needs no more time")
+        if any(e.status == ExtensionStatus.PENDING for e in self.extensions_of(item_id)):
+            raise ConflictError("an extension request for this item is already waiting for a decision")
+        check_requested_deadline(new_deadline, item.deadline, now.date())
+        extension_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"cap-item-extension:{item_id}:{len(self.history)}"))
+        self._record(now, CapItemExtensionRequested(
+            cap_id=self.id, item_id=item_id, factory_id=self.factory_id, extension_id=extension_id,
+            current_deadline=item.deadline, requested_deadline=new_deadline, reason=reason,
+            requested_by=requested_by, requested_at=now,
+        ))
+        return extension_id
+
+    def decide_extension(self, item_id: str, extension_id: str, decision: ExtensionDecision, member_id: str,
+                         decided_by: str, reason: str | None, now: datetime) -> None:
+        """A linked member grants (the deadline moves) or refuses (with a reason) a request; the first decision wins."""
+        decision = ExtensionDecision(decision)
+        item = self.item(item_id)
+        extension = next((e for e in self.extensions_of(item_id) if e.extension_id == extension_id), None)
+        if extension is None:
+            raise NotFoundError(f"extension request {extension_id} not found for this item")
+        if extension.status != ExtensionStatus.PENDING:
+            raise ConflictError(f"this extension request was already {extension.status.value}")
+        if decision == ExtensionDecision.REFUSE and not reason:
+            raise InvalidRequestError("a refusal needs a reason telling the factory why")
+        decided = {"cap_id": self.id, "item_id": item_id, "factory_id": self.factory_id,
+                   "extension_id": extension_id, "member_id": member_id, "decided_by": decided_by,
+                   "decided_at": now}
+        if decision == ExtensionDecision.GRANT:
+            previous, item.deadline = item.deadline, extension.requested_deadline
+            self.items = list(self.items)  # the new deadline re-arms the overdue check (next_overdue_deadline)
+            self._record(now, CapItemExtensionGranted(**decided, reason=reason, previous_deadline=previous,
+                                                      deadline=item.deadline))
+        else:
+            self._record(now, CapItemExtensionRefused(**decided, reason=reason or "", deadline=item.deadline))
 
     def submit_evidence(self, item_id: str, evidence_id: str, now: datetime) -> None:
         item = self.item(item_id)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from cap_service.domain.model import Cap, CapStatus, DeadlineRules
 from shared_audits.auth import Principal
-from shared_audits.contracts.enums import AuditType, CapDecision
+from shared_audits.contracts.enums import AuditType, CapDecision, ExtensionDecision
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
@@ -159,6 +159,48 @@ class CapHandlers:
             return cap
 
         return await self._change(decide)
+
+    async def write_plan(self, caller: Principal, cap_id: str, item_id: str, root_cause: str,
+                         corrective_action: str, owner: str, target_date: date) -> Cap:
+        """The factory of the CAP writes its own plan for an item; linked members read it."""
+
+        async def write() -> Cap:
+            cap = await self._own_cap(caller, cap_id, "only the factory writes its plan")
+            cap.write_plan(item_id, root_cause, corrective_action, owner, target_date, caller.subject, self.clock())
+            return cap
+
+        return await self._change(write)
+
+    async def request_extension(self, caller: Principal, cap_id: str, item_id: str, new_deadline: date,
+                                reason: str) -> Cap:
+        """The factory of the CAP asks for a later deadline for an item; a linked member decides."""
+
+        async def request() -> Cap:
+            cap = await self._own_cap(caller, cap_id, "only the factory asks for more time")
+            cap.request_extension(item_id, new_deadline, reason, caller.subject, self.clock())
+            return cap
+
+        return await self._change(request)
+
+    async def decide_extension(self, caller: Principal, cap_id: str, item_id: str, extension_id: str,
+                               decision: ExtensionDecision, reason: str | None) -> Cap:
+        """A linked member grants or refuses a pending extension request; a second decision is refused (409)."""
+
+        async def decide() -> Cap:
+            cap = await self.cap_for(caller, cap_id)
+            if not caller.is_member:
+                raise PermissionDeniedError("only a linked member decides on an extension")
+            cap.decide_extension(item_id, extension_id, decision, caller.organisation_id, caller.subject, reason,
+                                 self.clock())
+            return cap
+
+        return await self._change(decide)
+
+    async def _own_cap(self, caller: Principal, cap_id: str, refusal: str) -> Cap:
+        cap = await self.cap_for(caller, cap_id)
+        if not (caller.is_factory and caller.factory_id == cap.factory_id):
+            raise PermissionDeniedError(refusal)
+        return cap
 
     async def _change(self, change: Callable[[], Awaitable[Cap]]) -> Cap:
         """Read, change and save a CAP; when another write landed in between, again on a fresh read."""

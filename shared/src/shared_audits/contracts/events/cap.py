@@ -136,3 +136,76 @@ class CapClosed(EventPayload):
     cap_id: Id
     factory_id: Id
     closed_at: datetime
+
+
+class CapItemPlanUpdated(EventPayload):
+    """The factory wrote (or rewrote) its own plan for an item."""
+
+    TYPE = "CapItemPlanUpdated"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    root_cause: str
+    corrective_action: str
+    owner: str  # who at the factory carries it out: a name or a role, not an account
+    target_date: date
+    updated_by: str  # the factory's user
+    updated_at: datetime
+
+
+class CapItemExtensionRequested(EventPayload):
+    """The factory asks for a later deadline for an open item; a linked member grants or refuses it."""
+
+    TYPE = "CapItemExtensionRequested"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    extension_id: Id
+    current_deadline: date
+    requested_deadline: date
+    reason: str
+    requested_by: str  # the factory's user
+    requested_at: datetime
+
+
+class CapItemExtensionGranted(EventPayload):
+    """A linked member granted the request: the item's deadline is now ``deadline``."""
+
+    TYPE = "CapItemExtensionGranted"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    extension_id: Id
+    member_id: Id
+    decided_by: str
+    reason: str | None = None
+    previous_deadline: date
+    deadline: date
+    decided_at: datetime
+
+
+class CapItemExtensionRefused(EventPayload):
+    """A linked member refused the request, saying why: the item's deadline stays ``deadline``."""
+
+    TYPE = "CapItemExtensionRefused"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    cap_id: Id
+    item_id: Id
+    factory_id: Id
+    extension_id: Id
+    member_id: Id
+    decided_by: str
+    reason: str
+    deadline: date
+    decided_at: datetime

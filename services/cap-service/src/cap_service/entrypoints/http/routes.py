@@ -4,15 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from cap_service.domain.disclosure import decisions_seen_by
+from cap_service.domain.disclosure import decisions_seen_by, extensions_seen_by
 from cap_service.domain.model import Cap
 from cap_service.entrypoints.http.schemas import (
     CapItemOut,
     CapOut,
+    DecideExtension,
     DecideItem,
     OverdueScan,
     OverdueScanOut,
     ProgressOut,
+    RequestExtension,
+    WritePlan,
 )
 from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.http import CurrentPrincipal, CurrentViewer
@@ -44,6 +47,9 @@ def _out(cap: Cap, viewer: MemberViewer) -> CapOut:
                            for decision in decisions_seen_by(viewer, cap.decisions_of(item.item_id))],
                 follow_ups=[change.model_dump() for change in cap.follow_ups_of(item.item_id)],
                 overdue=item.overdue_reported_for == item.deadline and not item.done,
+                plan=plan.model_dump() if (plan := cap.plan_of(item.item_id)) else None,
+                extensions=[extension.model_dump()
+                            for extension in extensions_seen_by(viewer, cap.extensions_of(item.item_id))],
             )
             for item in cap.items
         ],
@@ -92,6 +98,39 @@ async def decide_item(
     """Accept or reject the evidence submitted for an item; every linked member sees the result
     (another member's decision as a linked member's)."""
     return _out(await handlers.decide(caller, cap_id, item_id, body.decision, body.comment), viewer)
+
+
+@router.put("/caps/{cap_id}/items/{item_id}/plan", response_model=CapOut)
+async def write_plan(
+    cap_id: str, item_id: str, body: WritePlan, caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers
+) -> CapOut:
+    """The factory of the CAP writes (or rewrites) its own plan for an item: root cause, action, owner and
+    target date. A target date after the item's deadline is refused (422): ask for an extension first.
+    Linked members read the plan in the CAP; others may not write it (403)."""
+    return _out(await handlers.write_plan(caller, cap_id, item_id, body.root_cause, body.corrective_action,
+                                          body.owner, body.target_date), viewer)
+
+
+@router.post("/caps/{cap_id}/items/{item_id}/extensions", response_model=CapOut, status_code=201)
+async def request_extension(
+    cap_id: str, item_id: str, body: RequestExtension, caller: CurrentPrincipal, viewer: CurrentViewer,
+    handlers: Handlers,
+) -> CapOut:
+    """The factory of the CAP asks for a later deadline for an item not yet done, saying why; one request
+    waits at a time (409 otherwise). The request is in the item's `extensions`, pending until a linked member decides."""
+    return _out(await handlers.request_extension(caller, cap_id, item_id, body.new_deadline, body.reason), viewer)
+
+
+@router.post("/caps/{cap_id}/items/{item_id}/extensions/{extension_id}/decision", response_model=CapOut)
+async def decide_extension(
+    cap_id: str, item_id: str, extension_id: str, body: DecideExtension, caller: CurrentPrincipal,
+    viewer: CurrentViewer, handlers: Handlers,
+) -> CapOut:
+    """A linked member grants (the item's deadline moves to the requested one) or refuses (a reason is required)
+    an extension request. The first decision wins; a second is refused (409). Other members see the decision
+    as a linked member's."""
+    return _out(await handlers.decide_extension(caller, cap_id, item_id, extension_id, body.decision, body.reason),
+                viewer)
 
 
 @router.post("/overdue-scans", response_model=OverdueScanOut, include_in_schema=False)

@@ -3,7 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared_audits.contracts.enums import CapDecision, CapItemStatus, FindingSeverity
+from cap_service.domain.plans import MAX_EXTENSION_DAYS, ExtensionStatus
+from shared_audits.contracts.enums import CapDecision, CapItemStatus, ExtensionDecision, FindingSeverity
 
 
 class DecideItem(BaseModel):
@@ -11,6 +12,57 @@ class DecideItem(BaseModel):
 
     decision: CapDecision
     comment: str | None = Field(default=None, max_length=4000)
+
+
+class WritePlan(BaseModel):
+    """The factory's plan for an item; the target date is at the latest the item's deadline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root_cause: str = Field(min_length=1, max_length=4000, description="Why the non-conformity happened")
+    corrective_action: str = Field(min_length=1, max_length=4000, description="What the factory does about it")
+    owner: str = Field(min_length=1, max_length=200, description="Who carries it out: a name or a role")
+    target_date: date = Field(description="When it is done; not after the item's deadline (ask for an extension)")
+
+
+class RequestExtension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_deadline: date = Field(description="Later than the current deadline and today, "
+                                           f"at most {MAX_EXTENSION_DAYS} days after the current deadline")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class DecideExtension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ExtensionDecision
+    reason: str | None = Field(default=None, max_length=4000, description="Required to refuse")
+
+
+class PlanOut(BaseModel):
+    root_cause: str
+    corrective_action: str
+    owner: str
+    target_date: date
+    updated_by: str
+    updated_at: datetime
+
+
+class ExtensionOut(BaseModel):
+    """A request for a later deadline; ``member_id`` and ``decided_by`` read ``linked-member`` to other members."""
+
+    extension_id: str
+    current_deadline: date
+    requested_deadline: date
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    status: ExtensionStatus
+    member_id: str | None
+    decided_by: str | None
+    decision_reason: str | None
+    decided_at: datetime | None
 
 
 class DecisionOut(BaseModel):
@@ -53,6 +105,8 @@ class CapItemOut(BaseModel):
     decisions: list[DecisionOut]
     follow_ups: list[FollowUpChangeOut]
     overdue: bool
+    plan: PlanOut | None = Field(default=None, description="The factory's own plan, once written")
+    extensions: list[ExtensionOut] = Field(default_factory=list, description="Extension requests, oldest first")
 
 
 class ProgressOut(BaseModel):
