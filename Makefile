@@ -27,7 +27,7 @@ python-env:
 
 lint: python-env
 	.venv/bin/ruff check shared services client tests deploy tools examples bench
-	.venv/bin/hadolint services/*/Dockerfile
+	.venv/bin/hadolint services/Dockerfile
 
 # The portal's texts: extract them from templates and code into the catalogs (translations are kept).
 portal-catalogs: python-env

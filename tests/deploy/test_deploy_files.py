@@ -58,8 +58,7 @@ def test_each_service_has_one_deploy_unit_and_a_kafka_user_when_it_uses_kafka(se
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_is_built_deployed_and_fenced(service: str) -> None:
     folder = REPO / "services" / service
-    assert (folder / "Dockerfile").is_file() and (folder / "Dockerfile.dockerignore").is_file()
-    assert (folder / "README.md").is_file()
+    assert (folder / "README.md").is_file() and not (folder / "Dockerfile").exists(), "one services/Dockerfile"
     (base,) = _documents(K8S / "base/kustomization.yaml")
     assert service in base["resources"]
     (prod,) = _documents(K8S / "overlays/prod/kustomization.yaml")
@@ -98,31 +97,52 @@ def test_the_gateway_routes_the_api_prefixes_and_the_portal_at_the_root() -> Non
     assert routes(internal) == public_routes
 
 
-PORTAL_PDF_PACKAGES = re.compile(r"^# The portal's PDFs.*?^ && rm -rf /var/lib/apt/lists/\*\n", re.M | re.S)
+DOCKERFILE = REPO / "services" / "Dockerfile"
 
 
-def test_the_dockerfiles_are_one_template() -> None:
-    def template(service: str) -> str:
-        text = (REPO / "services" / service / "Dockerfile").read_text()
-        package = service.replace("-", "_")
-        # The portal's settings have their own prefix (PORTAL_ENVIRONMENT), not the platform's ENVIRONMENT.
-        text = text.replace(f" {package.upper()}_ENVIRONMENT=production", "")
-        if service == PORTAL:  # and it alone makes PDFs: Pango and fonts from Debian, one block before the user
-            text, found = PORTAL_PDF_PACKAGES.subn("", text)
-            assert found == 1, "the portal's Dockerfile installs the PDF's Debian packages in one block"
-        return text.replace(f"{package}.main:app", "<package>.main:app").replace(service, "<service>")
-
-    templates = {template(service) for service in SERVICES}
-    assert len(templates) == 1, "the Dockerfiles differ beyond the service's names"
-    (only,) = templates
-    assert re.search(r"^USER 10001", only, re.M) and "HEALTHCHECK" in only and only.count("FROM ") == 2
+def _stages(dockerfile: str) -> dict[str, str]:
+    """Each stage's text by its name (`FROM ... AS <name>`), the FROM line included."""
+    parts = re.split(r"^(?=FROM )", dockerfile, flags=re.M)[1:]
+    return {re.match(r"FROM \S+ AS (\S+)", part).group(1): part for part in parts}
 
 
-def test_the_dockerfiles_pass_hadolint() -> None:
+def test_one_dockerfile_builds_every_service_and_the_portal_alone_adds_its_pdf_libraries() -> None:
+    text = DOCKERFILE.read_text()
+    stages = _stages(text)
+    assert list(stages) == ["build", "base", PORTAL, "service"], "the last stage (the default target) is a service's"
+    # The build stage copies the service named by the build argument, nothing named per service.
+    assert re.search(r"^ARG SERVICE$", stages["build"], re.M)
+    instructions = "\n".join(line for line in stages["build"].splitlines() if not line.startswith("#"))
+    assert not any(service in instructions for service in SERVICES)
+    assert re.search(r"^USER 10001", stages[PORTAL], re.M) and re.search(r"^USER 10001", stages["service"], re.M)
+    assert "HEALTHCHECK" in stages["base"] and 'CMD ["uvicorn", "service_app:app"' in stages["base"]
+    # The portal's target adds only Pango and fonts (Debian) and its own settings' environment.
+    portal = stages[PORTAL]
+    assert "libpango" in portal and "PORTAL_ENVIRONMENT=production" in portal and "pip" not in portal
+    assert "COPY --from=build /opt/venv /opt/venv" in portal and "COPY --from=build /opt/venv /opt/venv" in stages["service"]
+    assert [line for line in stages["service"].splitlines() if line and not line.startswith("#")] == [
+        "FROM base AS service", "COPY --from=build /opt/venv /opt/venv", "USER 10001:10001"
+    ], "the six services add nothing to the base"
+    # The build context (Dockerfile.dockerignore beside it) sends every service's package, nothing else.
+    ignore = (REPO / "services" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert "*" in ignore and "!services/*/src/" in ignore and "!services/*/pyproject.toml" in ignore
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_dockerfile_installs_each_service_and_its_local_packages(service: str) -> None:
+    # What the build stage's RUN installs for this service: the shared package, the client package
+    # when the service's pyproject names it, the service; its app is <package>.main:app.
+    project = tomllib.loads((REPO / "services" / service / "pyproject.toml").read_text())
+    dependencies = project["project"]["dependencies"]
+    local = {name.split("-")[-1] for name in dependencies if name.startswith("shared-audits-")}
+    assert local <= {"shared", "client"}, "a new local package: copy and install it in services/Dockerfile"
+    assert (REPO / "services" / service / "src" / service.replace("-", "_") / "main.py").is_file()
+    assert '"shared-audits-client"' in DOCKERFILE.read_text()
+
+
+def test_the_dockerfile_passes_hadolint() -> None:
     hadolint = shutil.which("hadolint") or str(Path(__import__("sys").executable).parent / "hadolint")
-    result = subprocess.run(
-        [hadolint, *(str(REPO / "services" / s / "Dockerfile") for s in SERVICES)], capture_output=True, text=True
-    )
+    result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
