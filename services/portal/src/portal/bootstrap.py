@@ -17,7 +17,17 @@ from portal.adapters.gateway import Gateway, ServiceProblem, TokenRejected
 from portal.adapters.pdf import PdfRenderer
 from portal.adapters.session_cookie import SessionCookie
 from portal.config import Settings
-from portal.entrypoints.http import audit, auth, due_diligence, factory, files, handbook, member, operator
+from portal.entrypoints.http import (
+    audit,
+    auth,
+    cap_plans,
+    due_diligence,
+    factory,
+    files,
+    handbook,
+    member,
+    operator,
+)
 from portal.entrypoints.http.deps import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,
@@ -76,7 +86,7 @@ def build_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransp
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.state.pdf_renderer = PdfRenderer(STATIC / "pdf.css")
     for router in (auth.router, factory.router, member.router, audit.router, operator.router, files.router,
-                   handbook.router, due_diligence.router):
+                   handbook.router, due_diligence.router, cap_plans.router):
         app.include_router(router)
 
     @app.middleware("http")

@@ -131,8 +131,11 @@ def _upload_limits(page: PageContext) -> dict:
 
 
 @router.get("/caps/{cap_id}")
-async def cap(page: FactoryPage, cap_id: str) -> Response:
+async def cap(page: FactoryPage, cap_id: str, done: str | None = None) -> Response:
     site_of(page)
+    page.flash = {"plan": page._("The plan is saved. The linked members see it."),
+                  "extension": page._("Your request for more time is sent. A linked member will grant or refuse it."),
+                  }.get(done or "")
     found = await page.get(f"/caps/caps/{cap_id}")
     evidence = await _evidence_of(page, found)
     return page.render("factory/cap.html", cap=found, evidence=evidence, limits=_upload_limits(page))

@@ -77,6 +77,8 @@ def _done(page: PageContext, done: str | None) -> str | None:
         "mandated": page._("The audit is mandated. The audit company will accept or decline it."),
         "accepted": page._("The evidence is accepted. Every member linked to the site sees it."),
         "rejected": page._("The evidence is rejected. The factory sees your comment."),
+        "granted": page._("The request for more time is granted: the item's deadline has moved."),
+        "refused": page._("The request for more time is refused. The factory sees your reason."),
         "webhook": page._("The webhook is registered."),
         "enabled": page._("The webhook is enabled again."),
         "recipient": page._("The e-mail preference is saved."),
