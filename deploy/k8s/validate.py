@@ -66,20 +66,26 @@ def problems_of(resource: dict) -> str | None:
     return None
 
 
+def build(kustomization: Path) -> list[dict]:
+    """The resources `kustomize build` makes of a folder (an overlay, the base or one service's unit)."""
+    built = subprocess.run([str(tool("kustomize")), "build", str(kustomization)], capture_output=True, text=True, check=True)
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
 def main() -> int:
-    kustomize = tool("kustomize")
+    tool("kustomize")
     if not OVERLAYS:
         print("[k8s] no overlay found")
         return 1
     failed = 0
     for overlay in OVERLAYS:
         name = overlay.relative_to(HERE)
-        built = subprocess.run([str(kustomize), "build", str(overlay)], capture_output=True, text=True)
-        if built.returncode != 0:
-            print(f"[k8s] {name}: kustomize build failed\n{built.stderr}")
+        try:
+            resources = build(overlay)
+        except subprocess.CalledProcessError as error:
+            print(f"[k8s] {name}: kustomize build failed\n{error.stderr}")
             failed += 1
             continue
-        resources = [doc for doc in yaml.safe_load_all(built.stdout) if doc]
         invalid = 0
         for resource in resources:
             problem = problems_of(resource)

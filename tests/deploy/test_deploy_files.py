@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import importlib.util
 import re
@@ -37,20 +38,29 @@ def test_every_topic_in_the_contracts_is_a_kafka_topic_with_its_partition_count(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_has_one_deploy_unit_and_a_kafka_user_when_it_uses_kafka(service: str) -> None:
-    unit = K8S / "base" / service
-    kinds = {doc["kind"] for path in unit.glob("*.yaml") if path.name != "kustomization.yaml" for doc in _documents(path)}
-    (deployment,) = _documents(unit / "deployment.yaml")
+    unit = _validator().build(K8S / "base" / service)  # the template (components/service) named after it
+    assert {resource["metadata"]["name"] for resource in unit} == {service}, "nothing keeps the template's name"
+    kinds = {resource["kind"] for resource in unit}
+    (deployment,) = (resource for resource in unit if resource["kind"] == "Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["name"] == service and container["image"].startswith(f"shared-audits/{service}:")
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == service
+    assert {"name": service} in [source["configMapRef"] for source in container["envFrom"]]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == service
     if service == PORTAL:
         assert kinds == UNIT_KINDS
         assert "shared-audits/kafka-client" not in labels and "shared-audits/mongodb-client" not in labels
         return
     assert kinds == UNIT_KINDS | {"KafkaUser"}
-    (user,) = _documents(unit / "kafkauser.yaml")
+    env = {variable["name"]: variable for variable in container["env"]}
+    assert env["KAFKA_SASL_USERNAME"]["value"] == service
+    assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == service
+    assert env["MONGO_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"{service}-mongodb"
+    (user,) = _documents(K8S / "base" / service / "kafkauser.yaml")
     writable = {acl["resource"]["name"] for acl in user["spec"]["authorization"]["acls"] if "Write" in acl["operations"]}
     assert dead_letter_topic(service).name in writable
 
@@ -146,6 +156,7 @@ def test_the_dockerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@functools.cache
 def _validator():
     spec = importlib.util.spec_from_file_location("k8s_validate", K8S / "validate.py")
     module = importlib.util.module_from_spec(spec)
@@ -155,7 +166,7 @@ def _validator():
 
 def test_the_offline_validation_refuses_unknown_fields_and_bad_custom_resources() -> None:
     validate = _validator()
-    (deployment,) = _documents(K8S / "base/cap-service/deployment.yaml")
+    (deployment,) = (resource for resource in validate.build(K8S / "base/cap-service") if resource["kind"] == "Deployment")
     assert validate.problems_of(deployment) is None
     deployment["spec"]["template"]["spec"]["containers"][0]["readOnlyRootFilesystem"] = True  # wrong level
     assert "readOnlyRootFilesystem" in validate.problems_of(deployment)
