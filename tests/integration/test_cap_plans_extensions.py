@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shared_audits_cli.record_verification import verify_record
-from shared_audits_client import ApiError
+from shared_audits_client import ApiError, eventually
 from shared_audits_client.story import Cast, link_with_consent
 from tests.integration.cap_flows import cap_of_audit, finding, publish_report
 from tests.integration.stack import Stack
@@ -33,6 +33,15 @@ def refused_with(status: int, call) -> dict:
 
 def item_path(cap_id: str, item_id: str) -> str:
     return f"/caps/caps/{cap_id}/items/{item_id}"
+
+
+def told(client, event_type: str, item_id: str) -> None:
+    """The event about this item reached the member's inbox (notifier fans CAP events out to linked members)."""
+    def arrived() -> None:
+        assert any(entry["event_type"] == event_type and entry["payload"]["item_id"] == item_id
+                   for entry in client.inbox()), f"no {event_type} yet"
+
+    eventually(arrived, timeout=20)
 
 
 def item_of(cap: dict, item_id: str) -> dict:
@@ -62,6 +71,7 @@ def test_the_factory_plans_asks_for_time_and_linked_members_decide(stack: Stack,
     refused_with(403, lambda: cast.member_a.call("POST", f"{path}/extensions", json=first))
     requested = item_of(cast.factory.call("POST", f"{path}/extensions", json=first), item["item_id"])
     refused_with(409, lambda: cast.factory.call("POST", f"{path}/extensions", json=first))
+    told(cast.member_b, "CapItemExtensionRequested", item["item_id"])
     granted_id = requested["extensions"][0]["extension_id"]
     granted = item_of(cast.member_a.call("POST", f"{path}/extensions/{granted_id}/decision",
                                          json={"decision": "grant"}), item["item_id"])

@@ -31,7 +31,7 @@ async def told(channels: ChannelHandlers, *events: EventPayload) -> None:
 
 
 def test_since_2026_4_an_audit_company_hears_of_its_mandates_overdue_reports_and_accreditation() -> None:
-    rules = load_notification_rules()
+    rules = load_notification_rules("notifications-2026.4.json")
     assert rules.version == "2026.4"
     for event_type in ("AuditMandated", "AuditReportOverdue", "AuditCompanyAccreditationChanged"):
         assert rules.audit_company_email_mode(event_type, Preference.IMMEDIATE) == DeliveryStatus.PENDING

@@ -4,7 +4,7 @@ from importlib import resources
 
 from notifier.domain.channels import NotificationRules
 
-DEFAULT_NOTIFICATION_RULES = "notifications-2026.4.json"
+DEFAULT_NOTIFICATION_RULES = "notifications-2026.5.json"
 
 
 def load_notification_rules(name: str = DEFAULT_NOTIFICATION_RULES) -> NotificationRules:

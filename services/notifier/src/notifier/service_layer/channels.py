@@ -35,6 +35,7 @@ from shared_audits.contracts.events import (
     CapClosed,
     CapItemAccepted,
     CapItemClosed,
+    CapItemExtensionGranted,
     CapItemReopened,
     CapOpened,
     UserInvited,
@@ -318,7 +319,8 @@ class ChannelHandlers:
                                 description=item.description, deadline=item.deadline)
                 for item in opened.items
             ])
-        elif envelope.type == CapItemReopened.TYPE:
+        elif envelope.type in (CapItemReopened.TYPE, CapItemExtensionGranted.TYPE):
+            # A new deadline (reopened, or extended by a linked member): reminded again before it.
             await self.deadlines.reopened(payload["item_id"], date.fromisoformat(str(payload["deadline"])))
         elif envelope.type in (CapItemAccepted.TYPE, CapItemClosed.TYPE):
             await self.deadlines.done(payload["item_id"])
