@@ -3,9 +3,12 @@ gateway's config routes every prefix, the services' environment, the state files
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,15 @@ def test_the_help_names_every_port_variable() -> None:
         assert f"{server.port.variable}={server.port.default}" in text
     for service in SERVICES:
         assert f"{service.port.variable}={service.default_port}" in text
+
+
+def test_stack_py_is_the_entry_script_and_still_a_module_for_the_tests_that_load_it(tmp_path: Path) -> None:
+    script = REPO / "deploy" / "local" / "stack.py"
+    shown = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert all(verb in shown.stdout for verb in cli.COMMANDS)
+    spec = importlib.util.spec_from_file_location("local_stack_entry", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert [row[0] for row in module.service_table()] == [service.name for service in SERVICES]
+    assert "KAFKA_BOOTSTRAP" in module.service_env()
