@@ -82,7 +82,7 @@ def world() -> list[SiteData]:
     )
     anatolia = SiteData(
         factory_id="site-2", factory=ANATOLIA, linked_since=None,
-        upstream=[{"site": DYE_HOUSE, "processes": [{"name": "Washing"}]}],
+        upstream=[{"site": DYE_HOUSE, "processes": ["Washing"]}],
         audits=[audit("a-2", "site-2", "2026-10-15T08:00:00Z", [finding("f-4", "S9", "minor")],
                       member_id="linked-member", chapters=("S1", "S9"), letter="B",
                       due=[{"kind": "re_audit", "due_on": "2026-11-10", "state": "satisfied"}])],

@@ -388,7 +388,9 @@ def build_report(member_id: str, period: Period, made_on: date, sites: Iterable[
             if not sub_id:
                 continue
             declared += 1
-            processes = [str(p.get("name")) for p in entry.get("processes") or [] if p.get("name")]
+            # The registry names the processes (older answers gave them as objects with a name).
+            processes = [str(p.get("name") if isinstance(p, dict) else p) for p in entry.get("processes") or []
+                         if (p.get("name") if isinstance(p, dict) else p)]
             known = subcontractors.get(sub_id)
             subcontractors[sub_id] = Subcontractor(
                 factory_id=sub_id, name=str(card.get("name") or sub_id), country=str(card.get("country") or ""),
