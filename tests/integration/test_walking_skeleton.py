@@ -16,10 +16,10 @@ def test_member_b_sees_progress_validated_by_member_a(stack: Stack, cast: Cast) 
     trace_id = secrets.token_hex(16)
     run = walk_skeleton(cast, traceparent=f"00-{trace_id}-{secrets.token_hex(8)}-01")
 
-    # The report was rated by the platform from the percentage and the rule set.
+    # The report was rated by the platform from the percentage and the rating rules the audit was mandated under.
     assert run.audit["status"] == "mandated"
     report = eventually(lambda: cast.member_b.audit(run.audit["audit_id"]))["report"]
-    assert report["letter"] == "B" and report["rule_set_version"] == "2026.1"
+    assert report["letter"] == "B" and report["rule_set_version"] == run.audit["rule_versions"]["rating"]
 
     # The CAP was opened from the report's one non-conformity.
     assert run.cap["audit_id"] == run.audit["audit_id"]

@@ -14,6 +14,7 @@ from shared_audits.contracts.events import (
     OrganisationRegistered,
 )
 from shared_audits.http import ServiceScopes
+from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
 
@@ -21,7 +22,7 @@ from audit_service.adapters.audit_companies import MongoAuditCompanies
 from audit_service.adapters.mandates import MongoMandates
 from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
-from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.rules import shipped_rule_sets
 from audit_service.adapters.site_names import MongoSiteNames
 from audit_service.adapters.working_days import working_calendar
 from audit_service.config import Settings
@@ -30,6 +31,7 @@ from audit_service.entrypoints.http.routes import router
 from audit_service.entrypoints.http.rules_routes import router as rules_router
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.mandates import MandateQueries
+from audit_service.service_layer.rule_books import RuleBooks
 from audit_service.service_layer.merges import SiteMerges
 
 PREFIX = "/audits"
@@ -50,13 +52,15 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     readiness = MongoReadiness(database["factory_readiness"], database["code_of_conduct"])
     risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
     site_names = MongoSiteNames(database["site_names"])
+    # The rule sets' versions: the operator publishes new ones; every instance reads them from here.
+    rule_books = RuleBooks(runtime.store("rule_set_versions", RuleSetVersion))
     handlers = AuditHandlers(
         audits=audits,
         links=runtime.links,
         audit_companies=audit_companies,
         readiness=readiness,
         risk=risk,
-        rules=load_rule_book(),
+        rules=rule_books,
         sites=site_names,
         calendars=working_calendar,
         merged_factories=runtime.merged_factories,
@@ -78,6 +82,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
                                   handlers.flag_overdue_reports)
 
     async def prepare() -> None:
+        await rule_books.seed(shipped_rule_sets())  # the files shipped: the first versions
         await audits.collection.create_index([("factory_id", 1)])  # a site's audits; a merge re-points them
         # The due-date job reads pending audits in id order, a page at a time: no sort in memory.
         await audits.collection.create_index([("due_pending", 1), ("_id", 1)])

@@ -9,12 +9,13 @@ from audit_service.adapters.audit_companies import InMemoryAuditCompanies, Mongo
 from audit_service.adapters.readiness import MongoReadiness
 from audit_service.adapters.risk import MongoRiskReadModel
 from audit_service.domain.risk import CountedReport
-from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.rules import load_rule_book, shipped_rule_sets
 from audit_service.adapters.site_names import MongoSiteNames
 from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
@@ -26,6 +27,7 @@ from shared_audits.contracts.events import (
     OrganisationRegistered,
 )
 from shared_audits.links import InMemoryLinkProjection
+from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.store import MongoAggregateStore
 from shared_audits.testing import audit_company, member
 
@@ -128,6 +130,13 @@ async def test_readiness_keeps_the_latest_profile_and_every_signed_version(datab
     ]
 
 
+async def published_rules(database) -> RuleBooks:
+    """The rule sets' versions in the real store, holding the shipped ones (as at start)."""
+    books = RuleBooks(MongoAggregateStore(database["rule_set_versions"], RuleSetVersion, "audit-service"))
+    await books.seed(shipped_rule_sets())
+    return books
+
+
 async def test_the_due_date_job_emits_once_against_the_real_store(database) -> None:
     rules = load_rule_book()
     now = [datetime(2026, 11, 20, 9, tzinfo=UTC)]
@@ -139,7 +148,8 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
     store = MongoAggregateStore(database["audits"], Audit, "audit-service")
     handlers = AuditHandlers(
         audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
-        readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=rules,
+        readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]),
+        rules=await published_rules(database),
         sites=MongoSiteNames(database["site_names"]), calendars=working_calendar, clock=lambda: now[0],
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,
@@ -198,7 +208,7 @@ async def test_the_overdue_report_job_flags_once_against_the_real_store(database
     handlers = AuditHandlers(
         audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
         readiness=MongoReadiness(database["sites"], database["code_of_conduct"]),
-        risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=load_rule_book(), sites=sites,
+        risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=await published_rules(database), sites=sites,
         calendars=working_calendar, clock=lambda: now,
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,

@@ -10,13 +10,14 @@ import pytest
 from audit_service.adapters.audit_companies import InMemoryAuditCompanies
 from audit_service.adapters.readiness import InMemoryReadiness
 from audit_service.adapters.risk import InMemoryRiskReadModel
-from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.rules import load_rule_book, shipped_rule_sets
 from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.mandates import SiteName
 from audit_service.domain.model import ReportSubmission
 from audit_service.domain.questionnaire import Answer, AnswerValue, QuestionKind
 from audit_service.domain.rules import RuleBook
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.contracts.enums import AuditScope
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
@@ -60,14 +61,22 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def audits(rules: RuleBook, clock: Clock) -> AuditHandlers:
+async def rule_books(clock: Clock) -> RuleBooks:
+    """The published versions over an in-memory store, holding the shipped rule sets (as at start)."""
+    books = RuleBooks(InMemoryAggregateStore(), clock, cache_seconds=0)
+    await books.seed(shipped_rule_sets())
+    return books
+
+
+@pytest.fixture
+def audits(rule_books: RuleBooks, clock: Clock) -> AuditHandlers:
     return AuditHandlers(
         audits=InMemoryAggregateStore(),
         links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
         audit_companies=InMemoryAuditCompanies({"ac-1"}),
         readiness=InMemoryReadiness(),
         risk=InMemoryRiskReadModel(),
-        rules=rules,
+        rules=rule_books,
         sites=Sites(),  # no country known: Monday to Friday, unless a test places the site
         calendars=working_calendar,  # the real one: the holidays library's data, no I/O
         clock=clock,

@@ -13,15 +13,16 @@ from audit_service.adapters.rules import load_rule_book
 from audit_service.domain.handbook import handbook_rules
 from audit_service.domain.rules import RuleBook
 from audit_service.entrypoints.http.rules_routes import router
+from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AuditType, OrganisationKind
 from shared_audits.http import CurrentPrincipal
 
 
 @pytest.fixture
-def api(rules: RuleBook) -> TestClient:
+def api(rule_books: RuleBooks) -> TestClient:
     app = FastAPI()
-    app.state.audit_handlers = SimpleNamespace(rules=rules)
+    app.state.audit_handlers = SimpleNamespace(rules=rule_books)
     app.include_router(router, prefix="/audits")
     factory = Principal(subject="u1", organisation_id="o1", organisation_kind=OrganisationKind.FACTORY,
                         factory_id="site-1")

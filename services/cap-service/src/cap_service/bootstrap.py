@@ -7,6 +7,7 @@ from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored, FactoriesMerged
 from shared_audits.http import ServiceScopes
+from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
 
@@ -16,11 +17,13 @@ from cap_service.adapters.record_keys import MongoRecordKeys, verify_signature
 from cap_service.adapters.rules import load_deadline_rules
 from cap_service.config import Settings
 from cap_service.domain.model import Cap
+from cap_service.domain.rule_sets import DEADLINES
 from cap_service.entrypoints.http.record_routes import router as record_router
 from cap_service.entrypoints.http.routes import router
 from cap_service.entrypoints.http.rules_routes import router as rules_router
 from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline, start_records
 from cap_service.service_layer.record import CapRecords
+from cap_service.service_layer.rule_sets import deadline_rule_sets
 from cap_service.service_layer.merges import SiteMerges
 
 PREFIX = "/caps"
@@ -35,10 +38,13 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         span_processors=span_processors,
     )
     caps = runtime.store("caps", Cap)
+    # The deadline rules' versions: the operator publishes new ones; every instance reads them from here.
+    published_rules = deadline_rule_sets(runtime.store("rule_set_versions", RuleSetVersion))
     handlers = CapHandlers(
         caps=caps,
         links=runtime.links,
         deadline_rules=load_deadline_rules(),
+        published_rules=published_rules,
         clock_override_allowed=settings.allow_clock_override,
     )
     overdue_job = PeriodicJob("overdue-items", settings.overdue_scan_seconds, handlers.flag_overdue_items)
@@ -62,6 +68,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime.consumer.on(FactoriesMerged, SiteMerges(caps).apply_merged)
 
     async def prepare() -> None:
+        await published_rules.seed({DEADLINES: load_deadline_rules()})  # the file shipped: the first version
         await caps.collection.create_index([("factory_id", 1)])
         await caps.collection.create_index([("status", 1)])
         await caps.collection.create_index([("next_overdue_deadline", 1)])

@@ -4,6 +4,7 @@ from importlib import resources
 
 from pydantic import BaseModel
 
+from audit_service.adapters.document_rules import load_document_rules
 from audit_service.domain.monitoring import MonitoringRules
 from audit_service.domain.questionnaire import Questionnaire
 from audit_service.domain.rating import RatingRules
@@ -40,3 +41,10 @@ def load_rule_book(files: dict[str, str] | None = None) -> RuleBook:
         timing=_load(TimingRules, chosen["timing"]),
         monitoring=_load(MonitoringRules, chosen["monitoring"]),
     )
+
+
+def shipped_rule_sets() -> dict[str, BaseModel]:
+    """The rule sets shipped with the service, by kind: the first versions stored (seeds)."""
+    book = load_rule_book()
+    return {"rating": book.rating, "questionnaire": book.questionnaire, "sampling": book.sampling,
+            "timing": book.timing, "monitoring": book.monitoring, "documents": load_document_rules()}

@@ -84,6 +84,9 @@ class Audit(Aggregate):
     mandated_at: datetime
     decided_at: datetime | None = None
     decline_reason: str | None = None
+    # The rule sets' versions in force when it was mandated (kind -> version), its report is judged by;
+    # empty for audits mandated before mandates recorded them (judged by those in force then).
+    rule_versions: dict[str, str] = Field(default_factory=dict)
     report: Report | None = None
     due: list[DueAudit] = Field(default_factory=list)
     due_pending: bool = False  # indexed: the due-date job looks only at these

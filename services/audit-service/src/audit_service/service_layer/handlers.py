@@ -17,6 +17,7 @@ from audit_service.domain.risk import CellCount, CountedReport, RiskCell, counte
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
 from audit_service.domain.timing import WorkingCalendar
+from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
@@ -63,6 +64,10 @@ class ReportImport:
     rejected: list[dict[str, str]]
 
 
+def _chapter_titles(rules: RuleBook) -> dict[str, str]:
+    return {chapter.id: chapter.title for chapter in rules.questionnaire.chapters}
+
+
 @dataclass
 class AuditHandlers:
     audits: AuditStore
@@ -70,7 +75,7 @@ class AuditHandlers:
     audit_companies: AuditCompanies
     readiness: Readiness
     risk: RiskReadModel
-    rules: RuleBook
+    rules: RuleBooks  # the published versions: in force, or those an audit is bound to
     sites: Sites  # each site's country: its working days
     calendars: WorkingCalendars
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -102,6 +107,8 @@ class AuditHandlers:
         if company is None:
             raise InvalidRequestError(f"{audit_company_id} is not a registered audit company")
         company.require_mandatable(self.clock())  # not suspended, and accredited once its trial ended
+        rule_versions = await self.rules.versions_in_force()  # the audit is bound to these
+        timing = (await self.rules.bound(rule_versions)).timing
         audit = Audit.mandate(
             factory_id,
             caller.organisation_id,
@@ -110,10 +117,11 @@ class AuditHandlers:
             scope,
             announcement,
             window,
-            self.rules.timing,
+            timing,
             self.clock(),
             follows,
         )
+        audit.rule_versions = rule_versions
         await self.audits.add(audit)
         return audit
 
@@ -144,9 +152,10 @@ class AuditHandlers:
         problems = readiness.problems(await self.readiness.current_code_version())
         if problems:
             raise AuditNotReady("the audit cannot take place yet: " + "; ".join(problems))
-        required = self.rules.sampling.required_for(readiness.workforce_total or 0, audit.audit_type)
+        rules = await self.rules.bound(audit.rule_versions)  # those in force when it was mandated
+        required = rules.sampling.required_for(readiness.workforce_total or 0, audit.audit_type)
         calendar = await self._calendar_of(audit.factory_id)
-        audit.publish_report(submission, self.rules, required, self.clock(), calendar)
+        audit.publish_report(submission, rules, required, self.clock(), calendar)
         await self.audits.save(audit)
         return audit
 
@@ -159,10 +168,11 @@ class AuditHandlers:
         if not caller.is_operator:
             raise PermissionDeniedError("only the operator imports audit reports")
         audits, counted, rejected = [], [], []
+        rules = await self.rules.in_force()
         for record in records:
             try:
-                required = self.rules.sampling.required_for(record.workforce, record.audit_type)
-                audit = Audit.imported(record, self.rules, required, self.calendars(record.country))
+                required = rules.sampling.required_for(record.workforce, record.audit_type)
+                audit = Audit.imported(record, rules, required, self.calendars(record.country))
             except InvalidRequestError as error:
                 rejected.append({"audit_id": record.audit_id, "detail": error.detail})
                 continue
@@ -176,8 +186,8 @@ class AuditHandlers:
         await self.risk.count_reports([report for report in counted if report is not None])
         return ReportImport(imported=len(audits) - len(existing), already_imported=len(existing), rejected=rejected)
 
-    def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:
-        return self.rules.sampling.required_for(workforce, audit_type)
+    async def sample_size(self, workforce: int, audit_type: AuditType) -> SampleSize:
+        return (await self.rules.in_force()).sampling.required_for(workforce, audit_type)
 
     async def audit_for(self, caller: Principal, audit_id: str) -> Audit:
         return await self._visible_audit(caller, audit_id)
@@ -195,7 +205,8 @@ class AuditHandlers:
         if not (caller.is_member or caller.is_operator):
             raise PermissionDeniedError("the risk analysis is shared among members")
         counts = await self.risk.counts()
-        return risk_cells(counts, self._chapter_titles(), self.rules.monitoring.risk_min_factories_per_cell)
+        rules = await self.rules.in_force()
+        return risk_cells(counts, _chapter_titles(rules), rules.monitoring.risk_min_factories_per_cell)
 
     async def risk_of_supply_chain(self, caller: Principal) -> list[RiskCell]:
         """A member's own view: its linked factories only (it sees them anyway, so nothing is suppressed)."""
@@ -203,7 +214,7 @@ class AuditHandlers:
             raise PermissionDeniedError("the supply-chain view is a member's own")
         factory_ids = await self.links.factories_of(caller.organisation_id)
         counts = await self.risk.counts(factory_ids)
-        return risk_cells(counts, self._chapter_titles(), None)
+        return risk_cells(counts, _chapter_titles(await self.rules.in_force()), None)
 
     async def announce_due_audits(self) -> int:
         """The scheduled job: emit each follow-up and re-audit due date once, when it comes near."""
@@ -219,7 +230,8 @@ class AuditHandlers:
             if any(a.audit_type != AuditType.FOLLOW_UP for a in published):
                 satisfied |= {DueKind.FOLLOW_UP, DueKind.RE_AUDIT}
             before = [due.state for due in audit.due]
-            announced += len(audit.announce_due(today, self.rules.timing, satisfied))
+            timing = (await self.rules.bound(audit.report.rule_versions)).timing  # its report's
+            announced += len(audit.announce_due(today, timing, satisfied))
             if [due.state for due in audit.due] != before:
                 try:
                     await self.audits.save(audit)
@@ -242,7 +254,8 @@ class AuditHandlers:
             for audit in page:
                 site = sites.get(audit.factory_id)
                 calendar = self.calendars(site.country if site else None)
-                if not audit.flag_report_overdue(today, self.rules.timing, calendar):
+                timing = (await self.rules.bound(audit.rule_versions)).timing
+                if not audit.flag_report_overdue(today, timing, calendar):
                     continue
                 try:
                     await self.audits.save(audit)

@@ -15,6 +15,7 @@ from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
+from shared_audits.rule_versions import VersionedRuleSets
 from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
 
 # Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
@@ -65,10 +66,18 @@ async def start_records(caps: MongoAggregateStore[Cap], now: datetime) -> int:
 class CapHandlers:
     caps: CapStore
     links: LinkProjection
-    deadline_rules: DeadlineRules
+    deadline_rules: DeadlineRules  # the shipped version: in force while no versions are published
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Lets an operator run the overdue check for another day; refused outside development.
     clock_override_allowed: bool = False
+    # The versions the operator publishes (kind "deadlines"); the newest is in force.
+    published_rules: VersionedRuleSets | None = None
+
+    async def deadline_rules_in_force(self) -> DeadlineRules:
+        """The deadline rules a CAP opened now takes its deadlines from."""
+        if self.published_rules is None:
+            return self.deadline_rules
+        return await self.published_rules.rules("deadlines")  # type: ignore[return-value]
 
     async def open_cap(self, report: AuditReportPublished, envelope: EventEnvelope) -> None:
         """Open a CAP from a report; a follow-up report first closes or reopens earlier items."""
@@ -83,7 +92,7 @@ class CapHandlers:
             return  # this report was already handled
         try:
             opened = report.model_copy(update={"findings": findings})
-            await self.caps.add(Cap.open_from_report(opened, self.deadline_rules, self.clock()))
+            await self.caps.add(Cap.open_from_report(opened, await self.deadline_rules_in_force(), self.clock()))
         except ConflictError:
             pass  # another instance opened it in the same moment
 
@@ -98,7 +107,7 @@ class CapHandlers:
         for cap in targets:
             if cap.audit_id == report.audit_id:
                 continue
-            matched |= cap.apply_follow_up(report, self.deadline_rules, self.clock())
+            matched |= cap.apply_follow_up(report, await self.deadline_rules_in_force(), self.clock())
             await self.caps.save(cap)  # a conflict propagates: the event is redelivered and re-applied
         return matched
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -158,3 +159,24 @@ class AuditReportOverdue(EventPayload):
     window_ends_on: date
     due_on: date
     timing_rules_version: str = Field(max_length=50)
+
+
+class RuleSetVersionPublished(EventPayload):
+    """The operator published a new version of one of audit-service's rule sets (``kind``: questionnaire,
+    rating, sampling, monitoring, timing or documents), in force from now: audits mandated from now on are
+    bound to it; audits mandated before keep the versions they were mandated under. ``content`` is the rule
+    set as GET /audits/rules/{kind}/versions/{version} returns it."""
+
+    TYPE = "RuleSetVersionPublished"
+    VERSION = 1
+    TOPIC = topics.AUDIT
+
+    kind: str = Field(max_length=50, examples=["rating"])
+    version: str = Field(max_length=50, examples=["2026.2"])
+    previous_version: str | None = Field(default=None, max_length=50)
+    content: dict[str, Any]
+    published_at: datetime
+
+    def partition_key(self) -> str:
+        # One key per kind, so consumers see its versions in order: the last is in force.
+        return f"rules:{self.kind}"

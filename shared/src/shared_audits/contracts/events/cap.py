@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -209,3 +210,21 @@ class CapItemExtensionRefused(EventPayload):
     reason: str
     deadline: date
     decided_at: datetime
+
+
+class DeadlineRulesVersionPublished(EventPayload):
+    """The operator published a new version of cap-service's deadline rules, in force from now: a CAP
+    opened from now on takes its deadlines from it; CAPs opened before keep theirs. ``content`` is the
+    rule set as GET /caps/rules/deadlines/versions/{version} returns it."""
+
+    TYPE = "DeadlineRulesVersionPublished"
+    VERSION = 1
+    TOPIC = topics.CAP
+
+    version: str = Field(max_length=50, examples=["2026.2"])
+    previous_version: str | None = Field(default=None, max_length=50)
+    content: dict[str, Any]
+    published_at: datetime
+
+    def partition_key(self) -> str:
+        return "rules:deadlines"

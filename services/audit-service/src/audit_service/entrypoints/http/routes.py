@@ -110,6 +110,7 @@ def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
         report=_report_out(audit, caller),
         due=[] if caller.is_factory else [DueOut(**due.model_dump(mode="json")) for due in audit.due],
         report_overdue_since=None if caller.is_factory else audit.report_overdue_since,
+        rule_versions=audit.rule_versions,
         follows_audit_id=audit.follows_audit_id,
     )
 
@@ -244,7 +245,7 @@ async def import_reports(body: ImportReports, caller: CurrentPrincipal, handlers
 
 @router.get("/questionnaire", response_model=QuestionnaireOut)
 async def questionnaire(caller: CurrentPrincipal, handlers: Handlers) -> QuestionnaireOut:
-    return QuestionnaireOut(**handlers.rules.questionnaire.model_dump())
+    return QuestionnaireOut(**(await handlers.rules.in_force()).questionnaire.model_dump())
 
 
 @router.get("/sampling", response_model=SampleOut)
@@ -254,13 +255,13 @@ async def sampling(
     workforce: Annotated[int, Query(ge=1, le=1_000_000)],
     audit_type: AuditType = AuditType.INITIAL,
 ) -> SampleOut:
-    return SampleOut(**handlers.sample_size(workforce, audit_type).model_dump())
+    return SampleOut(**(await handlers.sample_size(workforce, audit_type)).model_dump())
 
 
 @router.get("/risk/countries", response_model=RiskOut)
 async def risk_by_country(caller: CurrentPrincipal, handlers: Handlers) -> RiskOut:
     cells = await handlers.risk_by_country(caller)
-    monitoring = handlers.rules.monitoring
+    monitoring = (await handlers.rules.in_force()).monitoring
     return RiskOut(min_factories_per_cell=monitoring.risk_min_factories_per_cell,
                    rule_set_version=monitoring.version, cells=[cell.model_dump() for cell in cells])
 
@@ -268,5 +269,6 @@ async def risk_by_country(caller: CurrentPrincipal, handlers: Handlers) -> RiskO
 @router.get("/risk/supply-chain", response_model=RiskOut)
 async def risk_of_supply_chain(caller: CurrentPrincipal, handlers: Handlers) -> RiskOut:
     cells = await handlers.risk_of_supply_chain(caller)
-    return RiskOut(min_factories_per_cell=None, rule_set_version=handlers.rules.monitoring.version,
+    monitoring = (await handlers.rules.in_force()).monitoring
+    return RiskOut(min_factories_per_cell=None, rule_set_version=monitoring.version,
                    cells=[cell.model_dump() for cell in cells])

@@ -179,6 +179,10 @@ class AuditOut(BaseModel):
     due: list[DueOut]
     report_overdue_since: date | None = Field(
         default=None, description="Accepted, and the report not in the platform by its due date: since when")
+    rule_versions: dict[str, str] = Field(
+        default_factory=dict, examples=[{"rating": "2026.1", "questionnaire": "2026.1"}],
+        description="The rule sets' versions in force when the audit was mandated, which its report is "
+                    "validated and rated by (empty: mandated before audits recorded them)")
     follows_audit_id: str | None = Field(default=None, description="A follow-up: the audit whose findings it re-checks")
 
 

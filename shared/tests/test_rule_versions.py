@@ -1,0 +1,43 @@
+"""Rule sets published as versions: the newest is in force, the shipped ones are stored once."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from shared_audits.contracts.events import DeadlineRulesVersionPublished
+from shared_audits.errors import NotFoundError
+from shared_audits.rule_versions import RuleSetVersion, VersionedRuleSets, version_key
+from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import operator
+
+
+class Limits(BaseModel):
+    version: str
+    days: int
+
+
+def announced(version: RuleSetVersion, previous: str | None) -> DeadlineRulesVersionPublished:
+    return DeadlineRulesVersionPublished(version=version.rule_version, previous_version=previous,
+                                         content=version.content, published_at=version.published_at)
+
+
+def test_versions_compare_number_by_number() -> None:
+    assert version_key("2026.10") > version_key("2026.9") > version_key("2026.1.3") > version_key("2026.1")
+
+
+async def test_the_newest_version_is_in_force_and_the_shipped_one_is_stored_once() -> None:
+    store = InMemoryAggregateStore()
+    rule_sets = VersionedRuleSets(store, {"limits": Limits}, announced, cache_seconds=60)
+    for _ in range(2):  # two instances starting
+        await rule_sets.seed({"limits": Limits(version="2026.9", days=30)})
+    assert await rule_sets.versions_in_force() == {"limits": "2026.9"}
+
+    await rule_sets.publish(operator(), "limits", {"version": "2026.10", "days": 20})
+
+    assert await rule_sets.versions_in_force() == {"limits": "2026.10"}  # not the minute-old reading
+    assert (await rule_sets.rules("limits")).days == 20 and (await rule_sets.rules("limits", "2026.9")).days == 30
+    assert [stored.rule_version for stored in await rule_sets.history("limits")] == ["2026.10", "2026.9"]
+    assert [event.previous_version for event in store.published] == ["2026.9"]  # the seed is not announced
+    with pytest.raises(NotFoundError):
+        await rule_sets.rules("limits", "2027.1")
