@@ -29,7 +29,7 @@ from tests.integration.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
 
-PREFIXES = ["access", "registry", "audits", "caps", "evidence", "notifier"]
+PREFIXES = ["access", "registry", "audits", "caps", "evidence", "notifier", "api"]  # api: the portal's
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 FUZZ_SETTINGS = settings(

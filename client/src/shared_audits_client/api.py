@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -48,9 +48,11 @@ def eventually(attempt: Callable[[], T], timeout: float = 30.0, interval: float 
 class PlatformClient:
     """One caller (an organisation's machine client) talking to the gateway."""
 
-    def __init__(self, gateway_url: str, token: str | None = None, timeout: float = 15.0) -> None:
+    def __init__(self, gateway_url: str, token: str | None = None, timeout: float = 15.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.gateway_url = gateway_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.gateway_url, timeout=timeout)
+        self._http = httpx.Client(base_url=self.gateway_url, timeout=timeout, transport=transport)
+        self._transport = transport
         if token:
             self._http.headers["Authorization"] = f"Bearer {token}"
 
@@ -137,6 +139,10 @@ class PlatformClient:
     def links(self) -> list[dict]:
         """The caller's own member-factory links (active), then its pending requests (``status``)."""
         return self._call("GET", "/access/links")
+
+    def link_history(self, factory_id: str) -> dict:
+        """Every step of the caller's own link to one site: requests, answers, ends (404 if it never asked)."""
+        return self._call("GET", f"/access/links/{factory_id}/history")
 
     def openapi(self, prefix: str) -> dict:
         """A service's OpenAPI document through the gateway (``prefix`` such as ``/access``)."""
@@ -252,6 +258,10 @@ class PlatformClient:
     def cap(self, cap_id: str) -> dict:
         return self._call("GET", f"/caps/caps/{cap_id}")
 
+    def cap_record(self, cap_id: str) -> dict:
+        """The CAP's tamper-evident record with its proofs, for ``shared-audits verify``."""
+        return self._call("GET", f"/caps/caps/{cap_id}/record")
+
     def decide(
         self, cap_id: str, item_id: str, decision: str, comment: str | None = None, traceparent: str | None = None
     ) -> dict:
@@ -288,6 +298,15 @@ class PlatformClient:
 
     def complete_upload(self, upload_id: str) -> dict:
         return self._call("POST", f"/evidence/uploads/{upload_id}/complete")
+
+    def stream_presigned(self, url: str, chunk_size: int = 65536) -> Iterator[bytes]:
+        """A file from a presigned address of the S3 store, in chunks (no platform token: the URL is signed)."""
+        with httpx.Client(timeout=60.0, trust_env=False, transport=self._transport) as store:
+            with store.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise ApiError(response)
+                yield from response.iter_bytes(chunk_size)
 
     @staticmethod
     def put_to_presigned_url(url: str, content: bytes) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import zipfile
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -32,7 +34,7 @@ def test_a_members_export_imports_into_another_account_and_exports_the_same(stac
         gateway = ["--gateway", stack.gateway_url]
 
         # When A exports, its successor account imports that export (a link request per factory) ...
-        first = tmp_path / "member-a"
+        first = tmp_path / "member-a.zip"
         _cli("export", "--out", str(first), "--client-id", member_a.client_id,
              "--client-secret", member_a.client_secret, *gateway)
         output = _cli("import", str(first), "--client-id", successor.client_id,
@@ -44,15 +46,15 @@ def test_a_members_export_imports_into_another_account_and_exports_the_same(stac
     finally:
         cast.close()
 
-    # Then the export holds what A may see, as JSON and CSV ...
-    exported = json.loads((first / "export.json").read_text())
+    # Then the export holds what A may see, as JSON and CSV in one archive ...
+    with zipfile.ZipFile(first) as archive:
+        exported = json.loads(archive.read("export.json"))
+        items = list(csv.DictReader(io.StringIO(archive.read("cap_items.csv").decode())))
     assert exported["organisation"]["organisation_id"] == member_a.organisation_id
     assert cast.factory_id in {factory["factory_id"] for factory in exported["factories"]}
     assert run.audit["audit_id"] in {audit["audit_id"] for audit in exported["audits"]}
     assert run.cap["cap_id"] in {cap["cap_id"] for cap in exported["caps"]}
     assert run.evidence["evidence_id"] in {evidence["evidence_id"] for evidence in exported["evidence"]}
-    with (first / "cap_items.csv").open() as file:
-        items = list(csv.DictReader(file))
     assert {(row["cap_id"], row["item_id"], row["status"]) for row in items} >= {
         (run.cap["cap_id"], run.item_id, "accepted")}
 
@@ -63,7 +65,7 @@ def test_a_members_export_imports_into_another_account_and_exports_the_same(stac
         eventually(lambda: _sees_cap(successor_client, cast.factory_id))
     finally:
         successor_client.close()
-    _cli("export", "--out", str(second), "--client-id", successor.client_id,
+    _cli("export", "--out", str(second), "--unpacked", "--client-id", successor.client_id,
          "--client-secret", successor.client_secret, *gateway)
     again = json.loads((second / "export.json").read_text())
     assert _links(again) == _links(exported)
@@ -90,4 +92,4 @@ def test_importing_a_file_that_is_not_an_export_is_refused_plainly(tmp_path: Pat
     not_an_export.write_text(json.dumps({"links": []}))
     result = runner.invoke(app, ["import", str(not_an_export), "--client-id", "x", "--client-secret", "y"])
     assert result.exit_code == 2
-    assert "not a shared-audits-member-export/1 file" in result.output
+    assert "not a shared-audits-member-export file" in result.output

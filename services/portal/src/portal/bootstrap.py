@@ -22,6 +22,7 @@ from portal.entrypoints.http import (
     auth,
     cap_plans,
     due_diligence,
+    export,
     factory,
     files,
     handbook,
@@ -86,8 +87,9 @@ def build_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransp
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.state.pdf_renderer = PdfRenderer(STATIC / "pdf.css")
     for router in (auth.router, factory.router, member.router, audit.router, operator.router, files.router,
-                   handbook.router, due_diligence.router, cap_plans.router):
+                   handbook.router, due_diligence.router, export.router, cap_plans.router):
         app.include_router(router)
+    app.state.gateway_transport = transport  # the export's own (synchronous) client of the gateway, in tests
 
     @app.middleware("http")
     async def cookies_and_headers(request: Request, call_next):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,7 @@ from rich.table import Table
 from shared_audits.lag import ConsumerLag
 from shared_audits_cli import asyncapi, bulk_import, portability, record_verification
 from shared_audits_cli.dead_letters import replay_dead_letters
+from shared_audits_client import portability as member_export
 from shared_audits_client.api import ApiError, PlatformClient
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -65,53 +67,90 @@ def _login(gateway: str, client_id: str, client_secret: str) -> PlatformClient:
 
 @app.command("export")
 def export_command(
-    out: Annotated[Path, typer.Option(help="directory for export.json and the CSV files")],
+    out: Annotated[Path, typer.Option(help="the archive to write (a .zip), or a directory with --unpacked")],
     client_id: ClientId,
     client_secret: ClientSecret,
     gateway: Gateway = DEFAULT_GATEWAY,
+    unpacked: Annotated[bool, typer.Option(
+        help="write the archive's files into the directory OUT instead of one zip")] = False,
 ) -> None:
-    """Export everything your organisation may see, as JSON and CSV (data portability)."""
+    """Export everything your organisation may see: one zip of JSON, CSV, CAP records and evidence files.
+
+    The format: docs/member-export.md. The portal gives the same archive (GET /api/export.zip).
+    """
     client = _login(gateway, client_id, client_secret)
+    archive = out.with_name(out.name + ".zip") if unpacked else out
     try:
         with _progress() as progress:
             task = progress.add_task("factories", total=None)
-            factories = client.factories()
-            progress.update(task, total=len(factories))
-            export = portability.export_member(client, lambda _: progress.advance(task))
+            progress.update(task, total=len(client.factories()))
+            size = member_export.write_archive(client, archive, lambda _: progress.advance(task))
     finally:
         client.close()
-    written = portability.write_export(export, out)
+    document = member_export.read_archive(archive).document
+    if unpacked:
+        with zipfile.ZipFile(archive) as files:
+            files.extractall(out)  # our own names: records/<id>.json, evidence/<id>/<safe name>, tables
+        archive.unlink()
+    counts = document["manifest"]["counts"]
     console.print(
-        f"exported {len(export.factories)} factories, {len(export.audits)} audits, {len(export.caps)} CAPs, "
-        f"{len(export.evidence)} evidence files, {len(export.inbox)} notifications to {out} ({len(written)} files)"
+        f"exported {counts['factories']} factories, {counts['audits']} audits, {counts['caps']} CAPs, "
+        f"{counts['evidence']} evidence files, {counts['inbox']} notifications to {out} ({size} bytes)"
     )
 
 
 @app.command("import")
 def import_command(
-    source: Annotated[Path, typer.Argument(help="an export directory or its export.json")],
+    source: Annotated[Path, typer.Argument(help="an export archive (.zip), an unpacked one, or its export.json")],
     client_id: ClientId,
     client_secret: ClientSecret,
     gateway: Gateway = DEFAULT_GATEWAY,
+    operator_client_id: Annotated[str | None, typer.Option(
+        envvar="OPERATOR_CLIENT_ID", help="this instance's operator: import the sites into its registry")] = None,
+    operator_client_secret: Annotated[str | None, typer.Option(
+        envvar="OPERATOR_CLIENT_SECRET", hide_input=True)] = None,
+    keys: Annotated[Path | None, typer.Option(
+        help="the exporting platform's public keys (JWKS), trusted instead of the records' own")] = None,
 ) -> None:
-    """Import an export into your organisation: ask to link to the same factories, with the same relationships.
+    """Import an export into your organisation: verify its records, match its sites, ask to link to them.
 
+    Every CAP record is verified offline first (nothing is imported if one does not hold). Sites are
+    matched in this registry (with the operator's credentials: imported, lookalikes held for review).
     Each link opens when its factory accepts the request.
     """
     try:
-        document = portability.read_export(source)
-    except (OSError, ValueError) as error:
+        archive = member_export.read_archive(source)
+        trusted = record_verification.keys_from(json.loads(keys.read_text(encoding="utf-8"))) if keys else None
+    except (OSError, ValueError, KeyError) as error:
         console.print(f"[red]cannot import[/red]: {error}")
         raise typer.Exit(2) from error
     client = _login(gateway, client_id, client_secret)
+    operator = _login(gateway, operator_client_id, operator_client_secret or "") if operator_client_id else None
     try:
         with _progress() as progress:
-            task = progress.add_task("links", total=len(document["links"]))
-            result = portability.import_links(client, document, lambda _: progress.advance(task))
+            task = progress.add_task("links", total=len(archive.document["links"]))
+            result = portability.import_archive(client, archive, operator, trusted,
+                                                lambda _: progress.advance(task))
+    except portability.RecordsDoNotVerify as error:
+        for path, verification in error.failures.items():
+            for problem in verification.problems:
+                console.print(f"  [red]{path}[/red] {problem.kind}: {problem.message}")
+        console.print(f"[red]nothing imported[/red]: {len(error.failures)} CAP record(s) do not verify")
+        raise typer.Exit(1) from error
     finally:
         client.close()
+        if operator:
+            operator.close()
+    console.print(f"verified {result.verified_records} CAP records; matched {len(result.matched)} sites "
+                  f"({result.imported_sites} new in this registry), held for review {len(result.proposed)}, "
+                  f"not found {len(result.not_found)}")
     console.print(f"requested {len(result.requested)} (each opens when its factory accepts), "
                   f"already linked or requested {len(result.already_linked)}, refused {len(result.refused)}")
+    for factory_id, candidates in result.proposed.items():
+        names = ", ".join(f"{c['factory_id']} ({c['name']})" for c in candidates)
+        console.print(f"  [yellow]{factory_id}[/yellow] looks like {names}: the operator reviews it")
+    for factory_id in result.not_found:
+        console.print(f"  [yellow]{factory_id}[/yellow]: not in this registry; ask its operator to import it")
     for factory_id, reason in result.refused.items():
         console.print(f"  [yellow]{factory_id}[/yellow]: {reason}")
     if result.refused:

@@ -1,134 +1,138 @@
-"""Data portability: a member exports everything it may see, and imports its links elsewhere.
+"""Data portability: a member brings its export archive into another instance (or account).
 
-Everything goes through the gateway with the member's own credentials, so the
-export holds exactly what the platform lets that member see (the services'
-confidentiality checks apply), nothing read behind their back.
+The archive itself is built by the client package (shared_audits_client.portability), which the
+portal and members' own systems share. Importing it, in order, and nothing before the first step
+holds:
+
+1. every CAP record in the archive is verified offline (as ``shared-audits verify``): a record
+   that does not hold stops the import before anything is sent;
+2. the sites are matched in this instance's registry: with the operator's credentials through
+   ``POST /registry/imports/factories`` (the ids kept; a site that looks like a registered one is
+   held for the operator's review, not imported), or else by the member's own search (same id,
+   or a shared identifier); a site not matched is reported, never guessed;
+3. the member asks to link to each matched site, with the relationship it had. Each link opens
+   when its factory accepts: the factory's consent is not carried over from another instance.
+
+Audits, CAPs and evidence are not copied: they belong to the factories and the audits of this
+instance, and a member sees them here once linked.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
+from shared_audits_cli import record_verification
 from shared_audits_client.api import ApiError, PlatformClient
+from shared_audits_client.portability import ExportArchive
 
-EXPORT_FORMAT = "shared-audits-member-export/1"
 Progress = Callable[[str], None]
+# What the registry's import takes of a site (RegisterFactory's fields), read from the exported site.
+SITE_FIELDS = ("name", "country", "city", "address", "legal_name", "coordinates", "sector", "sectors",
+               "product_types", "identifiers", "contact", "number_of_workers", "location_type", "processing_type")
+IMPORT_BATCH = 1000
 
 
-@dataclass
-class MemberExport:
-    organisation: dict
-    links: list[dict]
-    factories: list[dict] = field(default_factory=list)
-    audits: list[dict] = field(default_factory=list)
-    caps: list[dict] = field(default_factory=list)
-    evidence: list[dict] = field(default_factory=list)
-    inbox: list[dict] = field(default_factory=list)
+class RecordsDoNotVerify(Exception):
+    """At least one CAP record of the archive does not hold: nothing is imported."""
 
-    def to_json(self) -> dict:
-        return {
-            "format": EXPORT_FORMAT,
-            "exported_at": datetime.now(UTC).isoformat(),
-            "organisation": self.organisation,
-            "links": self.links,
-            "factories": self.factories,
-            "audits": self.audits,
-            "caps": self.caps,
-            "evidence": self.evidence,
-            "inbox": self.inbox,
-        }
-
-
-def export_member(client: PlatformClient, progress: Progress = lambda _: None) -> MemberExport:
-    """Everything the caller may see, factory by factory (``progress`` is told each step)."""
-    export = MemberExport(organisation=client.my_organisation(), links=client.links())
-    export.factories = client.factories()
-    for factory in export.factories:
-        factory_id = factory["factory_id"]
-        export.audits += client.audits_of_factory(factory_id)
-        caps = client.caps_of_factory(factory_id)
-        export.caps += caps
-        for cap in caps:
-            for item in cap.get("items", []):
-                export.evidence += client.evidence_files(cap["cap_id"], item["item_id"])
-        progress(factory_id)
-    export.inbox = client.inbox()
-    return export
-
-
-def _flat(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
-
-
-def _write_csv(path: Path, rows: Iterable[dict]) -> None:
-    rows = list(rows)
-    columns = sorted({key for row in rows for key in row})
-    with path.open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: _flat(row.get(key)) for key in columns})
-
-
-def write_export(export: MemberExport, directory: Path) -> list[Path]:
-    """``export.json`` with everything, and one CSV per table (nested values as JSON text)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [directory / "export.json"]
-    written[0].write_text(json.dumps(export.to_json(), indent=2, sort_keys=True) + "\n")
-    cap_items = [
-        {"cap_id": cap["cap_id"], "factory_id": cap.get("factory_id"), **item}
-        for cap in export.caps
-        for item in cap.get("items", [])
-    ]
-    caps = [{key: value for key, value in cap.items() if key != "items"} for cap in export.caps]
-    tables = {
-        "links": export.links, "factories": export.factories, "audits": export.audits, "caps": caps,
-        "cap_items": cap_items, "evidence": export.evidence, "inbox": export.inbox,
-    }
-    for name, rows in tables.items():
-        path = directory / f"{name}.csv"
-        _write_csv(path, rows)
-        written.append(path)
-    return written
-
-
-def read_export(path: Path) -> dict:
-    """An ``export.json`` (or the directory holding it), checked to be one of ours."""
-    if path.is_dir():
-        path = path / "export.json"
-    document = json.loads(path.read_text())
-    if document.get("format") != EXPORT_FORMAT:
-        raise ValueError(f"{path} is not a {EXPORT_FORMAT} file")
-    return document
+    def __init__(self, failures: dict[str, record_verification.Verification]) -> None:
+        self.failures = failures
+        super().__init__(", ".join(failures))
 
 
 @dataclass
 class ImportResult:
+    verified_records: int = 0
+    matched: dict[str, str] = field(default_factory=dict)  # exported factory id -> this instance's
+    imported_sites: int = 0  # new in this registry (operator mode)
+    proposed: dict[str, list[dict]] = field(default_factory=dict)  # held for review: id -> candidates
+    not_found: list[str] = field(default_factory=list)  # member mode: no match, for the operator to import
     requested: list[str] = field(default_factory=list)  # asked: each factory accepts (or not) on its side
     already_linked: list[str] = field(default_factory=list)  # active, or a request already pending
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def import_links(client: PlatformClient, document: dict, progress: Progress = lambda _: None) -> ImportResult:
-    """Ask to link the caller to every factory an export was linked to, with the same relationship.
+def verify_records(archive: ExportArchive, trusted: list[dict] | None = None) -> int:
+    """Verify every record of the archive offline; how many. RecordsDoNotVerify when one does not hold."""
+    failures = {}
+    records = archive.records
+    for path, document in records.items():
+        result = record_verification.verify_record(document, trusted)
+        if not result.ok:
+            failures[path] = result
+    if failures:
+        raise RecordsDoNotVerify(failures)
+    return len(records)
 
-    A member's portfolio is what it owns and can move: the factory data itself
-    belongs to the registry and is shared, so it is linked to, not copied. Links need
-    each factory's consent: the import makes the requests, and each opens when its
-    factory accepts.
-    """
-    result = ImportResult()
+
+def _site(factory: dict) -> dict:
+    site = {name: factory[name] for name in SITE_FIELDS if factory.get(name) not in (None, [], {})}
+    if isinstance(site.get("identifiers"), dict):
+        site["identifiers"] = {k: v for k, v in site["identifiers"].items() if v not in (None, [], "")}
+    return {"factory_id": factory["factory_id"], **site}
+
+
+def match_with_operator(operator: PlatformClient, factories: list[dict], result: ImportResult) -> None:
+    """The registry's import: new sites come in with their ids, known ids are matched, lookalikes held."""
+    for start in range(0, len(factories), IMPORT_BATCH):
+        batch = factories[start:start + IMPORT_BATCH]
+        outcome = operator.call("POST", "/registry/imports/factories",
+                                json={"factories": [_site(factory) for factory in batch]})
+        result.imported_sites += outcome["imported"]
+        held = {record["factory_id"]: record["candidates"] for record in outcome["proposed_duplicates"]}
+        rejected = {record["factory_id"]: record.get("detail", "") for record in outcome["rejected"]}
+        result.proposed.update(held)
+        result.refused.update(rejected)
+        for factory in batch:
+            if factory["factory_id"] not in held and factory["factory_id"] not in rejected:
+                result.matched[factory["factory_id"]] = factory["factory_id"]
+
+
+def _identifiers(site: dict) -> set[tuple[str, str]]:
+    identifiers = site.get("identifiers") or {}
+    return {(name, str(value)) for name, value in identifiers.items() if value not in (None, "", [])}
+
+
+def match_by_search(client: PlatformClient, factories: list[dict], result: ImportResult) -> None:
+    """The member's own search: the same id, or a site sharing an identifier, in the same country."""
+    for factory in factories:
+        try:
+            found = client.search_factories(name=factory["name"], country=factory["country"])
+        except ApiError:
+            found = []
+        same = [site for site in found if site["factory_id"] == factory["factory_id"]]
+        same = same or [site for site in found if _identifiers(site) & _identifiers(factory)]
+        if same:
+            result.matched[factory["factory_id"]] = same[0]["factory_id"]
+        else:
+            result.not_found.append(factory["factory_id"])
+
+
+def import_archive(
+    client: PlatformClient, archive: ExportArchive, operator: PlatformClient | None = None,
+    trusted_keys: list[dict] | None = None, progress: Progress = lambda _: None,
+) -> ImportResult:
+    """Bring an export into the caller's organisation (see the module's docstring for the steps)."""
+    document = archive.document
+    result = ImportResult(verified_records=verify_records(archive, trusted_keys))
+    linked_to = {link["factory_id"] for link in document["links"] if link.get("active", True)}
+    factories = {factory["factory_id"]: factory for factory in document.get("factories", [])}
+    # A v1 export or a pending request names a site the export holds no details of: only its id.
+    wanted = [factories.get(factory_id) for factory_id in linked_to]
+    if operator is not None:
+        match_with_operator(operator, [factory for factory in wanted if factory], result)
+    else:
+        match_by_search(client, [factory for factory in wanted if factory], result)
+    for factory_id in linked_to - factories.keys():
+        result.matched.setdefault(factory_id, factory_id)
+
     current = {link["factory_id"] for link in client.links()}  # active links and pending requests
     for link in document["links"]:
-        if not link.get("active", True):
+        exported_id = link["factory_id"]
+        if not link.get("active", True) or exported_id not in result.matched:
             continue
-        factory_id = link["factory_id"]
+        factory_id = result.matched[exported_id]
         if factory_id in current:
             result.already_linked.append(factory_id)
         else:
@@ -136,6 +140,6 @@ def import_links(client: PlatformClient, document: dict, progress: Progress = la
                 client.link_factory(factory_id, link.get("relationship", "supplier"))
                 result.requested.append(factory_id)
             except ApiError as error:
-                result.refused[factory_id] = str(error.problem.get("detail", error))
-        progress(factory_id)
+                result.refused[exported_id] = str(error.problem.get("detail", error))
+        progress(exported_id)
     return result
