@@ -24,9 +24,10 @@ from bench.measure import REPO, CpuShare, PeakMemory, machine, stack_pids
 from bench.propagation import platform_propagation, raw_round_trip
 from bench.read_api import bare_endpoint, closed_loop, fixed_rate
 from bench.scale import import_and_query
-from bench.world import local_stack, prepare_world
+from bench.world import prepare_world
 from shared_audits.contracts import topics
 from tests.faults.helpers import caught_up, wait_until
+from tests.integration.stack import running_local_stack
 
 BENCHMARKS = ["propagation", "read", "scale", "footprint"]
 # The issue's targets (issue 11, "Targets"): printed beside each figure with "met" or "MISSED".
@@ -155,7 +156,7 @@ async def read_api(world, seconds: int, results: dict) -> None:
 async def scale(records: int, findings: int, query_reads: int, results: dict) -> None:
     from shared_audits_client.story import assemble_cast
 
-    stack = local_stack()
+    stack = running_local_stack()
     cast = await asyncio.to_thread(assemble_cast, stack.gateway_url, stack.operator_client_id,
                                    stack.operator_client_secret, f"bench-scale-{int(time.time())}")
     try:

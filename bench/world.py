@@ -31,7 +31,7 @@ from tests.faults.helpers import (
     report_findings,
     wait_until,
 )
-from tests.integration.stack import LOCAL_DEFAULTS, Stack, _from_environment
+from tests.integration.stack import Stack, running_local_stack
 
 # Access tokens live 15 minutes (access-control's TOKEN_TTL_SECONDS): one is used for 10 at most.
 TOKEN_REUSE_SECONDS = 600
@@ -39,11 +39,6 @@ TOKEN_REUSE_SECONDS = 600
 SECONDS_PER_EVENT = 0.05
 # The topics notifier fans out to the members' feeds and inboxes.
 NOTIFIER_SOURCES = (topics.ACCESS, topics.AUDIT, topics.CAP, topics.EVIDENCE)
-
-
-def local_stack() -> Stack:
-    """The running local stack (ports from the environment, as stack.py uses them)."""
-    return _from_environment(**LOCAL_DEFAULTS)
 
 
 @dataclass
@@ -86,7 +81,7 @@ def prepare_world(items: int, items_per_cap: int = 10) -> World:
 
     CAPs of 10 items, as real audits' CAPs mostly are. Prints how long seeding took and at what rate.
     """
-    stack = local_stack()
+    stack = running_local_stack()
     cast = assemble_cast(stack.gateway_url, stack.operator_client_id, stack.operator_client_secret,
                          label=f"bench-{os.getpid()}")
     for member in (cast.member_a, cast.member_b):

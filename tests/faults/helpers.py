@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,15 +26,15 @@ from pymongo import MongoClient
 from shared_audits.contracts.envelope import EventPayload, wrap
 from shared_audits_client.api import ApiError, PlatformClient, eventually
 from shared_audits_client.story import Cast, link_with_consent, publish_report_with_findings
-from tests.integration.stack import REPO, STACK_SCRIPT, Stack
+from tests.integration.stack import Stack
+from tests.integration.stack import stack_command as run_stack_command
 
 SEVERITIES = ("minor", "major")
 
 
 def stack_command(*args: str, timeout: float = 120) -> None:
-    """Run ``stack.py <args>`` (stop, start, kill, restart a part) and fail loudly if it fails."""
-    subprocess.run([sys.executable, str(STACK_SCRIPT), *args], check=True, cwd=REPO, env=dict(os.environ),
-                   timeout=timeout, stdout=subprocess.DEVNULL)
+    """Run ``stack.py <args>`` (stop, start, kill, restart a part), quietly, and fail loudly if it fails."""
+    run_stack_command(*args, env=dict(os.environ), timeout=timeout, quiet=True)
 
 
 def database(stack: Stack, service: str) -> MongoClient:

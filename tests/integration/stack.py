@@ -32,7 +32,8 @@ class Stack:
     operator_client_secret: str
 
 
-def _from_environment(**defaults: str) -> Stack:
+def from_environment(**defaults: str) -> Stack:
+    """The stack whose addresses and credentials the environment names (GATEWAY_URL, ...), else ``defaults``."""
     def value(name: str) -> str:
         return os.environ.get(name.upper(), defaults[name])
 
@@ -51,15 +52,23 @@ LOCAL_DEFAULTS = {
 }
 
 
-def _run_stack(*args: str, env: dict[str, str] | None = None) -> None:
-    subprocess.run([sys.executable, str(STACK_SCRIPT), *args], check=True, cwd=REPO, env=env)
+def stack_command(*args: str, env: dict[str, str] | None = None, timeout: float | None = None,
+                  quiet: bool = False) -> None:
+    """Run ``deploy/local/stack.py <args>`` (up, down, stop, start, kill, restart a part); fails loudly if it fails."""
+    subprocess.run([sys.executable, str(STACK_SCRIPT), *args], check=True, cwd=REPO, env=env, timeout=timeout,
+                   stdout=subprocess.DEVNULL if quiet else None)
+
+
+def running_local_stack() -> Stack:
+    """The local stack already running (ports from the environment, as stack.py uses them); starts nothing."""
+    return from_environment(**LOCAL_DEFAULTS)
 
 
 @contextmanager
 def local_stack() -> Iterator[Stack]:
     """The real servers and services as local processes (idempotent: reuses a running stack)."""
-    _run_stack("up")
-    yield _from_environment(**LOCAL_DEFAULTS)
+    stack_command("up")
+    yield running_local_stack()
 
 
 @contextmanager
@@ -80,7 +89,7 @@ def testcontainers_stack() -> Iterator[Stack]:
             "S3_ACCESS_KEY": s3["access_key"],
             "S3_SECRET_KEY": s3["secret_key"],
         }
-        _run_stack("up", env=env)
+        stack_command("up", env=env)
         try:
             yield Stack(
                 gateway_url=LOCAL_DEFAULTS["gateway_url"],
@@ -93,7 +102,7 @@ def testcontainers_stack() -> Iterator[Stack]:
                 operator_client_secret=LOCAL_DEFAULTS["operator_client_secret"],
             )
         finally:
-            _run_stack("down", env=env)
+            stack_command("down", env=env)
 
 
 @contextmanager
@@ -103,7 +112,7 @@ def external_stack() -> Iterator[Stack]:
     missing = [name for name in required if not os.environ.get(name)]
     if missing:
         raise RuntimeError(f"STACK_PROVIDER=external needs {', '.join(missing)}")
-    yield _from_environment(**LOCAL_DEFAULTS)
+    yield from_environment(**LOCAL_DEFAULTS)
 
 
 PROVIDERS = {"local": local_stack, "testcontainers": testcontainers_stack, "external": external_stack}
