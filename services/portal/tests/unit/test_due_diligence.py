@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
 from datetime import date
 from functools import partial
+from pathlib import Path
 
 import httpx
 import pytest
@@ -251,3 +254,24 @@ def test_the_report_is_a_members_own(portal: TestClient):
     sign_in(portal)  # a factory's user
     for suffix in ("", ".pdf", ".csv", ".json"):
         assert portal.get("/member/due-diligence" + suffix).status_code == 404
+
+
+def test_the_pdf_prints_chinese_and_bengali_names_with_debian_noto_fonts(member: TestClient, gateway: FakeGateway,
+                                                                         tmp_path: Path):
+    gateway.routes[("GET", "/registry/factories/site-1")] = answer({**SUNRISE, "name": "深圳针织厂"})
+    gateway.routes[("GET", "/registry/factories/site-2/supply-chain/upstream")] = answer(
+        {"factory_id": "site-2", "direction": "upstream",
+         "sites": [{"site": {**DYE_HOUSE, "factory_id": "sub-2", "name": "ঢাকা ডাই হাউস"}, "processes": ["dyeing"]}]})
+    pdf = member.get("/member/due-diligence.pdf?from=2026-06-01&to=2026-11-30")
+    if pdf.status_code == 503:
+        pytest.skip("WeasyPrint cannot load here (Pango missing)")
+
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == 'attachment; filename="due-diligence-2026-06-01-2026-11-30.pdf"'
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    (tmp_path / "report.pdf").write_bytes(pdf.content)
+    listed = subprocess.run(["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True, check=True)
+    fonts = {line.split()[0].split("+")[-1].replace("-", "") for line in listed.stdout.splitlines()[2:]}
+    assert any(font.startswith("NotoSansCJK") for font in fonts), fonts
+    assert any(font.startswith("NotoSansBengali") for font in fonts), fonts
