@@ -3,6 +3,7 @@ gateway's config routes every prefix, the services' environment, the state files
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -176,3 +177,59 @@ def test_stack_py_is_the_entry_script_and_still_a_module_for_the_tests_that_load
     spec.loader.exec_module(module)
     assert [row[0] for row in module.service_table()] == [service.name for service in SERVICES]
     assert "KAFKA_BOOTSTRAP" in module.service_env()
+
+
+def test_up_starts_the_servers_then_each_wave_of_the_start_order(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    calls: list[object] = []
+
+    def fake_part(name: str) -> supervise.Part:
+        return supervise.Part(name, 1, ["true"], ready=lambda: False)
+
+    monkeypatch.setattr(cli, "file_lock", lambda *args: contextlib.nullcontext())
+    monkeypatch.setattr(cli, "EXTERNAL_SERVERS", False)
+    monkeypatch.setattr(cli, "cmd_servers_up", lambda *args: calls.append("servers"))
+    monkeypatch.setattr(cli, "cmd_python_env", lambda *args: calls.append("python-env"))
+    monkeypatch.setattr(cli, "install_pdf_libraries", lambda **kwargs: calls.append("pdf"))
+    monkeypatch.setattr(cli, "service_parts", lambda: [fake_part(service.name) for service in SERVICES])
+    monkeypatch.setattr(cli, "gateway_part", lambda: fake_part(GATEWAY))
+    monkeypatch.setattr(cli, "check_services_present", lambda: calls.append("present"))
+    monkeypatch.setattr(cli, "start_and_wait", lambda parts: calls.append([part.name for part in parts]))
+    monkeypatch.setattr(cli, "seed", lambda: calls.append("seed"))
+    assert cli.main(["up", "--seed"]) == 0
+    assert calls == ["servers", "python-env", "pdf", "present", *topology.start_order(), "seed"]
+    printed = capsys.readouterr().out
+    assert all(f"{service.prefix}docs" in printed for service in SERVICES if service.prefix != "/")
+
+
+def test_status_prints_one_line_per_part_in_the_stacks_order(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(cli, "server_parts", lambda: [supervise.Part(s.name, 1, [], ready=bool) for s in SERVERS])
+    monkeypatch.setattr(cli, "service_parts", lambda: [supervise.Part(s.name, 2, [], ready=bool) for s in SERVICES])
+    monkeypatch.setattr(cli, "gateway_part", lambda: supervise.Part(GATEWAY, 3, [], ready=bool))
+    monkeypatch.setattr(cli, "state", lambda part: (None, part.port, "down"))
+    assert cli.main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "PID", "PORT", "STATE"]
+    assert [line.split()[0] for line in lines[1:]] == [*(s.name for s in SERVERS), *(s.name for s in SERVICES), GATEWAY]
+
+
+def test_an_unknown_part_is_an_error_naming_the_parts(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(cli, "all_parts", lambda: [supervise.Part("kafka", 1, [], ready=bool)])
+    assert cli.main(["restart", "nobody"]) == 1
+    assert "unknown part 'nobody' (one of: kafka)" in capsys.readouterr().err
+
+
+def test_the_runner_needs_only_the_standard_library() -> None:
+    # stack.py runs with the system python3 before .venv exists.
+    import ast
+
+    imported = set()
+    for path in (REPO / "deploy" / "local" / "runner").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    assert sorted(imported - sys.stdlib_module_names - {"__future__"}) == []
