@@ -26,6 +26,7 @@ import io
 import json
 import re
 import stat
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,7 +47,6 @@ TABLES = ("links", "link_history", "factories", "profiles", "supply_chain", "aud
 INBOX_LIMIT = 500  # the notifier's largest page: the latest entries
 Progress = Callable[[str], None]
 _FILE_MODE = stat.S_IFREG | 0o600
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass
@@ -154,8 +154,11 @@ def _begin(client: PlatformClient) -> MemberExport:
 
 
 def safe_filename(name: str | None) -> str:
-    """A file's name as one harmless path part (no folders, no dots alone, bounded)."""
-    base = _UNSAFE.sub("_", (name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip("._")
+    """A file's name as one harmless path part (no folders, no leading dot, bounded)."""
+    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Letters, marks and digits of any script stay (zip names are UTF-8: সুরমা, 检验报告); the rest is "_".
+    kept = "".join(c if c in ".-" or unicodedata.category(c)[0] in "LMN" else "_" for c in last)
+    base = re.sub(r"_+", "_", kept).lstrip("._")
     return base[:120] or "file"
 
 
