@@ -1,17 +1,21 @@
 """Pages of the operator: organisations and their users, accreditation of audit companies,
-duplicate sites and their merge, and the platform's health (dead letters, consumer lag)."""
+duplicate sites and their merge, the platform's health (dead letters, consumer lag) and the rule sets' versions."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from portal.adapters.gateway import ServiceProblem
 from portal.adapters.service_metrics import read_platform_health
+from portal.domain.report_form import UploadRefused, parse_upload, upload_errors
 from portal.domain.service_health import LAG_ATTENTION
 from portal.entrypoints.http.deps import OperatorForm, OperatorPage, checked_id, PageContext
 
@@ -147,3 +151,76 @@ async def health(page: OperatorPage) -> Response:
     platform = await read_platform_health(page.portal.settings.metrics_endpoints)
     return page.render("operator/health.html", platform=platform, lag_attention=LAG_ATTENTION,
                        read_at=datetime.now(UTC))
+
+
+# Rule sets: the versions published, and a new version uploaded as a JSON file.
+
+# Each kind of rule set and where its versions are, in the order the page lists them.
+RULE_SETS = {
+    "questionnaire": "/audits/rules/questionnaire/versions",
+    "rating": "/audits/rules/rating/versions",
+    "sampling": "/audits/rules/sampling/versions",
+    "monitoring": "/audits/rules/monitoring/versions",
+    "timing": "/audits/rules/timing/versions",
+    "documents": "/audits/rules/documents/versions",
+    "deadlines": "/caps/rules/deadlines/versions",
+}
+MAX_RULE_SET_BYTES = 1024 * 1024
+VERSION = re.compile(r"\d{1,6}(\.\d{1,6}){0,3}")
+
+
+async def _rules_page(page: PageContext, kind: str = "", published: dict | None = None,
+                      upload_error: str | None = None, upload_errors: list[tuple[str, str]] | None = None,
+                      status_code: int = 200) -> Response:
+    listed = await asyncio.gather(*(page.get(path) for path in RULE_SETS.values()))
+    return page.render("operator/rules.html", status_code=status_code, rule_sets=dict(zip(RULE_SETS, listed)),
+                       kind=kind, published=published, upload_error=upload_error, upload_errors=upload_errors or [])
+
+
+@router.get("/operator/rules")
+async def rule_sets(page: OperatorPage, published: str = "", version: str = "") -> Response:
+    done = {"kind": published, "version": version} if published in RULE_SETS and VERSION.fullmatch(version) else None
+    return await _rules_page(page, published=done)
+
+
+@router.get("/operator/rules/{kind}/{version}.json")
+async def rule_set_version(page: OperatorPage, kind: str, version: str) -> Response:
+    """One version as a JSON file: the starting point of the next version."""
+    if kind not in RULE_SETS or not VERSION.fullmatch(version):
+        raise HTTPException(status_code=404)
+    stored = await page.get(f"{RULE_SETS[kind]}/{version}")
+    return Response(json.dumps(stored["content"], indent=2, ensure_ascii=False), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{kind}-{stored["version"]}.json"'})
+
+
+@router.post("/operator/rules")
+async def publish_rule_set(page: OperatorForm) -> Response:
+    form = await page.request.form()
+    kind = str(form.get("kind") or "")
+    upload = form.get("rules")
+    content = await upload.read(MAX_RULE_SET_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    refusal = None
+    if kind not in RULE_SETS:
+        refusal = page._("Choose which rule set the file is a new version of.")
+    elif not content:
+        refusal = page._("Choose a JSON file with the rule set.")
+    elif len(content) > MAX_RULE_SET_BYTES:
+        refusal = page._("The file is larger than a rule set can be.")
+    if refusal is None:
+        try:
+            body = parse_upload(content)
+        except UploadRefused as refused:
+            refusal = (page._("The file is not JSON (UTF-8).") if refused.reason == "not_json"
+                       else page._("The file holds JSON, but not one rule set object ({ ... })."))
+    if refusal is not None:
+        return await _rules_page(page, kind=kind, upload_error=refusal, status_code=422)
+    try:
+        published = await page.post(RULE_SETS[kind], body)
+    except ServiceProblem as problem:
+        if problem.status not in (*FORM_PROBLEMS, 403):
+            raise
+        listed = upload_errors(problem.errors)
+        return await _rules_page(page, kind=kind, upload_errors=listed,
+                                 upload_error=None if listed else (problem.detail or problem.title),
+                                 status_code=problem.status)
+    return RedirectResponse(f"/operator/rules?published={kind}&version={published['version']}", status_code=303)
