@@ -151,7 +151,9 @@ def walk_skeleton(cast: Cast, traceparent: str | None = None) -> SkeletonRun:
     auditor_id = cast.organisations["auditor"].organisation_id
     audit = eventually(lambda: cast.member_a.mandate_audit(factory_id, auditor_id, **semi_announced_window()))
     cast.auditor.answer_mandate(audit["audit_id"], "accept")
-    report = report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE))
+    questionnaire, sample = cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE)
+    # Its one "no" is the one documented finding: one CAP item (every "no" is an item).
+    report = report_of_findings(questionnaire, sample, report_rated_b(questionnaire, sample)["findings"])
     eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
 
     def cap_opened() -> dict:
@@ -192,8 +194,10 @@ class ReportRefused(Exception):
         self.error = error
 
 
-def publish_report_with_findings(cast: Cast, findings: list[dict], audit_type: str = "initial") -> dict:
-    """Member A mandates, the auditor accepts and reports these findings on a "B" set of answers.
+def publish_report_with_findings(cast: Cast, findings: list[dict], audit_type: str = "initial",
+                                 unwritten_noes: tuple[str, ...] = (), follows_audit_id: str | None = None) -> dict:
+    """Member A mandates, the auditor accepts and reports these findings on a "B" set of answers
+    (``report_of_findings``: each finding's question answered "no", and ``unwritten_noes`` without one).
 
     The factory is prepared for audit (profile, current Code of Conduct) the first time.
     Returns the mandated audit.
@@ -203,10 +207,12 @@ def publish_report_with_findings(cast: Cast, findings: list[dict], audit_type: s
         cast.prepared_for_audit = True
     auditor_id = cast.organisations["auditor"].organisation_id
     window = {**semi_announced_window(), "audit_type": audit_type}
+    if follows_audit_id:
+        window["follows_audit_id"] = follows_audit_id
     audit = eventually(lambda: cast.member_a.mandate_audit(cast.factory_id, auditor_id, **window))
     cast.auditor.answer_mandate(audit["audit_id"], "accept")
-    report = {**report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE)),
-              "findings": findings}
+    report = report_of_findings(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE), findings,
+                                unwritten_noes)
     eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], report))
     return audit
 
@@ -279,6 +285,54 @@ def report_at_most(questionnaire: dict, sample: dict, ceiling: float) -> dict:
         "audit_last_day": (today - timedelta(days=1)).isoformat(),
         "answers": answers,
         "findings": [finding],
+        "workers_interviewed": sample["interviews"],
+        "documents_sampled": sample["documents"],
+        "auditor_days": sample["auditor_days"],
+    }
+
+
+def report_of_findings(questionnaire: dict, sample: dict, findings: list[dict],
+                       unwritten_noes: tuple[str, ...] = (), ceiling: float = 84) -> dict:
+    """A social report whose only "no" answers are its findings' questions and ``unwritten_noes``.
+
+    Every rated "no" becomes a CAP item, so the items are exactly these. A finding naming no
+    question is given the next rated question of its chapter. Enough other scored questions are
+    answered "yes" to score just under ``ceiling`` ("B" by default); the rest are not applicable.
+    """
+    social = {chapter["id"] for chapter in questionnaire["chapters"] if chapter["pillar"] == "social"}
+    questions = [q for q in questionnaire["questions"] if q["chapter"] in social]
+    weights = {q["id"]: q["weight"] for q in questions if q["kind"] in ("rated", "critical")}
+    noes, written = list(unwritten_noes), []
+    for finding in findings:
+        finding = dict(finding)
+        if not finding.get("question_id"):
+            free = next((q["id"] for q in questions if q["kind"] == "rated" and q["chapter"] == finding["chapter"]
+                         and q["id"] not in noes), None)
+            finding["question_id"] = free
+        if finding["question_id"] and finding["question_id"] not in noes:
+            noes.append(finding["question_id"])
+        written.append(finding)
+    lost, earned, yes = sum(weights[question_id] for question_id in noes), 0, set()
+    for question_id, weight in weights.items():
+        if question_id not in noes and (not lost or 100 * (earned + weight) / (earned + weight + lost) <= ceiling):
+            yes.add(question_id)
+            earned += weight
+    answers = []
+    for question in questions:
+        if question["kind"] == "information":
+            answers.append({"question_id": question["id"], "note": "Recorded from the site's documents."})
+        elif question["id"] in noes:
+            answers.append({"question_id": question["id"], "value": "no"})
+        elif question["id"] in yes or question["kind"] == "best_practice":
+            answers.append({"question_id": question["id"], "value": "yes"})
+        else:
+            answers.append({"question_id": question["id"], "value": "not_applicable"})
+    today = datetime.now(UTC).date()
+    return {
+        "audit_first_day": (today - timedelta(days=2)).isoformat(),
+        "audit_last_day": (today - timedelta(days=1)).isoformat(),
+        "answers": answers,
+        "findings": written,
         "workers_interviewed": sample["interviews"],
         "documents_sampled": sample["documents"],
         "auditor_days": sample["auditor_days"],
