@@ -18,10 +18,12 @@ from types import SimpleNamespace
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from audit_service.adapters.rules import load_rule_book
+from audit_service.adapters.rules import shipped_rule_sets
 from audit_service.entrypoints.http.rules_routes import router as audit_rules_router
+from audit_service.service_layer.rule_books import RuleBooks
 from cap_service.adapters.rules import load_deadline_rules
 from cap_service.entrypoints.http.rules_routes import router as cap_rules_router
+from cap_service.service_layer.handlers import CapHandlers
 from portal.adapters.catalogs import LANGUAGES
 from portal.adapters.pdf import PdfRenderer
 from portal.bootstrap import STATIC
@@ -30,6 +32,8 @@ from portal.entrypoints.http.pages import Pages
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.http import CurrentPrincipal
+from shared_audits.links import InMemoryLinkProjection
+from shared_audits.store import InMemoryAggregateStore
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "handbook"
 
@@ -48,14 +52,22 @@ def answer(router: APIRouter, prefix: str, path: str, **state: object) -> dict:
     return response.json()
 
 
+async def shipped_rule_books() -> RuleBooks:
+    """The rule sets shipped in this repository as the only published versions, as on a new platform."""
+    books = RuleBooks(InMemoryAggregateStore())
+    await books.seed(shipped_rule_sets())
+    return books
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lang", default="en", choices=[language.code for language in LANGUAGES])
     language = parser.parse_args().lang
     audit_rules = answer(audit_rules_router, "/audits", "/rules",
-                         audit_handlers=SimpleNamespace(rules=load_rule_book()))
+                         audit_handlers=SimpleNamespace(rules=asyncio.run(shipped_rule_books())))
     cap_rules = answer(cap_rules_router, "/caps", "/rules",
-                       cap_handlers=SimpleNamespace(deadline_rules=load_deadline_rules()))
+                       cap_handlers=CapHandlers(caps=InMemoryAggregateStore(), links=InMemoryLinkProjection(set()),
+                                                deadline_rules=load_deadline_rules()))
     pages = Pages()
     locale = next(str(lang.locale) for lang in LANGUAGES if lang.code == language)
     book = build_handbook(audit_rules, cap_rules, None, lambda text: pages.gettext(language, text), locale)
