@@ -275,3 +275,11 @@ def test_the_pdf_prints_chinese_and_bengali_names_with_debian_noto_fonts(member:
     fonts = {line.split()[0].split("+")[-1].replace("-", "") for line in listed.stdout.splitlines()[2:]}
     assert any(font.startswith("NotoSansCJK") for font in fonts), fonts
     assert any(font.startswith("NotoSansBengali") for font in fonts), fonts
+
+
+def test_an_item_flagged_overdue_before_its_deadline_tells_no_day_ahead():
+    """An as-of check run for a later day may flag an item early: it reads overdue, with no day in the future."""
+    report = build_report("org-1", PERIOD, date(2026, 11, 10), world(), TITLES)
+
+    flagged = next(item for item in report.items if item.item_id == "i-2")
+    assert flagged.overdue is True and flagged.overdue_since is None

@@ -353,13 +353,14 @@ def build_report(member_id: str, period: Period, made_on: date, sites: Iterable[
                 extensions_recorded = extensions_recorded or granted is not None
                 deadline = str(item.get("deadline") or "")
                 overdue = bool(item.get("overdue"))
+                # The day after the deadline; not told when it is still ahead (a check run as of a later day).
+                late_from = date.fromisoformat(deadline) + timedelta(days=1) if overdue and deadline else None
                 items.append(ItemLine(
                     factory_id=site.factory_id, site=name, cap_id=cap["cap_id"], item_id=item["item_id"],
                     chapter=str(item.get("chapter") or ""), severity=str(item.get("severity") or ""),
                     status=str(item.get("status") or ""), opened_at=cap["opened_at"], deadline=deadline,
                     accepted_at=_accepted_at(item), closed_at=_closed_at(item), overdue=overdue,
-                    overdue_since=(date.fromisoformat(deadline) + timedelta(days=1)).isoformat()
-                    if overdue and deadline else None,
+                    overdue_since=late_from.isoformat() if late_from and late_from <= made_on else None,
                     extensions_granted=granted,
                 ))
 
