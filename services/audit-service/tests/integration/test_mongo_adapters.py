@@ -29,7 +29,7 @@ from shared_audits.contracts.events import (
 from shared_audits.links import InMemoryLinkProjection
 from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.store import MongoAggregateStore
-from shared_audits.testing import audit_company, member
+from shared_audits.testing import audit_company, member, operator
 
 from .risk_events import apply, report
 
@@ -224,3 +224,16 @@ async def test_the_overdue_report_job_flags_once_against_the_real_store(database
     overdue = [entry["envelope"] for entry in stored["outbox"] if entry["envelope"]["type"] == AuditReportOverdue.TYPE]
     assert [envelope["payload"]["due_on"] for envelope in overdue] == ["2026-12-30"]
     assert stored["report_overdue_since"] == "2026-12-31"
+
+
+async def test_two_instances_agree_on_the_rule_sets_in_force(database) -> None:
+    first, second = await published_rules(database), await published_rules(database)  # both seed: stored once
+    assert await first.versions_in_force() == await second.versions_in_force()
+    rating = {**(await first.in_force()).rating.model_dump(mode="json"), "version": "2026.2"}
+    rating["letter_bands"][0]["min_percentage"] = 90
+
+    await first.versions.publish(operator(), "rating", rating)
+
+    await asyncio.sleep(second.versions.cache_seconds)  # what an instance read is held a second at most
+    assert (await second.in_force()).rating.letter_for(88, has_alert=False) == "B"
+    assert [v.rule_version for v in await second.versions.history("rating")] == ["2026.2", "2026.1"]
