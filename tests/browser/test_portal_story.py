@@ -7,7 +7,9 @@ member A previews and accepts it; member B sees the progress and the decision on
 
 from __future__ import annotations
 
+import json
 import time
+import zipfile
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -172,3 +174,26 @@ def test_a_member_not_linked_gets_404_on_the_site_and_its_report(portal_world: P
     site_name = world.cast.member_a.factory(world.factory_id)["name"]
     outsider.goto("/member")
     assert site_name not in outsider.content()
+
+
+def test_a_member_downloads_its_archive_and_a_factory_does_not_find_the_page(
+    portal_world: PortalWorld, open_as
+) -> None:
+    """The export page counts what the archive will hold; the download is that archive (docs/member-export.md)."""
+    member = open_as(portal_world.emails["member_a"])
+    member.get_by_role("link", name="Export").click()
+    expect(member.get_by_role("heading", level=1)).to_have_text("Export your data")
+    expect(member.get_by_role("row", name="Sites")).to_contain_text("1")
+    assert_accessible(member)
+
+    with member.expect_download() as download:
+        member.get_by_role("link", name="Download the archive").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        document = json.loads(archive.read("export.json"))
+        assert [site["factory_id"] for site in document["factories"]] == [portal_world.factory_id]
+        for evidence in document["evidence"]:  # the story's upload, when it ran before
+            assert archive.read(evidence["archive_path"]) == SAMPLE_PDF
+
+    factory = open_as(portal_world.emails["factory"])
+    assert factory.goto("/member/export").status == 404
