@@ -102,3 +102,23 @@ def test_an_export_json_of_another_kind_is_refused(tmp_path: Path) -> None:
     (tmp_path / "export.json").write_text(json.dumps({"format": "something else"}))
     with pytest.raises(ValueError, match="not a shared-audits-member-export file"):
         read_archive(tmp_path)
+
+
+class Refusing:
+    """An operator whose registry refuses the batch (422)."""
+
+    def call(self, *args, **kwargs):
+        error = NotFound()
+        error.status, error.problem = 422, {"detail": "body.factories.0.contact: not a contact"}
+        raise error
+
+
+def test_sites_the_registry_refuses_are_reported_and_not_linked(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    write_archive(FakeMember(), archive)
+    importer = FakeMember()
+
+    result = portability.import_archive(importer, read_archive(archive), operator=Refusing())
+
+    assert result.refused == {"site-1": "body.factories.0.contact: not a contact"}
+    assert result.matched == {} and "link_factory" not in importer.calls

@@ -77,8 +77,12 @@ def match_with_operator(operator: PlatformClient, factories: list[dict], result:
     """The registry's import: new sites come in with their ids, known ids are matched, lookalikes held."""
     for start in range(0, len(factories), IMPORT_BATCH):
         batch = factories[start:start + IMPORT_BATCH]
-        outcome = operator.call("POST", "/registry/imports/factories",
-                                json={"factories": [_site(factory) for factory in batch]})
+        try:
+            outcome = operator.call("POST", "/registry/imports/factories",
+                                    json={"factories": [_site(factory) for factory in batch]})
+        except ApiError as error:  # the batch refused as a whole (a field this registry does not take)
+            result.refused.update({factory["factory_id"]: str(error.problem.get("detail", error)) for factory in batch})
+            continue
         result.imported_sites += outcome["imported"]
         held = {record["factory_id"]: record["candidates"] for record in outcome["proposed_duplicates"]}
         rejected = {record["factory_id"]: record.get("detail", "") for record in outcome["rejected"]}
