@@ -8,7 +8,12 @@ import pytest
 from access_control.service_layer.handlers import AccessControl
 from shared_audits.contracts import wrap
 from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
-from shared_audits.contracts.events import AuditCompanyAccreditationChanged, AuditMandated, OrganisationRegistered
+from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
+    AuditCompanyAccreditationRestated,
+    AuditMandated,
+    OrganisationRegistered,
+)
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.testing import member, operator
 
@@ -108,3 +113,27 @@ async def test_the_operator_moves_a_trial_start_in_development_only(access: Acce
     assert isinstance(changed, AuditCompanyAccreditationChanged)
     assert (changed.status, changed.previous_status) == ("trial", "trial")
     assert changed.trial_ends_at == year_ago + timedelta(days=365)
+
+
+async def test_a_restatement_tells_every_audit_company_as_of_the_decision_that_set_its_status(
+    access: AccessControl, company_id: str, clock
+) -> None:
+    on_trial = await access.register_organisation(operator(), "Audits Two", OrganisationKind.AUDIT_COMPANY, None)
+    await access.register_organisation(operator(), "Brand", OrganisationKind.MEMBER, None)
+    registered_at = clock()
+    clock.advance(days=3)
+    await access.decide_accreditation(operator(), company_id, AccreditationStatus.SUSPENDED, "copied reports")
+    suspended_at = clock()
+    clock.advance(days=30)
+    with pytest.raises(PermissionDeniedError):
+        await access.restate_accreditations(member("m-1"))
+
+    told, restated_at = await access.restate_accreditations(operator(), batch=1)  # pages of one: every page read
+    assert (told, restated_at) == (2, clock())
+    restated = {e.organisation_id: e for e in access.organisations.published
+                if isinstance(e, AuditCompanyAccreditationRestated)}
+    assert (restated[company_id].status, restated[company_id].decided_at) == ("suspended", suspended_at)
+    trial = restated[on_trial.organisation.id]
+    assert (trial.status, trial.decided_at, trial.trial_ends_at) == (
+        "trial", registered_at, registered_at + timedelta(days=365))
+    assert (await access.organisation(operator(), company_id)).accreditation.status == "suspended"  # unchanged

@@ -5,6 +5,7 @@ from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
+    AuditCompanyAccreditationRestated,
     AuditReportPublished,
     CodeOfConductPublished,
     CodeOfConductSigned,
@@ -69,6 +70,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     mandates = MongoMandates(audits.collection)
     runtime.consumer.on(OrganisationRegistered, audit_companies.apply_registered)
     runtime.consumer.on(AuditCompanyAccreditationChanged, audit_companies.apply_accreditation_changed)
+    runtime.consumer.on(AuditCompanyAccreditationRestated, audit_companies.apply_accreditation_restated)
     runtime.consumer.on(FactoryRegistered, site_names.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, readiness.apply_profile_submitted)
     runtime.consumer.on(CodeOfConductSigned, readiness.apply_code_signed)

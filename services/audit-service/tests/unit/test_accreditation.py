@@ -7,7 +7,12 @@ import pytest
 from audit_service.domain.errors import AuditCompanyNotMandatable
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.envelope import wrap
-from shared_audits.contracts.events import AuditCompanyAccreditationChanged, AuditMandated, OrganisationRegistered
+from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
+    AuditCompanyAccreditationRestated,
+    AuditMandated,
+    OrganisationRegistered,
+)
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.testing import member
 
@@ -16,8 +21,10 @@ MANDATE = (AuditType.INITIAL, AuditScope.SOCIAL, Announcement.SEMI_ANNOUNCED, (d
 
 async def told(audits: AuditHandlers, event) -> None:
     """access-control's event reaches audit-service's projection, as the consumer would hand it over."""
-    apply = (audits.audit_companies.apply_registered if isinstance(event, OrganisationRegistered)
-             else audits.audit_companies.apply_accreditation_changed)
+    companies = audits.audit_companies
+    apply = {OrganisationRegistered: companies.apply_registered,
+             AuditCompanyAccreditationChanged: companies.apply_accreditation_changed,
+             AuditCompanyAccreditationRestated: companies.apply_accreditation_restated}[type(event)]
     await apply(event, wrap(event, producer="access-control"))
 
 
@@ -84,3 +91,31 @@ async def test_a_company_whose_trial_end_was_never_told_is_mandated(audits: Audi
     # Registered before access-control told trial ends: nothing to enforce but a suspension.
     clock.advance(days=1000)
     await audits.mandate_audit(member("m-a"), "f-1", "ac-1", *MANDATE)
+
+
+def restated(company_id: str, status: str, decided_at, trial_ends_at=None) -> AuditCompanyAccreditationRestated:
+    return AuditCompanyAccreditationRestated(organisation_id=company_id, status=status, decided_at=decided_at,
+                                             trial_ends_at=trial_ends_at, restated_at=decided_at + timedelta(days=90))
+
+
+async def test_a_restated_suspension_of_a_company_never_heard_of_refuses_its_mandates(
+    audits: AuditHandlers, clock
+) -> None:
+    await told(audits, restated("ac-7", "suspended", clock() - timedelta(days=40)))
+    with pytest.raises(AuditCompanyNotMandatable, match="ac-7 is suspended since 2026-10-11"):
+        await audits.mandate_audit(member("m-a"), "f-1", "ac-7", *MANDATE)
+
+
+async def test_a_restatement_never_undoes_a_later_decision_and_an_equal_one_changes_nothing(
+    audits: AuditHandlers, clock
+) -> None:
+    company = await registered(audits, clock)
+    suspended_at = clock() - timedelta(days=10)
+    await told(audits, change(company, "suspended", "trial", suspended_at))
+    await told(audits, change(company, "trial", "suspended", clock()))  # taken back on trial today
+    await told(audits, restated(company, "suspended", suspended_at))  # an older state, restated late
+    await audits.mandate_audit(member("m-a"), "f-1", company, *MANDATE)
+
+    before = await audits.audit_companies.standing(company)
+    await told(audits, restated(company, "trial", clock()))  # the state it knows, told again
+    assert await audits.audit_companies.standing(company) == before

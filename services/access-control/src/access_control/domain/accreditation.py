@@ -44,6 +44,11 @@ class Accreditation(BaseModel):
         self.mandating_members = [*self.mandating_members, member_id]
         return True
 
+    @property
+    def decided_at(self) -> datetime:
+        """When the current status was decided: the last decision, or the trial's start when none was made."""
+        return self.decisions[-1].at if self.decisions else self.trial_started_at
+
     def trial_ends_at(self, rules: AccreditationRules) -> datetime:
         return self.trial_started_at + timedelta(days=rules.trial_days)
 

@@ -9,6 +9,7 @@ from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
+    AuditCompanyAccreditationRestated,
     OrganisationRegistered,
 )
 from shared_audits.errors import InvalidRequestError, NotFoundError
@@ -101,6 +102,17 @@ class Organisation(Aggregate):
             AuditCompanyAccreditationChanged(
                 organisation_id=self.id, status=status, previous_status=previous, reason=reason, changed_at=now,
                 trial_ends_at=accreditation.trial_ends_at(rules),
+            )
+        )
+
+    def restate_accreditation(self, rules: AccreditationRules, now: datetime) -> None:
+        """Tell the current accreditation again, as of the decision that set it (changes nothing here)."""
+        accreditation = self._accreditation()
+        self.accreditation = accreditation
+        self.record(
+            AuditCompanyAccreditationRestated(
+                organisation_id=self.id, status=AccreditationStatus(accreditation.status),
+                decided_at=accreditation.decided_at, trial_ends_at=accreditation.trial_ends_at(rules), restated_at=now,
             )
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AccreditationStatus, ClientScope, OrganisationKind
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditMandated
-from shared_audits.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
+from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,35 @@ class AccessControl:
         organisation.decide_accreditation(status, reason, caller.subject, self.accreditation_rules, self.clock())
         await self.organisations.save(organisation)
         return organisation
+
+    async def restate_accreditations(self, caller: Principal, batch: int = 50) -> tuple[int, datetime]:
+        """Publish every audit company's current accreditation again; returns how many were told, and when.
+
+        For services that started following accreditation after some decisions: they apply each
+        restated state as of its decision, so running this twice, or beside new decisions, is harmless.
+        """
+        require_operator(caller, "restates accreditations")
+        now, told, after = self.clock(), 0, None
+        while True:
+            page: list[Organisation] = await self.organisations.find(
+                limit=batch, after=after, kind=OrganisationKind.AUDIT_COMPANY.value)
+            await asyncio.gather(*(self._restate(organisation, now) for organisation in page))
+            told += len(page)
+            if len(page) < batch:
+                return told, now
+            after = page[-1].id
+
+    async def _restate(self, organisation: Organisation, now: datetime) -> None:
+        for attempt in range(3):
+            if attempt:  # changed meanwhile (a decision, a counted mandate): read again, tell what is current
+                organisation = await self.organisations.get(organisation.id)
+            organisation.restate_accreditation(self.accreditation_rules, now)
+            try:
+                await self.organisations.save(organisation)
+                return
+            except ConflictError:
+                if attempt == 2:
+                    raise
 
     async def move_trial_start(self, caller: Principal, organisation_id: str, started_at: datetime) -> Organisation:
         """The operator lets an audit company's trial begin on another day: tests and demos, development only."""

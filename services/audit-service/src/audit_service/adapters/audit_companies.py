@@ -1,7 +1,10 @@
-"""Audit companies and their accreditation, from access-control's OrganisationRegistered and
-AuditCompanyAccreditationChanged events: one small document per company, read at mandate time."""
+"""Audit companies and their accreditation, from access-control's OrganisationRegistered,
+AuditCompanyAccreditationChanged and AuditCompanyAccreditationRestated events: one small document
+per company, read at mandate time."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -9,7 +12,11 @@ from pymongo.errors import DuplicateKeyError
 from audit_service.domain.accreditation import AuditCompanyStanding
 from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
 from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import AuditCompanyAccreditationChanged, OrganisationRegistered
+from shared_audits.contracts.events import (
+    AuditCompanyAccreditationChanged,
+    AuditCompanyAccreditationRestated,
+    OrganisationRegistered,
+)
 
 
 class MongoAuditCompanies:
@@ -39,14 +46,22 @@ class MongoAuditCompanies:
 
     async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
                                           envelope: EventEnvelope) -> None:
-        change = {"status": event.status.value, "changed_at": event.changed_at}
-        if event.trial_ends_at is not None:
-            change["trial_ends_at"] = event.trial_ends_at
+        await self._decided(event.organisation_id, event.status, event.changed_at, event.trial_ends_at)
+
+    async def apply_accreditation_restated(self, event: AuditCompanyAccreditationRestated,
+                                           envelope: EventEnvelope) -> None:
+        # A restatement is the decision it restates, told again: it counts from that decision's time.
+        await self._decided(event.organisation_id, event.status, event.decided_at, event.trial_ends_at)
+
+    async def _decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
+                       trial_ends_at: datetime | None) -> None:
+        change = {"status": status.value, "changed_at": decided_at}
+        if trial_ends_at is not None:
+            change["trial_ends_at"] = trial_ends_at
         # Only a later change replaces an earlier one (a redelivered old event changes nothing).
-        not_newer = {"$or": [{"changed_at": {"$exists": False}}, {"changed_at": {"$lte": event.changed_at}}]}
+        not_newer = {"$or": [{"changed_at": {"$exists": False}}, {"changed_at": {"$lte": decided_at}}]}
         try:
-            await self._collection.update_one({"_id": event.organisation_id, **not_newer}, {"$set": change},
-                                              upsert=True)
+            await self._collection.update_one({"_id": organisation_id, **not_newer}, {"$set": change}, upsert=True)
         except DuplicateKeyError:
             pass  # the company's document holds a later change already
 
@@ -69,11 +84,19 @@ class InMemoryAuditCompanies:
 
     async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
                                           envelope: EventEnvelope) -> None:
-        known = await self.standing(event.organisation_id)
-        if known is not None and known.status_since is not None and known.status_since > event.changed_at:
+        await self._decided(event.organisation_id, event.status, event.changed_at, event.trial_ends_at)
+
+    async def apply_accreditation_restated(self, event: AuditCompanyAccreditationRestated,
+                                           envelope: EventEnvelope) -> None:
+        await self._decided(event.organisation_id, event.status, event.decided_at, event.trial_ends_at)
+
+    async def _decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
+                       trial_ends_at: datetime | None) -> None:
+        known = await self.standing(organisation_id)
+        if known is not None and known.status_since is not None and known.status_since > decided_at:
             return
-        self.ids.add(event.organisation_id)
-        self.standings[event.organisation_id] = AuditCompanyStanding(
-            organisation_id=event.organisation_id, status=event.status, status_since=event.changed_at,
-            trial_ends_at=event.trial_ends_at or (known.trial_ends_at if known else None),
+        self.ids.add(organisation_id)
+        self.standings[organisation_id] = AuditCompanyStanding(
+            organisation_id=organisation_id, status=status, status_since=decided_at,
+            trial_ends_at=trial_ends_at or (known.trial_ends_at if known else None),
         )

@@ -247,3 +247,27 @@ class MemberGroupDissolved(EventPayload):
 
     def partition_key(self) -> str:
         return self.group_id
+
+
+class AuditCompanyAccreditationRestated(EventPayload):
+    """access-control tells again an audit company's current accreditation: nothing changed.
+
+    Published for every audit company when the operator asks for a restatement, so that a
+    service that started listening after some decisions learns them. ``decided_at`` is when the
+    current status was decided (the last decision, or the trial's start when there was none): a
+    consumer applies it as that decision, never over a later one, and an equal state changes nothing.
+    Nobody is told of it.
+    """
+
+    TYPE = "AuditCompanyAccreditationRestated"
+    VERSION = 1
+    TOPIC = topics.ACCESS
+
+    organisation_id: Id
+    status: AccreditationStatus
+    decided_at: datetime
+    trial_ends_at: datetime | None = None
+    restated_at: datetime
+
+    def partition_key(self) -> str:
+        return self.organisation_id

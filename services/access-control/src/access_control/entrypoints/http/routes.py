@@ -12,6 +12,7 @@ from access_control.entrypoints.http.deps import Handlers
 from shared_audits.problems import problems
 from access_control.entrypoints.http.schemas import (
     AccreditationOut,
+    AccreditationRestatementOut,
     DecideAccreditation,
     MoveTrialStart,
     OrganisationOut,
@@ -149,6 +150,20 @@ async def decide_accreditation(
     """The operator's decision on an audit company: accredit (after the trial), suspend, or back to trial."""
     decided = await handlers.decide_accreditation(caller, organisation_id, body.status, body.reason)
     return OrganisationOut(**_organisation_out(decided, handlers.accreditation_rules))
+
+
+@router.post("/accreditations/restatement", response_model=AccreditationRestatementOut, tags=["organisations"],
+             responses=problems({401: "No valid bearer token", 403: "Not the operator (or a scoped machine client)"}))
+async def restate_accreditations(caller: CurrentPrincipal, handlers: Handlers) -> AccreditationRestatementOut:
+    """Publish every audit company's current accreditation again (`AuditCompanyAccreditationRestated`).
+
+    Operators, once after upgrading a service that follows accreditation (audit-service refuses
+    mandates to suspended companies): it learns the decisions made before it listened. Each
+    restated state counts from the decision that set it, so a restatement never undoes a later
+    decision and running it again changes nothing. Nobody is e-mailed.
+    """
+    restated, restated_at = await handlers.restate_accreditations(caller)
+    return AccreditationRestatementOut(restated=restated, restated_at=restated_at)
 
 
 @router.post("/organisations/{organisation_id}/trial-start", response_model=OrganisationOut,

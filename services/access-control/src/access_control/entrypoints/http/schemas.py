@@ -81,6 +81,11 @@ class MoveTrialStart(Request):
     trial_started_at: AwareDatetime
 
 
+class AccreditationRestatementOut(BaseModel):
+    restated: int = Field(description="How many audit companies' accreditations were published again")
+    restated_at: datetime
+
+
 # tokens
 
 class TokenOut(BaseModel):
