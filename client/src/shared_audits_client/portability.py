@@ -28,6 +28,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,7 +243,8 @@ def stream_archive(client: PlatformClient, progress: Progress = lambda _: None, 
     """The archive as a stream of bytes (zip64, deflated), for a response body or a file."""
     now = datetime.now(UTC)
     members = ((path, now, _FILE_MODE, ZIP_64, chunks) for path, chunks in archive_members(client, progress, files))
-    return stream_zip(members)
+    # zlib's default level: stream-zip's 9 costs time on the tables for a few bytes
+    return stream_zip(members, get_compressobj=lambda: zlib.compressobj(wbits=-zlib.MAX_WBITS, level=6))
 
 
 def write_archive(client: PlatformClient, path: Path, progress: Progress = lambda _: None) -> int:
