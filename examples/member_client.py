@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""A member's integration in one file: token, API, own feed, webhook signatures.
+"""A member's integration in one file: token, API (links, paged lists, problems), own feed, webhook signatures.
 
     pip install httpx aiokafka
-    python examples/member_client.py --client-id ID --client-secret SECRET --member-id ORG_ID \
+    python examples/member_client.py --client-id ID --client-secret SECRET \
         [--gateway http://127.0.0.1:8080] [--bootstrap 127.0.0.1:19092] [--kafka-user U --kafka-password P]
 
-It gets an access token with its client credentials, lists the factories it may
-see, then reads its own feed topic ``ics.feed.<member_id>.v1`` and prints each
-event. In production the feed is read over TLS with the SCRAM-SHA-512 user the
-operator issued (``--kafka-user``/``--kafka-password``); locally without.
+It gets an access token with its client credentials, names its organisation
+(``GET /access/organisations/me``), lists its links (active ones, and requests
+waiting for the factory's consent), reads each linked site's CAPs a page at a time
+(following ``Link: rel="next"``), then reads its own feed topic
+``ics.feed.<member_id>.v1`` and prints each event. An error answer is an RFC 9457
+problem (``application/problem+json``) and is printed as such. In production the
+feed is read over TLS with the SCRAM-SHA-512 user the operator issued
+(``--kafka-user``/``--kafka-password``); locally without.
 See docs/member-integration.md.
 """
 
@@ -35,6 +39,36 @@ def access_token(gateway: str, client_id: str, client_secret: str) -> str:
     )
     response.raise_for_status()
     return response.json()["access_token"]
+
+
+class ProblemError(Exception):
+    """An error answer: its RFC 9457 problem (``type``, ``title``, ``status``, ``detail``, maybe ``errors``)."""
+
+    def __init__(self, problem: dict) -> None:
+        super().__init__(f"{problem.get('status')} {problem.get('title')}: {problem.get('detail')}")
+        self.problem = problem
+
+
+def get(api: httpx.Client, path: str, **params: str) -> httpx.Response:
+    # No params at all for a next-page link: an empty mapping would drop the query it carries.
+    response = api.get(path, params=params or None)
+    if response.is_error:
+        if response.headers.get("content-type", "").startswith("application/problem+json"):
+            raise ProblemError(response.json())
+        response.raise_for_status()
+    return response
+
+
+def every_page(api: httpx.Client, path: str, **params: str) -> list[dict]:
+    """A paged list, whole: follow ``Link: <...>; rel="next"`` (a path on the gateway) until it is absent."""
+    items: list[dict] = []
+    response = get(api, path, **params)
+    while True:
+        items += response.json()
+        following = response.links.get("next")
+        if following is None:
+            return items
+        response = get(api, following["url"])
 
 
 def verify_webhook(secret: bytes, header: str, body: bytes, tolerance_seconds: int = 300) -> bool:
@@ -89,17 +123,27 @@ def main() -> None:
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--client-secret", required=True)
-    parser.add_argument("--member-id", required=True, help="your organisation id (GET /access/organisations/me)")
+    parser.add_argument("--member-id", help="your organisation id (default: asked of GET /access/organisations/me)")
     parser.add_argument("--kafka-user")
     parser.add_argument("--kafka-password")
     parser.add_argument("--limit", type=int, default=100, help="stop after this many events")
     args = parser.parse_args()
 
     token = access_token(args.gateway, args.client_id, args.client_secret)
-    factories = httpx.get(f"{args.gateway}/registry/factories", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    factories.raise_for_status()
-    print(f"you may see {len(factories.json())} factories")
-    asyncio.run(follow_feed(args.bootstrap, args.member_id, args.kafka_user, args.kafka_password, args.limit))
+    with httpx.Client(base_url=args.gateway, headers={"Authorization": f"Bearer {token}"}, timeout=10) as api:
+        member_id = args.member_id or get(api, "/access/organisations/me").json()["organisation_id"]
+        links = get(api, "/access/links").json()
+        active = [link["factory_id"] for link in links if link["active"]]
+        waiting = [link["factory_id"] for link in links if link["status"] == "requested"]
+        print(f"member {member_id}: {len(active)} linked sites, {len(waiting)} link requests awaiting consent")
+        for factory_id in active:
+            caps = every_page(api, "/caps/caps", factory_id=factory_id, limit="20")
+            print(f"site {factory_id}: {len(caps)} CAPs")
+        try:
+            get(api, "/audits/audits/not-an-audit")
+        except ProblemError as refused:  # another member's audit answers the same as a missing one
+            print(f"as expected, a problem: {refused} ({refused.problem['type']})")
+    asyncio.run(follow_feed(args.bootstrap, member_id, args.kafka_user, args.kafka_password, args.limit))
 
 
 if __name__ == "__main__":
