@@ -4,6 +4,7 @@
 PYTHON ?= python3
 STACK := $(PYTHON) deploy/local/stack.py
 VENV_PY := .venv/bin/python
+TEST_PATHS := shared/tests services tests tools/cli/tests
 
 .PHONY: up seed down status logs python-env portal-catalogs portal-screenshots lint k8s-validate asyncapi asyncapi-check unit integration test faults-full bench
 
@@ -60,7 +61,8 @@ integration: python-env
 test: lint k8s-validate asyncapi-check
 	$(STACK) up
 	$(STACK) browser
-	$(VENV_PY) -m pytest -q shared/tests services tests tools/cli/tests
+	$(VENV_PY) -m pytest -q -n 2 --dist loadfile -m "not (serial or faults)" $(TEST_PATHS)
+	$(VENV_PY) -m pytest -q -m "serial or faults" $(TEST_PATHS)
 
 # The issue's kill -9 run on its own (`make test` runs it too): 500 CAPs of 10 items, 5,000 evidence
 # events and 5,000 decisions, cap-service and notifier killed -9.

@@ -1,7 +1,11 @@
 """The demo seed tells the whole story against the real stack."""
 
+import pytest
 from shared_audits_client.demo import seed
 from tests.integration.stack import Stack
+
+# serial: seeds the demo organisations other tests read (runs after the parallel part of make test).
+pytestmark = pytest.mark.serial
 
 
 def test_the_demo_has_every_letter_a_critical_alert_and_a_cap_half_done(stack: Stack) -> None:

@@ -40,7 +40,8 @@ from tests.integration.access_api import PASSWORD, Gateway
 from tests.integration.cap_flows import cap_of_audit, submit_evidence
 from tests.integration.stack import Stack
 
-pytestmark = pytest.mark.integration
+# serial: the operator's as-of overdue scan flags every item on the stack (runs after the parallel part of make test).
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 COLUMNS = ("section", "measure", "site", "country", "chapter", "severity", "category")
 SEVERITIES = ("major", "minor")
 DEMO_MEMBER = "brand-a@demo.example.org"

@@ -25,6 +25,9 @@ from shared_audits_client.webhooks import ReplayGuard, WebhookVerificationError,
 from tests.integration.cap_flows import finding, link_both_members, publish_report
 from tests.integration.stack import Stack
 
+# serial: listens on the one SMTP port notifier sends to (runs after the parallel part of make test).
+pytestmark = pytest.mark.serial
+
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "8025"))
 
 

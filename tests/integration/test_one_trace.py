@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -33,6 +34,9 @@ from shared_audits.lag import topic_partitions
 from shared_audits_client import PlatformClient, eventually
 from shared_audits_client.story import SAMPLE_PDF, Cast, link_with_consent, publish_report_with_findings
 from tests.integration.stack import Stack
+
+# serial: listens on the one SMTP port notifier sends to (runs after the parallel part of make test).
+pytestmark = pytest.mark.serial
 
 SUFFIX = "trace-test"
 TIMEOUT = 60.0

@@ -22,6 +22,9 @@ from shared_audits_client.story import Cast, link_with_consent
 from tests.integration.cap_flows import finding, open_cap
 from tests.integration.stack import Stack
 
+# serial: listens on the one SMTP port notifier sends to (runs after the parallel part of make test).
+pytestmark = pytest.mark.serial
+
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "8025"))
 
 

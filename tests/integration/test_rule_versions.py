@@ -28,7 +28,8 @@ from shared_audits_client.story import (
 from tests.integration.cap_flows import cap_of_audit, finding
 from tests.integration.stack import Stack
 
-pytestmark = pytest.mark.integration
+# serial: publishes rule versions every audit mandated meanwhile is bound to (runs after the parallel part of make test).
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 RATING = "/audits/rules/rating/versions"
 DEADLINES = "/caps/rules/deadlines/versions"
 

@@ -56,7 +56,8 @@ from tests.faults.helpers import (
 )
 from tests.integration.stack import REPO, STACK_SCRIPT, Stack
 
-pytestmark = [pytest.mark.integration]
+# serial: a second cap-service and notifier join the consumer groups (runs after the parallel part of make test).
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 CAPS, ITEMS_PER_CAP = 20, 10
 # Requests in flight at once; CAPs are taken four at a time, so about four decisions race on each CAP.

@@ -9,7 +9,8 @@ import pytest
 from shared_audits_client.api import PlatformClient, eventually
 from tests.integration.stack import Stack
 
-pytestmark = [pytest.mark.integration, pytest.mark.security]
+# serial: bursts of logins trip the gateway's per-address limit for every test (runs after the parallel part of make test).
+pytestmark = [pytest.mark.integration, pytest.mark.security, pytest.mark.serial]
 
 
 def _login(gateway_url: str, client_id: str, secret: str) -> httpx.Response:

@@ -27,7 +27,8 @@ from shared_audits_client.api import PlatformClient
 from shared_audits_client.story import Cast, assemble_cast, link_with_consent
 from tests.integration.stack import Stack
 
-pytestmark = [pytest.mark.integration, pytest.mark.security]
+# serial: generated operator requests change what every test sees (runs after the parallel part of make test).
+pytestmark = [pytest.mark.integration, pytest.mark.security, pytest.mark.serial]
 
 PREFIXES = ["access", "registry", "audits", "caps", "evidence", "notifier", "api"]  # api: the portal's
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
