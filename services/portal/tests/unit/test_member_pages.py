@@ -281,3 +281,30 @@ def test_the_full_report_groups_the_answers_by_chapter_in_questionnaire_order(ga
     assert page.status_code == 200 and "Critical alert" in page.text
     assert page.text.index("Health and safety · ") < page.text.index("Environmental management · ")
     assert "Exits are unlocked." in page.text and "Exit locked" in page.text
+
+
+def test_a_follow_up_names_the_audit_it_re_checks_from_the_sites_published_reports(gateway: FakeGateway,
+                                                                                  member: TestClient) -> None:
+    sent: list[dict] = []
+    gateway.routes[("POST", "/audits/audits")] = lambda r: (sent.append(json.loads(r.content)),
+                                                            httpx.Response(201, json={"audit_id": "a-2"}))[1]
+    site_page = member.get("/member/sites/site-1").text
+    assert '<option value="audit-site-1">' in site_page  # its report is published: a follow-up may re-check it
+
+    page = member.post("/member/sites/site-1/audits", data={
+        "csrf_token": csrf_of(site_page), "audit_company_id": "ac-1", "audit_type": "follow_up", "scope": "social",
+        "announcement": "unannounced", "follows_audit_id": "audit-site-1"}, follow_redirects=False)
+
+    assert page.status_code == 303
+    assert sent[0]["audit_type"] == "follow_up" and sent[0]["follows_audit_id"] == "audit-site-1"
+
+
+def test_only_a_follow_up_may_name_an_audit_it_follows(gateway: FakeGateway, member: TestClient) -> None:
+    token = csrf_of(member.get("/member/sites/site-1").text)
+
+    page = member.post("/member/sites/site-1/audits", data={
+        "csrf_token": token, "audit_company_id": "ac-1", "audit_type": "initial", "announcement": "unannounced",
+        "follows_audit_id": "audit-site-1"})
+
+    assert page.status_code == 422 and 'id="error-follows_audit_id"' in page.text
+    assert not [r for r in gateway.requests if r.method == "POST" and r.url.path == "/audits/audits"]

@@ -160,7 +160,13 @@ def _audit_sort_key(audit: dict) -> str:
 def _mandate_defaults() -> dict[str, str]:
     starts = date.today() + timedelta(days=14)
     return {"audit_company_id": "", "audit_type": "initial", "scope": "social", "announcement": "semi_announced",
-            "window_starts_on": starts.isoformat(), "window_ends_on": (starts + timedelta(days=20)).isoformat()}
+            "window_starts_on": starts.isoformat(), "window_ends_on": (starts + timedelta(days=20)).isoformat(),
+            "follows_audit_id": ""}
+
+
+def _followable(audits: list[dict]) -> list[dict]:
+    """The audits a follow-up can re-check: those whose report is published, the newest first."""
+    return sorted((audit for audit in audits if audit.get("report")), key=_audit_sort_key, reverse=True)
 
 
 @router.get("/member/sites/{factory_id}")
@@ -183,6 +189,7 @@ async def site(page: MemberPage, factory_id: str, done: str | None = None) -> Re
         audits=audits, last=last, has_alert=bool(last) and report_has_alert(last["report"]), caps=sorted(caps, key=lambda c: c.get("opened_at") or "",
                                                                 reverse=True),
         evidence=evidence, linked=linked, companies=companies, audits_by_id={a["audit_id"]: a for a in audits},
+        followable=_followable(audits),
         company_names={c["organisation_id"]: c.get("name") for c in companies or []},
         mandate={**_mandate_defaults(), "audit_company_id": last["audit_company_id"] if last else ""}, mandate_errors={}, mandate_error=None, preview_kind=preview_kind,
     )
@@ -210,9 +217,11 @@ async def audit_report(page: MemberPage, audit_id: str) -> Response:
 
 async def _mandate_page(page: PageContext, factory_id: str, values: dict, errors: dict[str, str],
                         error: str | None, status_code: int = 200) -> Response:
-    factory, companies = await asyncio.gather(page.get(f"/registry/factories/{factory_id}"), _audit_companies(page))
+    factory, companies, audits = await asyncio.gather(
+        page.get(f"/registry/factories/{factory_id}"), _audit_companies(page),
+        optional(page.get("/audits/audits", factory_id=factory_id)))
     return _render(page, "member/mandate.html", status_code=status_code, factory=factory, companies=companies,
-                   mandate=values, mandate_errors=errors, mandate_error=error)
+                   followable=_followable(audits or []), mandate=values, mandate_errors=errors, mandate_error=error)
 
 
 @router.get("/member/sites/{factory_id}/mandate")
@@ -229,11 +238,12 @@ async def mandate_audit(
     announcement: Annotated[str, Form(max_length=20)] = "semi_announced",
     window_starts_on: Annotated[str, Form(max_length=20)] = "",
     window_ends_on: Annotated[str, Form(max_length=20)] = "",
+    follows_audit_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     factory_id = checked_id(factory_id)
     values = {"audit_company_id": audit_company_id.strip(), "audit_type": audit_type, "scope": scope,
               "announcement": announcement, "window_starts_on": window_starts_on.strip(),
-              "window_ends_on": window_ends_on.strip()}
+              "window_ends_on": window_ends_on.strip(), "follows_audit_id": follows_audit_id.strip()}
     errors: dict[str, str] = {}
     if not values["audit_company_id"]:
         errors["audit_company_id"] = page._("Choose the audit company that will perform the audit.")
@@ -241,9 +251,11 @@ async def mandate_audit(
         for name in ("window_starts_on", "window_ends_on"):
             if not values[name]:
                 errors[name] = page._("A semi-announced audit needs a window: give its first and last day.")
+    if values["follows_audit_id"] and audit_type != "follow_up":
+        errors["follows_audit_id"] = page._("Only a follow-up audit follows an earlier audit: choose the type Follow-up, or no audit here.")
     if errors:
         return await _mandate_page(page, factory_id, values, errors, None, status_code=422)
-    body = {"factory_id": factory_id, **values,
+    body = {"factory_id": factory_id, **values, "follows_audit_id": values["follows_audit_id"] or None,
             "window_starts_on": values["window_starts_on"] or None, "window_ends_on": values["window_ends_on"] or None}
     try:
         await page.post("/audits/audits", body)
