@@ -136,6 +136,8 @@ OTHER_READS = {
     "/notifier/inbox", "/notifier/webhooks", "/notifier/recipients", "/notifier/deliveries",
     "/access/link-requests", "/access/factory-links", "/access/member-groups",
     "/audits/rules", "/caps/rules", "/caps/record-keys",
+    "/audits/rules/{kind}/versions", "/audits/rules/{kind}/versions/{version}",
+    "/caps/rules/deadlines/versions", "/caps/rules/deadlines/versions/{version}",
 }
 CHECKED_READS = set(SITE_READS) | {LINK_HISTORY} | OTHER_READS
 
@@ -358,6 +360,11 @@ def check_member(module: Module, m: int, risk: dict) -> None:
     assert all(group["agreement"] is None for group in groups)
     for path in ("/audits/rules", "/caps/rules", "/caps/record-keys"):
         assert client.send("GET", path).status_code == 200, (who, path)
+    # The rule versions the operator published are the platform's, the same for everyone, naming nobody.
+    for versions in ("/audits/rules/rating/versions", "/caps/rules/deadlines/versions"):
+        listed = client.call("GET", versions)
+        in_force = next(version["version"] for version in listed if version["in_force"])
+        module.assert_names_no_other_member(m, versions, client.call("GET", f"{versions}/{in_force}"))
     assert client.call("GET", "/access/code-of-conduct/signatures") == []
     assert client.send("GET", "/access/keys").status_code == 403
     assert set(client.call("GET", "/access/.well-known/jwks.json")) == {"keys"}
