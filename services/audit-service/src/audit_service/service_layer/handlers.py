@@ -276,9 +276,6 @@ class AuditHandlers:
         site = (await self.sites.of([factory_id])).get(factory_id)
         return self.calendars(site.country if site else None)
 
-    def _chapter_titles(self) -> dict[str, str]:
-        return {chapter.id: chapter.title for chapter in self.rules.questionnaire.chapters}
-
     @staticmethod
     def _require_mandated_company(caller: Principal, audit: Audit, message: str) -> None:
         if not (caller.is_audit_company and caller.organisation_id == audit.audit_company_id):
