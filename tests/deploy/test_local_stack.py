@@ -96,7 +96,7 @@ def test_the_services_environment_names_the_servers_and_each_other_at_the_chosen
     assert env["MONGO_URL"] == f"mongodb://{host}:{CHOSEN['secantusdb']}/?directConnection=true"
     assert env["S3_ENDPOINT"] == f"{host}:{CHOSEN['s3']}"
     assert env["JWKS_URL"] == f"http://{host}:{CHOSEN['access-control']}/access/.well-known/jwks.json"
-    assert env["PORTAL_GATEWAY_URL"] == f"http://{host}:{CHOSEN[GATEWAY]}"
+    assert env["PORTAL_GATEWAY_URL"] == env["PORTAL_URL"] == f"http://{host}:{CHOSEN[GATEWAY]}"
     assert env["KAFKA_PORT"] == str(CHOSEN["kafka"]) and env["GATEWAY_PORT"] == str(CHOSEN[GATEWAY])
     metrics = dict(item.split("=", 1) for item in env["PORTAL_SERVICE_METRICS"].split(","))
     assert metrics == {s.name: f"http://{host}:{CHOSEN[s.name]}/metrics" for s in SERVICES if s.name != "portal"}
@@ -118,6 +118,34 @@ def test_a_port_variable_overrides_its_default(monkeypatch: pytest.MonkeyPatch) 
     assert settings.port(cap.port) == 9103 and settings.ports()["cap-service"] == 9103
     monkeypatch.setenv("CAP_SERVICE_PORT", " ")
     assert settings.port(cap.port) == cap.default_port
+
+
+def test_the_state_directory_is_the_repos_dot_stack_unless_the_environment_names_another(tmp_path: Path) -> None:
+    assert settings.state_dir({}) == settings.state_dir({"STACK_STATE_DIR": " "}) == REPO / ".stack"
+    assert settings.state_dir({"STACK_STATE_DIR": str(tmp_path / "second")}) == tmp_path / "second"
+    relative = settings.state_dir({"STACK_STATE_DIR": "second"})
+    assert relative.is_absolute() and relative == Path.cwd().resolve() / "second"
+
+
+def test_another_state_directory_holds_all_the_state_and_shares_the_venv_and_the_caches(tmp_path: Path) -> None:
+    # A fresh interpreter: the settings are read from the environment once, at import.
+    state = tmp_path / "second"
+    shown = subprocess.run(
+        [sys.executable, "-c", "from deploy.local.runner import settings as s, gateway, servers, supervise\n"
+         "import json\n"
+         "print(json.dumps({'state': [str(p) for p in (s.STACK, s.LOGS, s.RUN, s.DATA, s.CONF)],"
+         " 'shared': [str(p) for p in (s.VENV, s.VENV_LOCK, s.CACHE)],"
+         " 'parts': [str(p) for part in (*servers.server_parts(), gateway.gateway_part())"
+         " for p in (part.log, part.pidfile)], 'argv': gateway.gateway_part().argv}))"],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "STACK_STATE_DIR": str(state)})
+    assert shown.returncode == 0, shown.stderr
+    paths = json.loads(shown.stdout)
+    assert paths["state"] == [str(state), *(str(state / name) for name in ("logs", "run", "data", "conf"))]
+    assert all(path.startswith(f"{state}/") for path in paths["parts"])
+    assert str(state / "nginx") in paths["argv"]
+    assert paths["shared"][:2] == [str(REPO / ".venv"), str(REPO / ".venv.lock")]
+    assert not paths["shared"][2].startswith(str(state))
+    assert not state.exists(), "nothing is written by reading the settings"
 
 
 def test_a_part_is_running_only_while_its_recorded_pid_has_its_recorded_start_time(

@@ -18,6 +18,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 STACK_SCRIPT = REPO / "deploy" / "local" / "stack.py"
+# The running stack's state (logs, pid files): deploy/local/runner/settings.py's state_dir.
+STATE_DIR = Path(os.environ.get("STACK_STATE_DIR", "").strip() or REPO / ".stack").resolve()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from tests.faults.helpers import (
     report_findings,
     wait_until,
 )
-from tests.integration.stack import REPO, STACK_SCRIPT, Stack
+from tests.integration.stack import REPO, STACK_SCRIPT, STATE_DIR, Stack
 
 # serial: a second cap-service and notifier join the consumer groups (runs after the parallel part of make test).
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
@@ -70,7 +70,7 @@ INBOX_LIMIT = 500  # notifier's largest inbox page
 DECISION_TYPES = ("CapItemAccepted", "CapItemRejected")
 # Which topic's partitions show that an instance of a service takes the factories' events in.
 WATCHED_TOPIC = {"cap-service": topics.EVIDENCE, "notifier": topics.CAP}
-SECOND_INSTANCE_LOGS = REPO / ".stack" / "logs"
+SECOND_INSTANCE_LOGS = STATE_DIR / "logs"  # beside the stack's own logs
 
 
 # ---------------------------------------------------------------- the second instances

@@ -15,7 +15,8 @@ Standard library only: it has to run with the system python3 on a fresh
 machine, before any virtualenv exists.
 
 Runtime state (pid files, logs, data, generated configs) lives in
-<repo>/.stack/. Downloads and builds are cached per version under
+$STACK_STATE_DIR, by default <repo>/.stack/ (a second instance: its own
+directory and other ports; the .venv and the caches are shared). Downloads and builds are cached per version under
 ${XDG_CACHE_HOME:-~/.cache}/shared-audits/, so only the first start is slow.
 Every address is 127.0.0.1; every port can be changed with the environment
 variable named in PORTS / SERVICES below.
@@ -34,7 +35,7 @@ from .installs import install_chromium, install_pdf_libraries, python_env
 from .seed import DEMO_PASSWORD, DEMO_SIGN_INS, seed
 from .servers import server_parts
 from .services import check_services_present, service_parts
-from .settings import EXTERNAL_SERVERS, GATEWAY_URL, RUN
+from .settings import EXTERNAL_SERVERS, GATEWAY_URL, RUN, VENV_LOCK
 from .supervise import Part, follow, kill, last_lines, log_files, log_path, start_and_wait, state, stop
 from .topology import GATEWAY_PORT, SERVERS, SERVICES, start_order
 
@@ -69,7 +70,7 @@ def cmd_servers_down(_args=None) -> None:
 
 
 def cmd_python_env(_args=None) -> None:
-    with file_lock(RUN / "python-env.lock", "python env"):
+    with file_lock(VENV_LOCK, "python env"):
         python_env()
 
 
@@ -179,7 +180,7 @@ def parser() -> argparse.ArgumentParser:
         prog="stack.py", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=ports_help()
-               + ". SecantusDB cache: SECANTUS_CACHE_SIZE=512M"
+               + ". State: STACK_STATE_DIR=<repo>/.stack. SecantusDB cache: SECANTUS_CACHE_SIZE=512M"
                ". S3 credentials: S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION. Gateway limits: "
                "GATEWAY_LOGIN_RATE=5r/s GATEWAY_LOGIN_BURST=10 GATEWAY_API_RATE=1000r/s GATEWAY_API_BURST=2000.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,5 +1,5 @@
 """The gateway: nginx, its config rendered from the topology (an upstream and a location per service
-prefix, the login route's rate limit) into .stack/nginx/nginx.conf."""
+prefix, the login route's rate limit) into <state directory>/nginx/nginx.conf."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def gateway_part() -> Part:
 
 def nginx_user_directive() -> str:
     """As root, nginx workers switch to `nobody`; they must still reach the
-    temp dirs in .stack/. When some parent dir is not world-searchable
+    temp dirs in the state directory. When some parent dir is not world-searchable
     (a repo under /root), the workers have to stay root."""
     if os.geteuid() != 0:
         return ""

@@ -40,7 +40,7 @@ def kafka_part() -> Part:
         # Format the storage once per data dir. With
         # controller.quorum.bootstrap.servers (dynamic quorum) the single
         # node must be formatted --standalone; -g makes a repeat harmless.
-        say("kafka: formatting storage (first start of this .stack)")
+        say("kafka: formatting storage (first start of this state directory)")
         data.mkdir(parents=True, exist_ok=True)
         out = subprocess.run(jvm + ["kafka.tools.StorageTool", "random-uuid"],
                              capture_output=True, text=True)

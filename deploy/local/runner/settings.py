@@ -1,24 +1,37 @@
 """Where the stack keeps its state and caches, and the settings read from the environment.
 
-Ports come from the topology (topology.py): `port(...)` applies the environment's overrides.
+Ports come from the topology (topology.py): `port(...)` applies the environment's overrides. The state
+(logs, pid files, data, generated configs) lives in STACK_STATE_DIR, by default <repo>/.stack: another
+instance on other ports runs beside the first with its own state directory. The caches of downloads and
+builds and the project's .venv are shared by every instance.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from .topology import GATEWAY_PORT, HOST, SERVERS, SERVICES, Port, server
 
 HERE = Path(__file__).resolve().parent.parent  # deploy/local: the config templates
 REPO = HERE.parent.parent
-STACK = REPO / ".stack"
+
+
+def state_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where this instance keeps its state: STACK_STATE_DIR (relative to the current directory), else <repo>/.stack."""
+    chosen = environ.get("STACK_STATE_DIR", "").strip()
+    return Path(chosen).expanduser().resolve() if chosen else REPO / ".stack"
+
+
+STACK = state_dir()
 LOGS = STACK / "logs"
 RUN = STACK / "run"  # <part>.json: pid, start time, port, argv (see supervise.Part)
 DATA = STACK / "data"
 CONF = STACK / "conf"
 VENV = REPO / ".venv"
 VENV_PY = VENV / "bin" / "python"
+VENV_LOCK = REPO / ".venv.lock"  # one pip install at a time into the .venv, whatever the state directory
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shared-audits"
 
 # Kafka, MongoDB and S3 run elsewhere (testcontainers): start only services and gateway.

@@ -1,6 +1,6 @@
 """Supervision: start a part detached, wait for its probe, stop, kill, read its log.
 
-State lives in .stack/: run/<part>.json records {"pid", "start", "port", "argv"} (the start time from
+State lives in the state directory (settings.STACK, <repo>/.stack by default): run/<part>.json records {"pid", "start", "port", "argv"} (the start time from
 /proc tells a recycled pid from ours), logs/<part>.log its output (the previous run's: .log.1).
 """
 
@@ -77,7 +77,7 @@ class Part:
 
 def launch(part: Part) -> None:
     """Start detached: own session (survives this command and the terminal,
-    and can be stopped as a process group), output into .stack/logs/."""
+    and can be stopped as a process group), output into the state directory's logs/."""
     LOGS.mkdir(parents=True, exist_ok=True)
     RUN.mkdir(parents=True, exist_ok=True)
     if part.log.exists():  # keep one previous log, so the current one is clean

@@ -91,6 +91,7 @@ SERVICE_ENVIRONMENT = {
     "S3_SECURE": "false",
     "JWKS_URL": "http://{host}:{access-control}/access/.well-known/jwks.json",
     "PORTAL_GATEWAY_URL": "http://{host}:{gateway}",
+    "PORTAL_URL": "http://{host}:{gateway}",  # the notifier's links in e-mails
     "PYTHONUNBUFFERED": "1",  # log lines reach .stack/logs at once
 }
 # With STACK_EXTERNAL_SERVERS=1 (testcontainers) the caller names the servers: these come from its environment.
