@@ -252,7 +252,7 @@ async def mandate_audit(
             if not values[name]:
                 errors[name] = page._("A semi-announced audit needs a window: give its first and last day.")
     if values["follows_audit_id"] and audit_type != "follow_up":
-        errors["follows_audit_id"] = page._("Only a follow-up audit follows an earlier audit: choose the type Follow-up, or no audit here.")
+        errors["follows_audit_id"] = page._("Only a follow-up audit follows an earlier audit: choose the type “Follow-up audit”, or no earlier audit.")
     if errors:
         return await _mandate_page(page, factory_id, values, errors, None, status_code=422)
     body = {"factory_id": factory_id, **values, "follows_audit_id": values["follows_audit_id"] or None,
