@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import BaseModel
 
@@ -41,3 +43,15 @@ async def test_the_newest_version_is_in_force_and_the_shipped_one_is_stored_once
     assert [event.previous_version for event in store.published] == ["2026.9"]  # the seed is not announced
     with pytest.raises(NotFoundError):
         await rule_sets.rules("limits", "2027.1")
+
+
+async def test_the_version_in_force_at_a_moment_is_the_newest_published_by_then() -> None:
+    rule_sets = VersionedRuleSets(InMemoryAggregateStore(), {"limits": Limits}, announced, cache_seconds=0)
+    await rule_sets.seed({"limits": Limits(version="2026.9", days=30)})
+    [shipped] = await rule_sets.history("limits")
+    newer = await rule_sets.publish(operator(), "limits", {"version": "2026.10", "days": 20})
+
+    assert await rule_sets.version_in_force_at("limits", newer.published_at) == "2026.10"
+    assert await rule_sets.version_in_force_at("limits", newer.published_at - timedelta(microseconds=1)) == "2026.9"
+    # An audit mandated before the service stored its shipped rules was mandated under them.
+    assert await rule_sets.version_in_force_at("limits", shipped.published_at - timedelta(days=400)) == "2026.9"

@@ -1,5 +1,5 @@
 """The operator publishes rule sets as versions at run time, through the gateway: an audit is rated by the
-bands in force when it was mandated, a CAP takes the deadlines in force when it opens, an inconsistent
+bands in force when it was mandated, its CAP takes the deadlines in force then too, an inconsistent
 version is refused with field errors, and only the operator publishes.
 
 Every other test (and every engineer's) rates its audits and opens its CAPs with the versions in force,
@@ -117,21 +117,37 @@ def test_an_inconsistent_version_is_refused_with_field_errors_and_only_the_opera
     assert in_force(world, RATING) == original  # nothing was published
 
 
-def test_a_cap_opened_after_a_new_deadline_version_takes_its_deadlines(world: Cast) -> None:
+def _report_with_a_major_finding(cast: Cast, audit: dict) -> dict:
+    cast.auditor.answer_mandate(audit["audit_id"], "accept")
+    answers = {**report_rated_b(cast.auditor.questionnaire(), cast.auditor.sample_size(STORY_WORKFORCE)),
+               "findings": [finding("9 Health and safety", "major")]}
+    return eventually(lambda: submit_when_ready(cast.auditor, audit["audit_id"], answers))["report"]
+
+
+def _major_deadlines(cap: dict, report: dict, days: int) -> tuple[set[str], set[str]]:
+    published_on = date.fromisoformat(report["published_at"][:10])
+    found = {item["deadline"] for item in cap["items"] if item["severity"] == "major"}
+    return found, {(published_on + timedelta(days=days)).isoformat()}
+
+
+def test_a_cap_takes_the_deadlines_in_force_when_its_audit_was_mandated(world: Cast) -> None:
     original = in_force(world, DEADLINES)
     shorter = {**original, "version": newer(original["version"]),
                "days_by_severity": {**original["days_by_severity"], "major": 45}}
-    audit = mandate(world)
-    world.auditor.answer_mandate(audit["audit_id"], "accept")
-    answers = {**report_rated_b(world.auditor.questionnaire(), world.auditor.sample_size(STORY_WORKFORCE)),
-               "findings": [finding("9 Health and safety", "major")]}
+    before = mandate(world)
     try:
         world.operator.call("POST", DEADLINES, json=shorter)
-        published = eventually(lambda: submit_when_ready(world.auditor, audit["audit_id"], answers))
-        cap = cap_of_audit(world, audit["audit_id"])
+        after = mandate(world)
     finally:
         restore(world, DEADLINES, original)
-    assert cap["rule_set_version"] == shorter["version"]
-    published_on = date.fromisoformat(published["report"]["published_at"][:10])
-    major = {item["deadline"] for item in cap["items"] if item["severity"] == "major"}
-    assert major == {(published_on + timedelta(days=45)).isoformat()}
+
+    # Both reports arrive after the rules changed back: each CAP keeps the rules of its audit's mandate.
+    reported_before, reported_after = (_report_with_a_major_finding(world, before),
+                                       _report_with_a_major_finding(world, after))
+    cap_before, cap_after = cap_of_audit(world, before["audit_id"]), cap_of_audit(world, after["audit_id"])
+    assert cap_before["rule_set_version"] == original["version"]
+    assert cap_after["rule_set_version"] == shorter["version"]
+    found, expected = _major_deadlines(cap_before, reported_before, original["days_by_severity"]["major"])
+    assert found == expected
+    found, expected = _major_deadlines(cap_after, reported_after, 45)
+    assert found == expected

@@ -126,6 +126,18 @@ class VersionedRuleSets:
             return cached
         return self._parsed(await self.version(kind, version))
 
+    async def version_in_force_at(self, kind: str, moment: datetime) -> str:
+        """The version of ``kind`` that was in force at ``moment``: the newest published by then.
+
+        A moment before every stored version (an audit mandated before the service stored its
+        shipped rules) takes the oldest one, the version it was mandated under.
+        """
+        history = await self.history(kind)
+        if not history:
+            raise NotFoundError(f"no {kind} rules are published")
+        by_then = [stored for stored in history if stored.published_at <= moment]
+        return (by_then[0] if by_then else history[-1]).rule_version
+
     async def history(self, kind: str) -> list[RuleSetVersion]:
         """Every version of ``kind``, the newest (in force) first."""
         self._require_kind(kind)

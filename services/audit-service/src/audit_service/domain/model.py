@@ -231,6 +231,7 @@ class Audit(Aggregate):
                 flags=[str(flag) for flag in report.flags],
                 audit_last_day=submission.audit_last_day,
                 follows_audit_id=self.follows_audit_id,
+                mandated_at=self.mandated_at,
             )
         )
         for finding in findings:

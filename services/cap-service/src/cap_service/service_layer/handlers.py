@@ -73,11 +73,14 @@ class CapHandlers:
     # The versions the operator publishes (kind "deadlines"); the newest is in force.
     published_rules: VersionedRuleSets | None = None
 
-    async def deadline_rules_in_force(self) -> DeadlineRules:
-        """The deadline rules a CAP opened now takes its deadlines from."""
+    async def deadline_rules_in_force(self, mandated_at: datetime | None = None) -> DeadlineRules:
+        """The deadline rules a CAP takes its deadlines from: those in force when its audit was mandated
+        (an audit is bound to the rules of its mandate), or now when the report does not say when."""
         if self.published_rules is None:
             return self.deadline_rules
-        return await self.published_rules.rules("deadlines")  # type: ignore[return-value]
+        version = None if mandated_at is None else await self.published_rules.version_in_force_at("deadlines",
+                                                                                                   mandated_at)
+        return await self.published_rules.rules("deadlines", version)  # type: ignore[return-value]
 
     async def open_cap(self, report: AuditReportPublished, envelope: EventEnvelope) -> None:
         """Open a CAP from a report; a follow-up report first closes or reopens earlier items."""
@@ -92,7 +95,8 @@ class CapHandlers:
             return  # this report was already handled
         try:
             opened = report.model_copy(update={"findings": findings})
-            await self.caps.add(Cap.open_from_report(opened, await self.deadline_rules_in_force(), self.clock()))
+            rules = await self.deadline_rules_in_force(report.mandated_at)
+            await self.caps.add(Cap.open_from_report(opened, rules, self.clock()))
         except ConflictError:
             pass  # another instance opened it in the same moment
 
@@ -107,7 +111,7 @@ class CapHandlers:
         for cap in targets:
             if cap.audit_id == report.audit_id:
                 continue
-            matched |= cap.apply_follow_up(report, await self.deadline_rules_in_force(), self.clock())
+            matched |= cap.apply_follow_up(report, await self.deadline_rules_in_force(report.mandated_at), self.clock())
             await self.caps.save(cap)  # a conflict propagates: the event is redelivered and re-applied
         return matched
 

@@ -100,6 +100,8 @@ class AuditReportPublished(EventPayload):
     audit_last_day: date | None = None
     # A follow-up report names the audit whose findings it re-checks (optional: older producers omit it).
     follows_audit_id: Id | None = None
+    # When the audit was mandated: its CAP takes the deadline rules in force then (older producers omit it).
+    mandated_at: datetime | None = None
 
 
 class CriticalFindingRaised(EventPayload):
