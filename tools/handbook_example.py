@@ -32,8 +32,7 @@ from portal.entrypoints.http.pages import Pages
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.http import CurrentPrincipal
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "handbook"
 

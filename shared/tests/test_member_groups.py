@@ -2,8 +2,8 @@
 
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import MemberGroupDissolved, MemberGroupPublished
-from shared_audits.member_groups import LINKED_MEMBER, InMemoryMemberGroups, MemberGroups, MemberViewer
-from shared_audits.testing import audit_company, factory_account, member, operator
+from shared_audits.member_groups import LINKED_MEMBER, MemberGroups, MemberViewer
+from shared_audits.testing import InMemoryMemberGroups, audit_company, factory_account, member, operator
 
 AT = "2026-01-01T00:00:00Z"
 

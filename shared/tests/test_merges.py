@@ -15,9 +15,8 @@ from shared_audits.contracts.events import (
     FactoryUnlinked,
 )
 from shared_audits.http import CurrentPrincipal
-from shared_audits.merges import InMemoryMergedFactories, current_site, translating_merged_ids
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account
+from shared_audits.merges import current_site, translating_merged_ids
+from shared_audits.testing import InMemoryAggregateStore, InMemoryMergedFactories, factory_account
 from shared_audits.aggregate import Aggregate
 
 from .test_consumer import FakeDeadLetters, FakeProcessed

@@ -10,8 +10,7 @@ from pydantic import BaseModel
 from shared_audits.contracts.events import DeadlineRulesVersionPublished
 from shared_audits.errors import NotFoundError
 from shared_audits.rule_versions import RuleSetVersion, VersionedRuleSets, version_key
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import operator
+from shared_audits.testing import InMemoryAggregateStore, operator
 
 
 class Limits(BaseModel):

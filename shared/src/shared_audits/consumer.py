@@ -154,6 +154,7 @@ class EventConsumer:
         self._dead_letters = dead_letters
         self._tracer = tracer or trace.get_tracer(__name__)
         self._handlers: dict[str, list[_Registered]] = {}
+        self._topics: list[TopicSpec] = []
         self._translators: list[PayloadTranslator] = []
 
     def translate_with(self, translator: PayloadTranslator) -> None:
@@ -162,11 +163,22 @@ class EventConsumer:
 
     def on(self, payload_type: type[EventPayload], handler: EventHandler) -> None:
         self._handlers.setdefault(payload_type.TYPE, []).append(_Registered(handler, batch=False))
+        self._note_topic(payload_type)
 
     def on_batch(self, payload_types: Sequence[type[EventPayload]], handler: BatchHandler) -> None:
         """``handler`` takes runs of these events in order; it must be idempotent (a failed run is retried whole)."""
         for payload_type in payload_types:
             self._handlers.setdefault(payload_type.TYPE, []).append(_Registered(handler, batch=True))
+            self._note_topic(payload_type)
+
+    def _note_topic(self, payload_type: type[EventPayload]) -> None:
+        if payload_type.TOPIC not in self._topics:
+            self._topics.append(payload_type.TOPIC)
+
+    @property
+    def topics(self) -> list[TopicSpec]:
+        """The topics of the events subscribed to, in the order of the first subscription to each."""
+        return list(self._topics)
 
     @property
     def dead_letter_topic(self) -> TopicSpec:

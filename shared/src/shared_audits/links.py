@@ -84,33 +84,6 @@ def _link_update(event: FactoryLinked | FactoryUnlinked, envelope: EventEnvelope
     )
 
 
-class InMemoryLinkProjection:
-    """The same projection for unit tests."""
-
-    def __init__(self, links: set[tuple[str, str]] | None = None) -> None:
-        self.links = set(links or ())
-
-    async def is_linked(self, member_id: str, factory_id: str) -> bool:
-        return (member_id, factory_id) in self.links
-
-    async def members_of(self, factory_id: str) -> list[str]:
-        return sorted(member for member, factory in self.links if factory == factory_id)
-
-    async def members_of_many(self, factory_ids: list[str]) -> dict[str, list[str]]:
-        found = {factory_id: await self.members_of(factory_id) for factory_id in factory_ids}
-        return {factory_id: members for factory_id, members in found.items() if members}
-
-    async def factories_of(self, member_id: str) -> list[str]:
-        return sorted(factory for member, factory in self.links if member == member_id)
-
-    async def apply_changes(self, changes: list[tuple[FactoryLinked | FactoryUnlinked, EventEnvelope]]) -> None:
-        for event, _ in changes:
-            if isinstance(event, FactoryLinked):
-                self.links.add((event.member_id, event.factory_id))
-            else:
-                self.links.discard((event.member_id, event.factory_id))
-
-
 def _link_id(member_id: str, factory_id: str) -> str:
     return f"{member_id}:{factory_id}"
 

@@ -81,19 +81,3 @@ class MongoMemberGroups:
 
     async def apply_dissolved(self, event: MemberGroupDissolved, envelope: EventEnvelope) -> None:
         await self._collection.delete_one({"_id": event.group_id})
-
-
-class InMemoryMemberGroups:
-    """The same projection for unit tests."""
-
-    def __init__(self, groups: dict[str, set[str]] | None = None) -> None:
-        self.groups = {group_id: set(members) for group_id, members in (groups or {}).items()}
-
-    async def current(self) -> MemberGroups:
-        return MemberGroups(tuple(frozenset(members) for members in self.groups.values()))
-
-    async def apply_published(self, event: MemberGroupPublished, envelope: EventEnvelope) -> None:
-        self.groups[event.group_id] = set(event.member_ids)
-
-    async def apply_dissolved(self, event: MemberGroupDissolved, envelope: EventEnvelope) -> None:
-        self.groups.pop(event.group_id, None)

@@ -55,19 +55,6 @@ class MongoMergedFactories:
         )
 
 
-class InMemoryMergedFactories:
-    """The same map for unit tests."""
-
-    def __init__(self, merged: dict[str, str] | None = None) -> None:
-        self.merged = dict(merged or {})
-
-    async def surviving_id(self, factory_id: str) -> str | None:
-        return self.merged.get(factory_id)
-
-    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
-        self.merged[event.merged_factory_id] = event.factory_id
-
-
 async def current_site(merged: MergedFactories, factory_id: str) -> str:
     """The site a factory id stands for today: itself, or the end of its merge chain."""
     current = factory_id

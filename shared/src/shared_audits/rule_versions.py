@@ -24,7 +24,7 @@ from shared_audits.aggregate import Aggregate
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventPayload
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
 
 # "2026.1", "2026.10", "3": numbers separated by dots, compared number by number.
 VERSION_PATTERN = re.compile(r"^\d{1,6}(\.\d{1,6}){0,3}$")
@@ -69,7 +69,7 @@ ConsistencyCheck = Callable[[str, BaseModel, Mapping[str, BaseModel]], FieldProb
 # The event a publication records: the version, and the version it replaces (None for the first).
 PublishedEvent = Callable[[RuleSetVersion, str | None], EventPayload]
 
-RuleSetVersionStore = MongoAggregateStore[RuleSetVersion] | InMemoryAggregateStore[RuleSetVersion]
+RuleSetVersionStore = AggregateStore[RuleSetVersion]
 
 
 def _no_checks(kind: str, rules: BaseModel, in_force: Mapping[str, BaseModel]) -> FieldProblems:

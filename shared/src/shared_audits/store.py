@@ -6,22 +6,42 @@ single-document update atomically. The events wait in the document's outbox arra
 written in the same update as the state (the transactional outbox without a
 multi-document transaction: docs/engine.md says why), and the store hands the
 entries it wrote to the relay so they leave without being read back.
+
+``AggregateStore`` is the contract the handlers name (in their ``service_layer/ports.py``);
+``MongoAggregateStore`` is the one implementation shipped, and ``shared_audits.testing``
+holds the in-memory one of the unit tests.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.envelope import EventPayload
 from shared_audits.errors import ConflictError
 from shared_audits.outbox import OUTBOX_FIELD, OutboxEntry, outbox_entries
 
 A = TypeVar("A", bound=Aggregate)
+
+
+class AggregateStore(Protocol[A]):
+    """Where a service keeps one kind of aggregate; saving one sends the events it recorded."""
+
+    async def get(self, aggregate_id: str) -> A | None: ...
+    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]: ...
+    async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]: ...
+    async def add(self, aggregate: A) -> None: ...
+    async def add_many(self, aggregates: list[A]) -> list[str]: ...
+    async def save(self, aggregate: A) -> None: ...
+    async def reassign(self, field: str, old: str, new: str) -> int: ...
+
+
+class ReassignableStore(Protocol):
+    """What a service's merge of two sites needs of a store: every record of one site moves to the other."""
+
+    async def reassign(self, field: str, old: str, new: str) -> int: ...
 
 
 class OutboxHandOver(Protocol):
@@ -125,60 +145,3 @@ class MongoAggregateStore(Generic[A]):
     def _hand_over(self, aggregate_id: str, entries: list[OutboxEntry]) -> None:
         if entries:
             self._relay.hand_over(self.collection, aggregate_id, entries)
-
-
-class InMemoryAggregateStore(Generic[A]):
-    """The same contract for unit tests; ``published`` collects what would reach Kafka."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, A] = {}
-        self.published: list[EventPayload] = []
-
-    async def get(self, aggregate_id: str) -> A | None:
-        item = self._items.get(aggregate_id)
-        return copy.deepcopy(item) if item else None
-
-    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]:
-        found = [
-            copy.deepcopy(item)
-            for key, item in sorted(self._items.items())
-            if (after is None or key > after)
-            and all(item.state().get(field) == value for field, value in equals.items())
-        ]
-        return found[:limit]
-
-    async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]:
-        found = [copy.deepcopy(item) for _, item in sorted(self._items.items())
-                 if item.state().get(field) is not None and item.state()[field] < value]
-        return found[:limit]
-
-    async def add(self, aggregate: A) -> None:
-        if aggregate.id in self._items:
-            raise ConflictError(f"{aggregate.id} already exists")
-        self.published.extend(aggregate.take_recorded())
-        aggregate.version = 1
-        self._items[aggregate.id] = copy.deepcopy(aggregate)
-
-    async def add_many(self, aggregates: list[A]) -> list[str]:
-        existing = [aggregate.id for aggregate in aggregates if aggregate.id in self._items]
-        for aggregate in aggregates:
-            if aggregate.id not in existing:
-                await self.add(aggregate)
-        return existing
-
-    async def save(self, aggregate: A) -> None:
-        stored = self._items.get(aggregate.id)
-        if stored is None or stored.version != aggregate.version:
-            raise ConflictError(f"{aggregate.id} was changed by someone else; read it again")
-        self.published.extend(aggregate.take_recorded())
-        aggregate.version += 1
-        self._items[aggregate.id] = copy.deepcopy(aggregate)
-
-    async def reassign(self, field: str, old: str, new: str) -> int:
-        changed = 0
-        for item in self._items.values():
-            if getattr(item, field) == old:
-                setattr(item, field, new)
-                item.version += 1
-                changed += 1
-        return changed

@@ -9,7 +9,8 @@ from pymongo import AsyncMongoClient
 
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import FactoryLinked, FactoryUnlinked
-from shared_audits.links import InMemoryLinkProjection, MongoLinkProjection
+from shared_audits.links import MongoLinkProjection
+from shared_audits.testing import InMemoryLinkProjection
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.integration

@@ -122,3 +122,24 @@ def test_sites_the_registry_refuses_are_reported_and_not_linked(tmp_path: Path) 
 
     assert result.refused == {"site-1": "body.factories.0.contact: not a contact"}
     assert result.matched == {} and "link_factory" not in importer.calls
+
+
+class LateToLearn:
+    """A member's client whose access-control learns of the site after two link requests."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def link_factory(self, factory_id: str, relationship: str) -> dict:
+        self.asked += 1
+        if self.asked <= 2:
+            raise NotFound()
+        return {"factory_id": factory_id, "relationship": relationship, "status": "requested"}
+
+
+def test_a_link_request_to_a_site_just_imported_is_asked_again_until_access_control_knows_it() -> None:
+    member = LateToLearn()
+    request = portability.request_link(member, "site-1", "supplier", wait=5, interval=0)
+    assert request["status"] == "requested" and member.asked == 3
+    with pytest.raises(ApiError):  # without waiting (the member's own search found it: known already), at once
+        portability.request_link(LateToLearn(), "site-1", "supplier")

@@ -22,9 +22,7 @@ from cap_service.service_layer.handlers import CapHandlers
 from cap_service.service_layer.record import CapRecords
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import member
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, member
 from shared_audits_cli.main import app
 from shared_audits_cli.record_verification import entry_hash, verify_record
 

@@ -45,6 +45,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         consumed_topics=[topics.REGISTRY, topics.AUDIT],
         span_processors=span_processors,
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     organisations = runtime.store("organisations", Organisation)
     links = runtime.store("member_factory_links_source", MemberFactoryLink)
     clients = runtime.store("api_clients", ApiClient)

@@ -15,7 +15,7 @@ from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore
 
 TOKEN_TTL = 60
 

@@ -8,8 +8,7 @@ from access_control.service_layer.member_groups import MemberGroupHandlers
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.contracts.events import MemberGroupDissolved, MemberGroupPublished
 from shared_audits.errors import NotFoundError, PermissionDeniedError
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import audit_company, factory_account, member, operator
+from shared_audits.testing import InMemoryAggregateStore, audit_company, factory_account, member, operator
 
 AGREED = "Letters of 2026-03-01, kept by the operator"
 

@@ -11,8 +11,7 @@ from shared_audits.contracts import wrap
 from shared_audits.contracts.enums import OrganisationKind, UserRole
 from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
 from shared_audits.errors import NotFoundError
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member, operator
+from shared_audits.testing import InMemoryAggregateStore, factory_account, member, operator
 
 MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-gone")
 

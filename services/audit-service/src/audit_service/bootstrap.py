@@ -47,6 +47,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         consumed_topics=[topics.ACCESS, topics.REGISTRY, topics.AUDIT],
         span_processors=span_processors,
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     database = runtime.database
     audits = runtime.store("audits", Audit)
     audit_companies = MongoAuditCompanies(database["audit_companies"])

@@ -26,10 +26,9 @@ from shared_audits.contracts.events import (
     FollowUpAuditDue,
     OrganisationRegistered,
 )
-from shared_audits.links import InMemoryLinkProjection
+from shared_audits.testing import InMemoryLinkProjection, audit_company, member, operator
 from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.store import MongoAggregateStore
-from shared_audits.testing import audit_company, member, operator
 
 from .risk_events import apply, report
 

@@ -21,8 +21,7 @@ from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.contracts.enums import AuditScope
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
 
 
 class Clock:

@@ -37,6 +37,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         consumed_topics=[topics.AUDIT, topics.EVIDENCE],
         span_processors=span_processors,
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     caps = runtime.store("caps", Cap)
     # The deadline rules' versions: the operator publishes new ones; every instance reads them from here.
     published_rules = deadline_rule_sets(runtime.store("rule_set_versions", RuleSetVersion))

@@ -9,9 +9,7 @@ from cap_service.domain.model import Cap
 from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import member
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, member
 
 
 def finding(finding_id: str, chapter: str, question_id: str | None) -> dict:

@@ -21,9 +21,7 @@ from shared_audits.contracts.events import (
     EvidenceStored,
 )
 from shared_audits.errors import ConflictError, InvalidEventError, InvalidRequestError, NotFoundError
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member, operator
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, factory_account, member, operator
 
 REPORT = AuditReportPublished(
     audit_id="a-1",

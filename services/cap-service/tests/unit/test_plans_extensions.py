@@ -19,10 +19,8 @@ from shared_audits.contracts.events import (
     CapItemPlanUpdated,
 )
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
-from shared_audits.links import InMemoryLinkProjection
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, factory_account, member
 from shared_audits.member_groups import LINKED_MEMBER, MemberGroups, MemberViewer
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 REPORT = AuditReportPublished(

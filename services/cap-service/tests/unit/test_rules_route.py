@@ -17,9 +17,7 @@ from shared_audits.contracts import wrap
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.contracts.events import AuditReportPublished, DeadlineRulesVersionPublished
 from shared_audits.http import CurrentPrincipal, install_problem_handlers
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import operator
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, operator
 
 FACTORY = Principal(subject="u1", organisation_id="o1", organisation_kind=OrganisationKind.FACTORY, factory_id="site-1")
 

@@ -25,6 +25,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime = build_runtime(
         settings, produced_topics=[topics.EVIDENCE], consumed_topics=[topics.CAP], span_processors=span_processors
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     evidence = runtime.store("evidence", Evidence)
     uploads = runtime.store("uploads", UploadSession)
     bucket = EvidenceBucket.from_settings(settings)

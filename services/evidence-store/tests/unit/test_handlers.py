@@ -18,9 +18,7 @@ from evidence_store.service_layer.handlers import (
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import CapItemRejected, EvidenceRejectedOnUpload, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
-from shared_audits.testing import factory_account, member
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, factory_account, member
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

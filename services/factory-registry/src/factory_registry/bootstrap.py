@@ -26,6 +26,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime = build_runtime(
         settings, produced_topics=[topics.REGISTRY], consumed_topics=[], span_processors=span_processors
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     factories = runtime.store("factories", Factory)
     profiles = MongoProfileVersions(runtime.store("factory_profiles", FactoryProfile))
     site_index = MongoSiteIndex(factories)

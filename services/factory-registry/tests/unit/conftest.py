@@ -7,8 +7,7 @@ from factory_registry.adapters.profiles import InMemoryProfileVersions
 from factory_registry.adapters.rules import load_registry_rules
 from factory_registry.domain.model import Factory, SiteDetails
 from factory_registry.service_layer.handlers import FactoryRegistry
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -40,6 +40,8 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     runtime = build_runtime(
         settings, produced_topics=[topics.NOTIFIER], consumed_topics=SOURCE_TOPICS, span_processors=span_processors
     )
+    # The projections every service keeps: links and member groups (access-control), merged ids (registry).
+    runtime.follow_links_groups_and_merges()
     inbox = MongoInbox(runtime.database["inbox"])
     factory_log = MongoFactoryEventLog(runtime.database["factory_events"])
     deliveries = MongoDeliveries(runtime.database["deliveries"])

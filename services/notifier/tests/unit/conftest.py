@@ -21,8 +21,7 @@ from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventPayload
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
 
 SEALING_KEY = "a-unit-test-webhook-secret-encryption-key"
 

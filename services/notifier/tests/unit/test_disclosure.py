@@ -9,9 +9,8 @@ from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditMandated, CapItemAccepted, CapProgress, FactoryLinked
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.member_groups import LINKED_MEMBER, InMemoryMemberGroups
-from shared_audits.testing import member
+from shared_audits.testing import InMemoryLinkProjection, InMemoryMemberGroups, member
+from shared_audits.member_groups import LINKED_MEMBER
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 ACCEPTED_BY_A = CapItemAccepted(cap_id="c-1", item_id="i-1", factory_id="f-1", member_id="m-a", decided_by="u-a",

@@ -19,8 +19,7 @@ from shared_audits.contracts.events import (
     OrganisationRegistered,
 )
 from shared_audits.errors import PermissionDeniedError
-from shared_audits.links import InMemoryLinkProjection
-from shared_audits.testing import factory_account, member
+from shared_audits.testing import InMemoryLinkProjection, factory_account, member
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

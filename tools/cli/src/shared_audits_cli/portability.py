@@ -12,6 +12,8 @@ holds:
    or a shared identifier); a site not matched is reported, never guessed;
 3. the member asks to link to each matched site, with the relationship it had. Each link opens
    when its factory accepts: the factory's consent is not carried over from another instance.
+   A site the registry has just imported is known to access-control a moment later (by its
+   FactoryRegistered event): until then its link request answers 404, and is asked again.
 
 Audits, CAPs and evidence are not copied: they belong to the factories and the audits of this
 instance, and a member sees them here once linked.
@@ -19,6 +21,7 @@ instance, and a member sees them here once linked.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +34,8 @@ Progress = Callable[[str], None]
 SITE_FIELDS = ("name", "country", "city", "address", "legal_name", "coordinates", "sector", "sectors",
                "product_types", "identifiers", "contact", "number_of_workers", "location_type", "processing_type")
 IMPORT_BATCH = 1000
+# How long a link request waits for access-control to learn of a site the registry has just imported.
+NEW_SITE_WAIT_SECONDS = 30.0
 
 
 class RecordsDoNotVerify(Exception):
@@ -113,6 +118,20 @@ def match_by_search(client: PlatformClient, factories: list[dict], result: Impor
             result.not_found.append(factory["factory_id"])
 
 
+def request_link(client: PlatformClient, factory_id: str, relationship: str, wait: float = 0.0,
+                 interval: float = 0.2) -> dict:
+    """The member's link request; a 404 is asked again for ``wait`` seconds (a site just imported is known to
+    access-control once its event has arrived)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return client.link_factory(factory_id, relationship)
+        except ApiError as error:
+            if error.status != 404 or time.monotonic() >= deadline:
+                raise
+        time.sleep(interval)
+
+
 def import_archive(
     client: PlatformClient, archive: ExportArchive, operator: PlatformClient | None = None,
     trusted_keys: list[dict] | None = None, progress: Progress = lambda _: None,
@@ -141,7 +160,8 @@ def import_archive(
             result.already_linked.append(factory_id)
         else:
             try:
-                client.link_factory(factory_id, link.get("relationship", "supplier"))
+                request_link(client, factory_id, link.get("relationship", "supplier"),
+                             wait=NEW_SITE_WAIT_SECONDS if operator is not None else 0.0)
                 result.requested.append(factory_id)
             except ApiError as error:
                 result.refused[exported_id] = str(error.problem.get("detail", error))

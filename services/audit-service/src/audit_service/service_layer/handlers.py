@@ -21,13 +21,14 @@ from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
-from shared_audits.merges import InMemoryMergedFactories, MergedFactories
+from shared_audits.merges import MergedFactories
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
+from shared_audits.testing import InMemoryMergedFactories
 
 logger = logging.getLogger(__name__)
 
-AuditStore = MongoAggregateStore[Audit] | InMemoryAggregateStore[Audit]
+AuditStore = AggregateStore[Audit]
 
 
 class AuditCompanies(Protocol):

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from cap_service.domain.checkpoints import ChainHead, CheckpointProof, SignedCheckpoint
 from cap_service.domain.model import Cap
-from shared_audits.store import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore
 
 PROOFS_PER_WRITE = 1000
 

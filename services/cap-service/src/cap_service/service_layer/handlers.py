@@ -16,14 +16,14 @@ from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.rule_versions import VersionedRuleSets
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
 
 # Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
 # the longest random pause between two tries (writers that collided spread out).
 CHANGE_ATTEMPTS = 12
 CHANGE_PAUSE_SECONDS = 0.02
 
-CapStore = MongoAggregateStore[Cap] | InMemoryAggregateStore[Cap]
+CapStore = AggregateStore[Cap]
 
 
 async def backfill_next_overdue_deadline(caps: MongoAggregateStore[Cap]) -> int:

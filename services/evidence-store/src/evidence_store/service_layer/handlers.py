@@ -23,10 +23,10 @@ from shared_audits.errors import (
     PermissionDeniedError,
 )
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
 
-EvidenceStore = MongoAggregateStore[Evidence] | InMemoryAggregateStore[Evidence]
-UploadStore = MongoAggregateStore[UploadSession] | InMemoryAggregateStore[UploadSession]
+EvidenceStore = AggregateStore[Evidence]
+UploadStore = AggregateStore[UploadSession]
 
 
 class FileTooLargeError(DomainError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from factory_registry.domain.profile import FactoryProfile, profile_id
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import MongoAggregateStore
+from shared_audits.testing import InMemoryAggregateStore
 
 MAX_VERSIONS_LISTED = 1000
 

@@ -36,9 +36,9 @@ from factory_registry.domain.search import SearchCriteria, search_score
 from shared_audits.auth import Principal
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
 
-FactoryStore = MongoAggregateStore[Factory] | InMemoryAggregateStore[Factory]
+FactoryStore = AggregateStore[Factory]
 # Duplicate detection and search compare in the process; beyond this many sites use a text index.
 SCAN_LIMIT = 20_000
 

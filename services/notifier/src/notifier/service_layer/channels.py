@@ -41,9 +41,9 @@ from shared_audits.contracts.events import (
     UserInvited,
 )
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
-from shared_audits.store import InMemoryAggregateStore, MongoAggregateStore
+from shared_audits.store import AggregateStore
 
-WebhookStore = MongoAggregateStore[Webhook] | InMemoryAggregateStore[Webhook]
+WebhookStore = AggregateStore[Webhook]
 
 
 class Deliveries(Protocol):

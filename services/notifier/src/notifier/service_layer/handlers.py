@@ -14,7 +14,8 @@ from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import FactoryLinked
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.links import LinkProjection
-from shared_audits.member_groups import InMemoryMemberGroups, MemberGroupSource
+from shared_audits.member_groups import MemberGroupSource
+from shared_audits.testing import InMemoryMemberGroups
 
 
 class MemberFeeds(Protocol):

@@ -1,4 +1,4 @@
-"""Helpers for the services' unit tests: callers of every kind, without tokens."""
+"""Callers of every kind for the unit tests, without tokens (``FakeTokenVerifier`` issues tokens for them)."""
 
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import OrganisationKind
