@@ -69,6 +69,7 @@ async def test_an_event_delivered_twice_is_handled_once(consumer_parts) -> None:
         (b"not json at all", "invalid envelope"),
         (json.dumps({"event_id": str(uuid.uuid4())}).encode(), "invalid envelope"),
     ],
+    ids=["not-json", "envelope-without-fields"],  # the same names in every pytest process (make test runs two)
 )
 async def test_garbage_goes_to_the_dead_letter_topic_with_the_reason(consumer_parts, raw, reason_start) -> None:
     consumer, handled, _, dead_letters = consumer_parts
