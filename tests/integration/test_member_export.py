@@ -1,18 +1,22 @@
-"""A member's export archive through the portal's API, checked against what was seeded, then imported.
+"""A member's export archive through the portal's API, checked against what was seeded, then imported
+into another instance of the platform.
 
 Member A of a fresh cast is linked to the site, an audit opened a CAP of one item, the factory
 submitted evidence and A accepted it; the operator signs a checkpoint. A's archive is fetched from
 ``GET /api/export.zip`` (the portal, behind the gateway) with A's bearer token, as a stream.
 
-What the import proves, and what it does not: the local stack is one instance, and a second one
-(another registry, access-control, cap-service... behind another gateway) is too heavy for this
-machine. So the archive is imported into the *same* instance, by *another member organisation*
-(A's successor), with the operator's credentials for the registry step. That exercises every step
-of the import against real services: the records verified offline first (and a tampered record
-stops the import before anything is sent), the sites sent to the registry's import (here each is
-matched as already registered, by its id: no site is new, none is held for review), and a link
-request made for each matched site, which the factory sees. It does not show sites arriving new in
-another registry, nor lookalikes held for review there: the registry's own tests cover those.
+The import goes into a second, whole instance that the test starts beside the running stack
+(``another_local_instance``: its own Kafka, SecantusDB, S3 server, services and gateway, every port
++100, nothing shared with the first but the code). Its registry has never seen the site. There, with
+the exporting platform's published keys: a record altered after the export stops the import before
+anything is sent (the site is still unknown there); the archive as exported is verified offline, its
+site arrives new in the second registry with its id, name and country (found by the registry's search),
+the member's organisation on the second instance asks to link to it, and the second operator accepts
+for the factory (no factory account there yet) with a reason, after which the member reads the site
+there. Importing again matches the site as known and asks nothing twice. Lookalikes held for review
+are the registry's own tests' (services/factory-registry/tests/unit/test_imports.py).
+
+The second instance takes the machine's two cores while it starts: the import test is serial.
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ from typer.testing import CliRunner
 
 from shared_audits_cli.main import app
 from shared_audits_cli.record_verification import keys_from, verify_record
+from shared_audits_client.api import PlatformClient, eventually
 from shared_audits_client.story import SAMPLE_PDF, Cast, assemble_cast
 from tests.integration.cap_flows import finding, open_cap, submit_evidence
-from tests.integration.stack import Stack
+from tests.integration.stack import ANOTHER_INSTANCE_TIMINGS, Stack, another_instance_ports, another_local_instance
 
 pytestmark = [pytest.mark.integration]
 
@@ -118,24 +123,90 @@ def _tampered(source: Path, target: Path, cap_id: str) -> Path:
     return target
 
 
-def test_the_archive_imports_as_another_member_after_its_records_verify(
-        stack: Stack, world: World, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def other(stack: Stack) -> Iterator[Stack]:
+    """A second instance of the platform, with the same operator credentials, for this module's import."""
+    with another_local_instance(stack) as instance:
+        yield instance
+    timing = ANOTHER_INSTANCE_TIMINGS[-1]
+    print(f"\nanother instance: up in {timing.up:.1f} s, down in {timing.down:.1f} s")
+
+
+def _addresses_of_its_services(instance: Stack) -> dict[str, dict[str, str]]:
+    """The servers' and the gateway's addresses each running service of ``instance`` was started with."""
+    wanted = ("KAFKA_BOOTSTRAP", "MONGO_URL", "S3_ENDPOINT", "JWKS_URL", "PORTAL_GATEWAY_URL")
+    addresses = {}
+    for pidfile in sorted((instance.state_dir / "run").glob("*.json")):
+        pid = json.loads(pidfile.read_text())["pid"]
+        environ = dict(entry.split("=", 1) for entry in Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+                       if "=" in entry)
+        if "JWKS_URL" in environ:  # a service (the servers and nginx get no service settings)
+            addresses[pidfile.stem] = {name: environ[name] for name in wanted}
+    return addresses
+
+
+@pytest.mark.serial
+def test_the_archive_imports_into_another_instance_where_its_site_arrives_new_and_the_member_links(
+        stack: Stack, world: World, other: Stack, tmp_path: Path) -> None:
     cast = world.cast
-    successor = cast.operator.register_organisation(f"Brand A successor {cast.factory_id[:6]}", "member")
-    credentials = ["--client-id", successor.client_id, "--client-secret", successor.client_secret,
-                   "--gateway", stack.gateway_url, "--operator-client-id", stack.operator_client_id,
-                   "--operator-client-secret", stack.operator_client_secret]
+    # Nothing of the second instance talks to the first: every service's servers and gateway are its own.
+    services = _addresses_of_its_services(other)
+    assert len(services) == 7, sorted(services)
+    access_control = another_instance_ports()["ACCESS_CONTROL_PORT"]
+    for name, addresses in services.items():
+        assert addresses == {
+            "KAFKA_BOOTSTRAP": other.kafka_bootstrap, "MONGO_URL": other.mongo_url, "S3_ENDPOINT": other.s3_endpoint,
+            "JWKS_URL": f"http://127.0.0.1:{access_control}/access/.well-known/jwks.json",
+            "PORTAL_GATEWAY_URL": other.gateway_url}, name
+    assert other.gateway_url != stack.gateway_url and other.kafka_bootstrap != stack.kafka_bootstrap
 
-    # A record altered after the export stops the import before anything is sent.
-    tampered = _tampered(world.archive, tmp_path / "tampered.zip", world.cap["cap_id"])
-    code, output = _cli("import", str(tampered), *credentials)
-    assert code == 1 and "nothing imported" in output and "hash-mismatch" in output, output
-    assert not [r for r in cast.factory.link_requests() if r["member_id"] == successor.organisation_id]
+    with zipfile.ZipFile(world.archive) as archive:
+        (site,) = json.loads(archive.read("export.json"))["factories"]
+    keys = tmp_path / "record-keys.json"  # the exporting platform's keys, as a member keeps them
+    keys.write_text(httpx.get(f"{stack.gateway_url}/caps/record-keys", timeout=10).text)
+    operator = PlatformClient.login(other.gateway_url, other.operator_client_id, other.operator_client_secret)
+    try:
+        def arrived() -> list[dict]:
+            return operator.search_factories(name=site["name"], country=site["country"])
 
-    # The archive as exported: records verified, the site matched in the registry, a link request made.
-    code, output = _cli("import", str(world.archive), *credentials)
-    assert code == 0, output
-    assert "verified 1 CAP records; matched 1 sites (0 new in this registry), held for review 0" in output
-    assert "requested 1" in output
-    (request,) = [r for r in cast.factory.link_requests() if r["member_id"] == successor.organisation_id]
-    assert (request["factory_id"], request["relationship"]) == (cast.factory_id, "supplier")
+        assert arrived() == [], "the second registry has never seen the site"
+        successor = operator.register_organisation(f"Brand A {cast.factory_id[:6]} (elsewhere)", "member")
+        credentials = ["--client-id", successor.client_id, "--client-secret", successor.client_secret,
+                       "--gateway", other.gateway_url, "--operator-client-id", other.operator_client_id,
+                       "--operator-client-secret", other.operator_client_secret, "--keys", str(keys)]
+
+        # A record altered after the export stops the import before anything is sent.
+        tampered = _tampered(world.archive, tmp_path / "tampered.zip", world.cap["cap_id"])
+        code, output = _cli("import", str(tampered), *credentials)
+        assert code == 1 and "nothing imported" in output and "hash-mismatch" in output, output
+        assert arrived() == [] and operator.link_requests() == []
+
+        # The archive as exported: verified with the exporting platform's keys, the site new in this registry.
+        code, output = _cli("import", str(world.archive), *credentials)
+        assert code == 0, output
+        assert "verified 1 CAP records; matched 1 sites (1 new in this registry), held for review 0" in output, output
+        assert "requested 1 " in output, output
+        (found,) = arrived()
+        assert (found["factory_id"], found["name"], found["country"]) == (cast.factory_id, site["name"], site["country"])
+        (request,) = operator.link_requests()
+        assert (request["member_id"], request["factory_id"], request["relationship"]) == (
+            successor.organisation_id, cast.factory_id, "supplier")
+
+        # No factory account on this instance yet: its operator accepts for the factory, with a reason.
+        accepted = operator.accept_link_request(request["request_id"], reason="Site moved from the member's former "
+                                                "platform; the factory agreed by letter.")
+        assert accepted["status"] == "active", accepted
+        member = PlatformClient.login(other.gateway_url, successor.client_id, successor.client_secret)
+        try:
+            assert [(link["factory_id"], link["status"]) for link in member.links()] == [(cast.factory_id, "active")]
+            assert eventually(lambda: member.factory(cast.factory_id))["name"] == site["name"]
+        finally:
+            member.close()
+
+        # Importing again matches the site as known and asks nothing twice.
+        code, output = _cli("import", str(world.archive), *credentials)
+        assert code == 0, output
+        assert "matched 1 sites (0 new in this registry)" in output and "already linked or requested 1" in output
+        assert operator.link_requests() == []
+    finally:
+        operator.close()

@@ -3,6 +3,13 @@
 A service's ``bootstrap.py`` builds a ``ServiceRuntime``, registers its
 handlers and routes, and ``create_app`` turns it into one ASGI process whose
 lifespan also runs the FastStream subscribers and the outbox relay.
+
+The bootstrap declares every subscription, those of the projections every service
+keeps included (``follow_links_groups_and_merges``); the topics consumed follow from
+them. Built with ``shared`` (the unit tests' ``shared_audits.testing.InMemorySharedAdapters``),
+the runtime makes no MongoDB client, creates no topics and reads no lag: the app runs
+in process with its broker wrapped in FastStream's ``TestKafkaBroker``
+(docs/service-template.md).
 """
 
 from __future__ import annotations

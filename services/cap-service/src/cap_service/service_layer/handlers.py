@@ -16,7 +16,7 @@ from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.rule_versions import VersionedRuleSets
-from shared_audits.store import AggregateStore
+from shared_audits.store import AggregateStore, MongoAggregateStore
 
 # Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
 # the longest random pause between two tries (writers that collided spread out).
