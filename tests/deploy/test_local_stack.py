@@ -261,3 +261,18 @@ def test_the_runner_needs_only_the_standard_library() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 imported.add(node.module.split(".")[0])
     assert sorted(imported - sys.stdlib_module_names - {"__future__"}) == []
+
+
+def test_another_instance_moves_every_port_the_stack_has_and_the_smtp_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.stack import SMTP_PORT, another_instance_ports
+
+    declared = [port for server in SERVERS for port in (server.port, *server.extra_ports)]
+    declared += [service.port for service in SERVICES] + [topology.GATEWAY_PORT, SMTP_PORT]
+    for port in declared:
+        monkeypatch.delenv(port.variable, raising=False)
+    moved = another_instance_ports(100)
+    assert moved == {port.variable: port.default + 100 for port in declared}
+    assert moved["KAFKA_CONTROLLER_PORT"] == 19193 and moved["GATEWAY_PORT"] == 8180
+    assert not set(moved.values()) & {port.default for port in declared}, "no port of the first instance"
+    monkeypatch.setenv("GATEWAY_PORT", "9080")  # the running stack moved: the second moves with it
+    assert another_instance_ports(100)["GATEWAY_PORT"] == 9180
