@@ -64,6 +64,7 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
         sealing=sealing,
         emails=EmailTemplates(settings.portal_url),
         deadlines=deadlines,
+        allow_http=settings.webhook_allow_http,
         policy=DeliveryPolicy(
             max_attempts=settings.delivery_max_attempts,
             backoff_seconds=settings.delivery_backoff_seconds,
@@ -116,5 +117,4 @@ def build_app(settings: Settings | None = None, span_processors: list | None = N
     )
     app.state.notifier_handlers = handlers
     app.state.channel_handlers = channels
-    app.state.webhook_allow_http = settings.webhook_allow_http
     return app

@@ -1,19 +1,13 @@
-"""The delivery channels wired over in-memory fakes, one clock and a DNS the test writes."""
+"""Fixtures: the handlers wired over the fakes of fakes.py, one clock and a DNS the test writes."""
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import pytest
 
-from notifier.adapters.cap_deadlines import InMemoryCapDeadlines
-from notifier.adapters.deliveries import InMemoryDeliveries
 from notifier.adapters.emails import EmailTemplates
-from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
-from notifier.adapters.recipients import InMemoryRecipients
 from notifier.adapters.rules import load_notification_rules
 from notifier.adapters.secret_sealing import WebhookSecretSealing
 from notifier.adapters.webhook_targets import WebhookTargets
@@ -21,58 +15,22 @@ from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventPayload
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, InMemoryMemberGroups
+
+from .fakes import (
+    Clock,
+    FakeDns,
+    FakeMailer,
+    FakeSender,
+    InMemoryCapDeadlines,
+    InMemoryDeliveries,
+    InMemoryFactoryEventLog,
+    InMemoryInbox,
+    InMemoryMemberFeeds,
+    InMemoryRecipients,
+)
 
 SEALING_KEY = "a-unit-test-webhook-secret-encryption-key"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class FakeMailer:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []
-
-    async def send(self, to: str, subject: str, body: str) -> None:
-        self.sent.append((to, subject, body))
-
-
-class FakeSender:
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, bytes, dict]] = []
-        self.failing = False
-
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
-        self.requests.append((url, body, headers))
-        if self.failing:
-            raise ConnectionError("refused")
-
-
-class FakeFeeds:
-    async def deliver_many(self, member_id: str, envelopes) -> None:  # noqa: ANN001
-        pass
-
-
-class FakeDns:
-    """Answers what the test wrote for each host name; an unknown name does not resolve."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, list[str]] = {}
-        self.asked: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        if host in self.answers:
-            return self.answers[host]
-        try:
-            return [str(ipaddress.ip_address(host))]  # an address literal answers itself
-        except ValueError:
-            raise OSError(f"[Errno -2] Name or service not known: {host}") from None
 
 
 @pytest.fixture
@@ -99,13 +57,26 @@ def channels(clock: Clock, dns: FakeDns, sealing: WebhookSecretSealing) -> Chann
         targets=WebhookTargets(dns, allow_internal=True), sealing=sealing,
         emails=EmailTemplates("https://portal.example"), deadlines=InMemoryCapDeadlines(),
         policy=DeliveryPolicy(max_attempts=3, backoff_seconds=1, disable_after_failures=3), clock=clock,
+        allow_http=True,
     )
 
 
 @pytest.fixture
 def production_channels(channels: ChannelHandlers, dns: FakeDns) -> ChannelHandlers:
-    """The same handlers with the production rule: public internet addresses only."""
-    return dataclasses.replace(channels, targets=WebhookTargets(dns, allow_internal=False))
+    """The same handlers with the production rules: https, to public internet addresses only."""
+    return dataclasses.replace(channels, targets=WebhookTargets(dns, allow_internal=False), allow_http=False)
+
+
+@pytest.fixture
+def notifier() -> NotifierHandlers:
+    """The fan-out over fakes: member m-a linked to factory f-1, m-b to f-2, no delivery channels."""
+    return NotifierHandlers(
+        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-2")}),
+        feeds=InMemoryMemberFeeds(),
+        inbox=InMemoryInbox(),
+        factory_log=InMemoryFactoryEventLog(),
+        member_groups=InMemoryMemberGroups(),
+    )
 
 
 @pytest.fixture
@@ -114,8 +85,8 @@ def fan_out() -> Callable[[ChannelHandlers, EventPayload], Awaitable[None]]:
 
     async def fan_out(channels: ChannelHandlers, event: EventPayload) -> None:
         notifier = NotifierHandlers(
-            links=InMemoryLinkProjection({("m-a", "f-1")}), feeds=FakeFeeds(), inbox=InMemoryInbox(),
-            factory_log=InMemoryFactoryEventLog(), channels=channels,
+            links=InMemoryLinkProjection({("m-a", "f-1")}), feeds=InMemoryMemberFeeds(), inbox=InMemoryInbox(),
+            factory_log=InMemoryFactoryEventLog(), channels=channels, member_groups=InMemoryMemberGroups(),
         )
         envelope = wrap(event, producer="test")
         await notifier.fan_out(event, envelope)

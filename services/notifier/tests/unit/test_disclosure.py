@@ -3,31 +3,24 @@
 import json
 from datetime import UTC, datetime
 
-from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
 from notifier.service_layer.channels import ChannelHandlers
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
-from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditMandated, CapItemAccepted, CapProgress, FactoryLinked
-from shared_audits.testing import InMemoryLinkProjection, InMemoryMemberGroups, member
 from shared_audits.member_groups import LINKED_MEMBER
+from shared_audits.testing import InMemoryLinkProjection, InMemoryMemberGroups
+from shared_audits.testing import member
+
+from .fakes import InMemoryFactoryEventLog, InMemoryInbox, InMemoryMemberFeeds
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 ACCEPTED_BY_A = CapItemAccepted(cap_id="c-1", item_id="i-1", factory_id="f-1", member_id="m-a", decided_by="u-a",
                                 comment="Fine", decided_at=NOW, progress=CapProgress(items_closed=1, items_total=1))
 
 
-class Feeds:
-    def __init__(self) -> None:
-        self.topics: dict[str, list[EventEnvelope]] = {}
-
-    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None:
-        self.topics.setdefault(member_id, []).extend(envelopes)
-
-
 def notifier_of(channels: ChannelHandlers | None = None, groups: dict[str, set[str]] | None = None) -> NotifierHandlers:
     return NotifierHandlers(
-        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1"), ("m-c", "f-1")}), feeds=Feeds(),
+        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1"), ("m-c", "f-1")}), feeds=InMemoryMemberFeeds(),
         inbox=InMemoryInbox(), factory_log=InMemoryFactoryEventLog(), channels=channels,
         member_groups=InMemoryMemberGroups(groups),
     )

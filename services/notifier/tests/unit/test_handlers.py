@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from notifier.adapters.inbox import InMemoryFactoryEventLog, InMemoryInbox
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventEnvelope
@@ -19,27 +18,9 @@ from shared_audits.contracts.events import (
     OrganisationRegistered,
 )
 from shared_audits.errors import PermissionDeniedError
-from shared_audits.testing import InMemoryLinkProjection, factory_account, member
+from shared_audits.testing import factory_account, member
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-
-
-class FakeFeeds:
-    def __init__(self) -> None:
-        self.delivered: list[tuple[str, str]] = []
-
-    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None:
-        self.delivered += [(member_id, envelope.type) for envelope in envelopes]
-
-
-@pytest.fixture
-def notifier() -> NotifierHandlers:
-    return NotifierHandlers(
-        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-2")}),
-        feeds=FakeFeeds(),
-        inbox=InMemoryInbox(),
-        factory_log=InMemoryFactoryEventLog(),
-    )
 
 
 def envelope_at(event, moment: datetime) -> EventEnvelope:

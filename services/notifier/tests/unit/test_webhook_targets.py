@@ -7,6 +7,8 @@ receiver on 127.0.0.1 that the fake DNS names.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
+from functools import partial
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,13 +17,15 @@ import pytest
 
 from notifier.adapters.webhook_sender import CheckedNetworkBackend, HttpWebhookSender, WebhookRequestError
 from notifier.adapters.webhook_targets import WebhookTargetRefused, WebhookTargets
-from notifier.domain.channels import WebhookTargetRefusedError
+from notifier.domain.channels import SigningSecret, Webhook
+from notifier.domain.errors import WebhookTargetRefusedError, WebhookUrlRefused
 from notifier.domain.targets import parse_address, why_not_public
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.contracts.events import CapClosed
 from shared_audits.testing import member
 
 SECRET = "s" * 32
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
 PUBLIC = "93.184.215.14"
 
 REFUSED = {
@@ -87,6 +91,32 @@ async def test_registration_refuses_a_private_target_with_a_reason_for_the_url_f
 
     dns.answers["hooks.member.example"] = [PUBLIC]
     assert await production_channels.register_webhook(member("m-a"), "https://hooks.member.example/in", SECRET)
+
+
+async def test_outside_development_a_webhook_url_must_be_https(production_channels: ChannelHandlers, dns) -> None:  # noqa: ANN001
+    dns.answers["hooks.member.example"] = [PUBLIC]
+    with pytest.raises(WebhookUrlRefused, match="must use https") as refused:
+        await production_channels.register_webhook(member("m-a"), "http://hooks.member.example/in", SECRET)
+    assert refused.value.extensions["errors"] == [
+        {"field": "body.url", "message": "webhook URLs must use https", "type": "url_scheme"}]
+    assert await production_channels.webhooks_of(member("m-a")) == []
+
+
+async def test_development_registers_a_plain_http_webhook(channels: ChannelHandlers) -> None:
+    webhook = await channels.register_webhook(member("m-a"), "http://127.0.0.1:9/hook", SECRET)
+    assert [w.url for w in await channels.webhooks_of(member("m-a"))] == [webhook.url]
+
+
+def test_a_webhook_is_registered_only_on_https_to_an_accepted_target() -> None:
+    secret = SigningSecret(sealed={"ciphertext": "x"}, created_at=NOW)
+    register = partial(Webhook.register, "w-1", "m-a", secret=secret, now=NOW)
+    with pytest.raises(WebhookUrlRefused):
+        register("http://hooks.member.example/in", allow_http=False, target_refusal=None)
+    with pytest.raises(WebhookTargetRefusedError, match="a loopback address"):
+        register("https://127.0.0.1/in", allow_http=False, target_refusal="127.0.0.1 is a loopback address")
+    assert register("http://hooks.member.example/in", allow_http=True, target_refusal=None).url.startswith("http:")
+    webhook = register("https://hooks.member.example/in", allow_http=False, target_refusal=None)
+    assert (webhook.member_id, webhook.signing_secrets, webhook.created_at) == ("m-a", [secret], NOW)
 
 
 # Deliveries: the real sender, with the fake DNS behind its network backend.

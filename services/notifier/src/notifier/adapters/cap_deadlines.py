@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-
-class TrackedDeadline(BaseModel):
-    item_id: str
-    cap_id: str
-    factory_id: str
-    description: str
-    deadline: date
-    open: bool = True
-    reminded: bool = False  # reset when a reopened item gets a new deadline
+from notifier.domain.factory_mail import TrackedDeadline
 
 
 class MongoCapDeadlines:
@@ -48,33 +39,3 @@ class MongoCapDeadlines:
 
     async def reminded(self, item_id: str) -> None:
         await self._collection.update_one({"_id": item_id}, {"$set": {"reminded": True}})
-
-
-class InMemoryCapDeadlines:
-    def __init__(self) -> None:
-        self.items: dict[str, TrackedDeadline] = {}
-
-    async def opened(self, items: list[TrackedDeadline]) -> None:
-        for item in items:
-            self.items.setdefault(item.item_id, item.model_copy())
-
-    async def reopened(self, item_id: str, deadline: date) -> None:
-        if item_id in self.items:
-            self.items[item_id] = self.items[item_id].model_copy(
-                update={"deadline": deadline, "open": True, "reminded": False})
-
-    async def done(self, item_id: str) -> None:
-        if item_id in self.items:
-            self.items[item_id].open = False
-
-    async def cap_closed(self, cap_id: str) -> None:
-        for item in self.items.values():
-            if item.cap_id == cap_id:
-                item.open = False
-
-    async def to_remind(self, first: date, last: date) -> list[TrackedDeadline]:
-        return [item.model_copy() for item in self.items.values()
-                if item.open and not item.reminded and first <= item.deadline <= last]
-
-    async def reminded(self, item_id: str) -> None:
-        self.items[item_id].reminded = True

@@ -69,39 +69,3 @@ def _delivery(document: dict) -> Delivery:
     document = dict(document)
     document["delivery_id"] = document.pop("_id")
     return Delivery.model_validate(document)
-
-
-class InMemoryDeliveries:
-    def __init__(self) -> None:
-        self.items: dict[str, Delivery] = {}
-
-    async def enqueue_many(self, deliveries: list[Delivery]) -> None:
-        for delivery in deliveries:
-            self.items.setdefault(delivery.delivery_id, delivery.model_copy(deep=True))
-
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
-        due = sorted(
-            (d for d in self.items.values() if d.status == DeliveryStatus.PENDING and d.next_attempt_at <= now),
-            key=lambda d: d.next_attempt_at,
-        )[:limit]
-        for delivery in due:
-            delivery.next_attempt_at = now + lease
-        return [d.model_copy(deep=True) for d in due]
-
-    async def update(self, delivery: Delivery) -> None:
-        self.items[delivery.delivery_id] = delivery.model_copy(deep=True)
-
-    async def drop_pending(self, channel: Channel, target: str, reason: str) -> int:
-        waiting = [d for d in self.items.values()
-                   if d.channel == channel and d.target == target and d.status == DeliveryStatus.PENDING]
-        for delivery in waiting:
-            delivery.status, delivery.last_error = DeliveryStatus.DROPPED, reason
-        return len(waiting)
-
-    async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
-        found = [d for d in self.items.values() if d.member_id == member_id]
-        return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
-
-    async def digest_of(self, email: str) -> list[Delivery]:
-        found = [d for d in self.items.values() if d.target == email and d.status == DeliveryStatus.DIGEST]
-        return sorted(found, key=lambda d: d.created_at)

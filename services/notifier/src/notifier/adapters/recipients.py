@@ -7,7 +7,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from notifier.domain.channels import Preference, Recipient
 
 
-def _recipient_id(member_id: str, email: str) -> str:
+def recipient_id(member_id: str, email: str) -> str:
     return f"{member_id}:{email.lower()}"
 
 
@@ -23,7 +23,7 @@ class MongoRecipients:
 
     async def put(self, recipient: Recipient) -> None:
         await self._collection.update_one(
-            {"_id": _recipient_id(recipient.member_id, recipient.email)},
+            {"_id": recipient_id(recipient.member_id, recipient.email)},
             {"$set": recipient.model_dump(mode="json", exclude={"last_digest_on"})},
             upsert=True,
         )
@@ -46,32 +46,5 @@ class MongoRecipients:
 
     async def digest_sent(self, recipient: Recipient, on: str) -> None:
         await self._collection.update_one(
-            {"_id": _recipient_id(recipient.member_id, recipient.email)}, {"$set": {"last_digest_on": on}}
+            {"_id": recipient_id(recipient.member_id, recipient.email)}, {"$set": {"last_digest_on": on}}
         )
-
-
-class InMemoryRecipients:
-    def __init__(self) -> None:
-        self.items: dict[str, Recipient] = {}
-
-    async def put(self, recipient: Recipient) -> None:
-        key = _recipient_id(recipient.member_id, recipient.email)
-        previous = self.items.get(key)
-        self.items[key] = recipient.model_copy(update={"last_digest_on": previous.last_digest_on if previous else None})
-
-    async def of_member(self, member_id: str) -> list[Recipient]:
-        return sorted((r for r in self.items.values() if r.member_id == member_id), key=lambda r: r.email)
-
-    async def of_factory(self, factory_id: str) -> list[Recipient]:
-        return sorted((r for r in self.items.values() if r.factory_id == factory_id), key=lambda r: r.email)
-
-    async def of_audit_company(self, audit_company_id: str) -> list[Recipient]:
-        return sorted((r for r in self.items.values() if r.audit_company_id == audit_company_id),
-                      key=lambda r: r.email)
-
-    async def wanting_digest(self) -> list[Recipient]:
-        return [r for r in self.items.values() if r.preference == Preference.DAILY_DIGEST]
-
-    async def digest_sent(self, recipient: Recipient, on: str) -> None:
-        key = _recipient_id(recipient.member_id, recipient.email)
-        self.items[key] = self.items[key].model_copy(update={"last_digest_on": on})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.events import WebhookDeliveryFailed
-from shared_audits.errors import InvalidRequestError
+
+from notifier.domain.errors import WebhookTargetRefusedError, WebhookUrlRefused
 
 
 class Preference(StrEnum):
@@ -102,17 +104,6 @@ class SigningSecret(BaseModel):
         return self.retires_at is None or now < self.retires_at
 
 
-class WebhookTargetRefusedError(InvalidRequestError):
-    """A webhook URL whose host is, or resolves to, an address the platform does not send to."""
-
-    title = "Webhook target refused"
-    status = 422
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.extensions = {"errors": [{"field": "body.url", "message": detail, "type": "webhook_target_refused"}]}
-
-
 class Webhook(Aggregate):
     member_id: str
     url: str
@@ -123,6 +114,17 @@ class Webhook(Aggregate):
     created_at: datetime
     disabled_at: datetime | None = None
     deleted_at: datetime | None = None
+
+    @classmethod
+    def register(cls, webhook_id: str, member_id: str, url: str, secret: SigningSecret, now: datetime, *,
+                 allow_http: bool, target_refusal: str | None) -> Webhook:
+        """A member's new webhook, signed with ``secret``: https only (plain http only where ``allow_http``,
+        in development), to a target the address rule accepted (``target_refusal`` says why not)."""
+        if urlsplit(url).scheme != "https" and not allow_http:
+            raise WebhookUrlRefused("webhook URLs must use https")
+        if target_refusal is not None:
+            raise WebhookTargetRefusedError(target_refusal)
+        return cls(id=webhook_id, member_id=member_id, url=url, created_at=now, signing_secrets=[secret])
 
     @property
     def deleted(self) -> bool:

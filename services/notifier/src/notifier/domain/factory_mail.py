@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel
+
 # A member's decision reaches the factory without who decided: members stay anonymous to factories.
 HIDDEN_FROM_FACTORIES = frozenset({"member_id", "decided_by"})
 DEADLINE_NEAR = "CapItemDeadlineNear"  # raised by the notifier itself, not a contract event
+
+
+class TrackedDeadline(BaseModel):
+    """An open CAP item's deadline, as the CAP events tell it: what the deadline reminder looks at."""
+
+    item_id: str
+    cap_id: str
+    factory_id: str
+    description: str
+    deadline: date
+    open: bool = True
+    reminded: bool = False  # reset when a reopened item gets a new deadline
 
 
 def factory_copy(envelope: dict) -> dict:

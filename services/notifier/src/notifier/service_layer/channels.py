@@ -9,9 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
-
-from notifier.adapters.cap_deadlines import TrackedDeadline
 
 from notifier.domain.channels import (
     Channel,
@@ -23,12 +20,22 @@ from notifier.domain.channels import (
     SigningSecret,
     Webhook,
     WebhookStatus,
-    WebhookTargetRefusedError,
     backoff,
 )
 from notifier.domain.audit_company_mail import audit_company_of
-from notifier.domain.factory_mail import deadline_near, factory_copy
+from notifier.domain.factory_mail import TrackedDeadline, deadline_near, factory_copy
 from notifier.domain.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signature
+from notifier.service_layer.ports import (
+    CapDeadlines,
+    Deliveries,
+    EmailWriter,
+    Mailer,
+    Recipients,
+    SecretSealing,
+    WebhookSender,
+    WebhookStore,
+    WebhookTargetCheck,
+)
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import (
@@ -41,60 +48,6 @@ from shared_audits.contracts.events import (
     UserInvited,
 )
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
-from shared_audits.store import AggregateStore
-
-WebhookStore = AggregateStore[Webhook]
-
-
-class Deliveries(Protocol):
-    async def enqueue_many(self, deliveries: list[Delivery]) -> None: ...
-    async def drop_pending(self, channel: Channel, target: str, reason: str) -> int: ...
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]: ...
-    async def update(self, delivery: Delivery) -> None: ...
-    async def of_member(self, member_id: str, limit: int) -> list[Delivery]: ...
-    async def digest_of(self, email: str) -> list[Delivery]: ...
-
-
-class Recipients(Protocol):
-    async def put(self, recipient: Recipient) -> None: ...
-    async def of_member(self, member_id: str) -> list[Recipient]: ...
-    async def of_factory(self, factory_id: str) -> list[Recipient]: ...
-    async def of_audit_company(self, audit_company_id: str) -> list[Recipient]: ...
-    async def wanting_digest(self) -> list[Recipient]: ...
-    async def digest_sent(self, recipient: Recipient, on: str) -> None: ...
-
-
-class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None: ...
-
-
-class EmailWriter(Protocol):
-    def for_delivery(self, delivery: Delivery) -> tuple[str, str]: ...
-
-
-class CapDeadlines(Protocol):
-    async def opened(self, items: list[TrackedDeadline]) -> None: ...
-    async def reopened(self, item_id: str, deadline: date) -> None: ...
-    async def done(self, item_id: str) -> None: ...
-    async def cap_closed(self, cap_id: str) -> None: ...
-    async def to_remind(self, first: date, last: date) -> list[TrackedDeadline]: ...
-    async def reminded(self, item_id: str) -> None: ...
-
-
-class WebhookSender(Protocol):
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> None: ...
-
-
-class WebhookTargetCheck(Protocol):
-    async def refusal(self, url: str) -> str | None: ...
-
-
-class SecretSealing(Protocol):
-    """Encryption at rest of the webhooks' secrets; the webhook id is bound to each sealing."""
-
-    def seal(self, webhook_id: str, secret: str) -> dict[str, str]: ...
-    def open(self, webhook_id: str, sealed: dict[str, str]) -> str: ...
-
 
 def new_webhook_secret() -> str:
     """A fresh signing secret: 256 random bits, 43 URL-safe characters."""
@@ -148,21 +101,22 @@ class ChannelHandlers:
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_secret: Callable[[], str] = new_webhook_secret
+    # Plain-http webhook URLs: development only (WEBHOOK_ALLOW_HTTP); production requires https.
+    allow_http: bool = False
 
     # registration (HTTP)
 
     async def register_webhook(self, caller: Principal, url: str, secret: str) -> Webhook:
-        """Add a webhook; its host must resolve to public addresses only (outside development).
+        """Add a webhook: https (outside development), to a host resolving to public addresses only.
 
         The secret is stored sealed; the delivery check of the address is repeated at every connection.
         """
         member_id = _member(caller)
         refusal = await self.targets.refusal(url)
-        if refusal is not None:
-            raise WebhookTargetRefusedError(refusal)
         webhook_id, now = str(uuid.uuid4()), self.clock()
-        webhook = Webhook(id=webhook_id, member_id=member_id, url=url, created_at=now,
-                          signing_secrets=[SigningSecret(sealed=self.sealing.seal(webhook_id, secret), created_at=now)])
+        sealed = SigningSecret(sealed=self.sealing.seal(webhook_id, secret), created_at=now)
+        webhook = Webhook.register(webhook_id, member_id, url, sealed, now,
+                                   allow_http=self.allow_http, target_refusal=refusal)
         await self.webhooks.add(webhook)
         return webhook
 

@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
 
 from notifier.domain.disclosure import envelope_for
 from notifier.domain.model import InboxEntry, factory_of, may_catch_up, recipients
+from notifier.service_layer.ports import ChannelQueue, FactoryEventLog, Inbox, MemberFeeds
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload
 from shared_audits.contracts.events import FactoryLinked
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.links import LinkProjection
 from shared_audits.member_groups import MemberGroupSource
-from shared_audits.testing import InMemoryMemberGroups
-
-
-class MemberFeeds(Protocol):
-    async def deliver_many(self, member_id: str, envelopes: list[EventEnvelope]) -> None: ...
-
-
-class Inbox(Protocol):
-    async def delivered_among(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]: ...
-    async def put_many(self, entries: list[InboxEntry]) -> None: ...
-    async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]: ...
-
-
-class ChannelQueue(Protocol):
-    async def enqueue_for_members(self, deliveries: list[tuple[str, str, EventEnvelope]]) -> None: ...
-    async def enqueue_for_factories(self, events: list[tuple[str, EventEnvelope]]) -> None: ...
-
-
-class FactoryEventLog(Protocol):
-    async def append_many(self, events: list[tuple[str, EventEnvelope]]) -> None: ...
-    async def since(self, factory_id: str, moment: datetime) -> list[EventEnvelope]: ...
 
 
 # (member, factory, envelope): one event to tell one member
@@ -48,9 +26,9 @@ class NotifierHandlers:
     feeds: MemberFeeds
     inbox: Inbox
     factory_log: FactoryEventLog
+    # Who sees whose name: outside a member's groups, every other member is "a linked member".
+    member_groups: MemberGroupSource
     channels: ChannelQueue | None = None  # webhooks and e-mail
-    # Who sees whose name; without it (unit tests), every other member is "a linked member".
-    member_groups: MemberGroupSource = field(default_factory=InMemoryMemberGroups)
 
     async def fan_out(self, event: EventPayload, envelope: EventEnvelope) -> None:
         """Deliver an event to every member linked to its factory, and to nobody else."""

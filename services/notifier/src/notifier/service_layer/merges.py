@@ -9,14 +9,11 @@ what was sent, about which id. Replaying the event finds nothing left to move.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
 
-
-class MergeableProjection(Protocol):
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None: ...
+from notifier.service_layer.ports import MergeableProjection
 
 
 @dataclass

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from notifier.domain.channels import Preference, Webhook
 from shared_audits.problems import problems
 from notifier.service_layer.channels import ChannelHandlers
-from shared_audits.errors import InvalidRequestError
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["channels"])
@@ -95,23 +94,14 @@ _NOT_FOUND = {404: "No such webhook among the caller's own (another member's ans
 WebhookId = Annotated[str, Path(max_length=64, description="A webhook id from GET /webhooks")]
 
 
-class WebhookUrlRefused(InvalidRequestError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.extensions = {"errors": [{"field": "body.url", "message": detail, "type": "url_scheme"}]}
-
-
 @router.post("/webhooks", response_model=WebhookOut, status_code=201, responses=problems({
     **_NOT_A_MEMBER,
     422: "The body does not match the schema (secret under 32 characters, unknown field), the URL is not https "
          "(outside development), or its host is or resolves to a loopback, private, link-local, metadata or other "
          "non-public address (`errors` names `body.url` and says why)",
 }))
-async def register_webhook(body: RegisterWebhook, caller: CurrentPrincipal, handlers: Handlers,
-                           request: Request) -> WebhookOut:
+async def register_webhook(body: RegisterWebhook, caller: CurrentPrincipal, handlers: Handlers) -> WebhookOut:
     """Every event about the member's factories is POSTed here, signed (see docs/member-integration.md)."""
-    if body.url.scheme != "https" and not request.app.state.webhook_allow_http:
-        raise WebhookUrlRefused("webhook URLs must use https")
     webhook = await handlers.register_webhook(caller, str(body.url), body.secret)
     return _webhook_out(webhook, handlers.clock())
 
