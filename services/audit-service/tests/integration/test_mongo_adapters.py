@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from audit_service.adapters.audit_companies import InMemoryAuditCompanies, MongoAuditCompanies
+from audit_service.adapters.audit_companies import MongoAuditCompanies
 from audit_service.adapters.readiness import MongoReadiness
-from audit_service.adapters.risk import MongoRiskReadModel
+from audit_service.adapters.risk import MongoRiskPictures
 from audit_service.domain.risk import CountedReport
 from audit_service.adapters.rules import load_rule_book, shipped_rule_sets
 from audit_service.adapters.site_names import MongoSiteNames
@@ -15,27 +15,44 @@ from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.risk import RiskReadModel
 from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
+from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
     AuditReportOverdue,
     CodeOfConductSigned,
+    FactoryLinked,
     FactoryProfileSubmitted,
     FactoryRegistered,
     FollowUpAuditDue,
     OrganisationRegistered,
 )
-from shared_audits.testing import InMemoryLinkProjection, audit_company, member, operator
+from shared_audits.links import MongoLinkProjection
+from shared_audits.merges import MongoMergedFactories
 from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.store import MongoAggregateStore
+from shared_audits.testing import audit_company, member, operator
 
 from .risk_events import apply, report
 
 
+async def linked_and_registered(database) -> dict:
+    """The real projections of the stores the handlers read: m-a linked to f-1, the audit company "ac"."""
+    links = MongoLinkProjection(database["factory_links"])
+    linked = FactoryLinked(member_id="m-a", factory_id="f-1", relationship="supplier",
+                           linked_at=datetime(2026, 1, 5, tzinfo=UTC))
+    await links.apply_changes([(linked, wrap(linked, producer="test"))])
+    companies = MongoAuditCompanies(database["audit_companies"])
+    await apply(companies.apply_registered, OrganisationRegistered(organisation_id="ac", name="Audit Co",
+                                                                   kind="audit_company"))
+    return {"links": links, "audit_companies": companies,
+            "merged_factories": MongoMergedFactories(database["merged_factories"])}
+
+
 async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order(database) -> None:
-    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
-    await risk.ensure_indexes()
+    risk = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     # The report arrives before the site's country (another topic): it counts once the country is known.
     await apply(risk.apply_report_published, report("f-1", 2, {"S9"}))
     assert await risk.counts() == []
@@ -54,7 +71,7 @@ async def test_risk_rows_follow_the_latest_full_audit_whatever_the_arrival_order
 
 
 async def test_imported_reports_count_in_one_batch_under_their_country_until_the_registry_moves_them(database) -> None:
-    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    risk = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     published = datetime(2026, 5, 1, tzinfo=UTC)
     batch = [CountedReport(factory_id=f"f-{n}", audit_id=f"a-{n}", published_at=published,
                            chapters={"S7": n % 2, "S9": 0}, country="VN") for n in range(4)]
@@ -68,7 +85,7 @@ async def test_imported_reports_count_in_one_batch_under_their_country_until_the
 
 async def test_an_import_batch_of_registered_sites_counts_them_all(database) -> None:
     # The sites are known (registered first), so each report replaces an existing document, in one bulk write.
-    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    risk = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     sites = 250
     for n in range(sites):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=f"f-{n}", name=f"Site {n}", country="BD"))
@@ -82,12 +99,12 @@ async def test_an_import_batch_of_registered_sites_counts_them_all(database) -> 
 
 
 async def test_a_factory_changed_by_another_instance_meanwhile_is_read_again_and_counted_once(database) -> None:
-    other_instance = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    other_instance = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     published = datetime(2026, 5, 1, tzinfo=UTC)
     newer = CountedReport(factory_id="f-1", audit_id="a-new", published_at=published + timedelta(days=9),
                           chapters={"S7": 1}, country="BD")
 
-    class OvertakenAfterReading(MongoRiskReadModel):
+    class OvertakenAfterReading(MongoRiskPictures):
         """Between this instance's read and its write, the other instance counts a newer report of f-1."""
 
         overtaken = False
@@ -99,7 +116,7 @@ async def test_a_factory_changed_by_another_instance_meanwhile_is_read_again_and
                 await other_instance.count_reports([newer])
             return documents
 
-    risk = OvertakenAfterReading(database["risk_factories"], database["risk_cells"])
+    risk = RiskReadModel(OvertakenAfterReading(database["risk_factories"], database["risk_cells"]))
     batch = [CountedReport(factory_id=factory_id, audit_id=f"a-{factory_id}", published_at=published,
                            chapters={"S7": 0}, country="BD") for factory_id in ("f-1", "f-2")]
 
@@ -146,8 +163,8 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
         organisation_id="org-f", code_version="2026-01", signed_by="x", signed_at=now[0], factory_id="f-1"))
     store = MongoAggregateStore(database["audits"], Audit, "audit-service")
     handlers = AuditHandlers(
-        audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
-        readiness=readiness, risk=MongoRiskReadModel(database["rf"], database["rc"]),
+        audits=store, **await linked_and_registered(database),
+        readiness=readiness, risk=RiskReadModel(MongoRiskPictures(database["rf"], database["rc"])),
         rules=await published_rules(database),
         sites=MongoSiteNames(database["site_names"]), calendars=working_calendar, clock=lambda: now[0],
     )
@@ -205,9 +222,10 @@ async def test_the_overdue_report_job_flags_once_against_the_real_store(database
     await apply(sites.apply_registered, FactoryRegistered(factory_id="f-1", name="Sunrise", country="BD",
                                                           city="Gazipur"))
     handlers = AuditHandlers(
-        audits=store, links=InMemoryLinkProjection({("m-a", "f-1")}), audit_companies=InMemoryAuditCompanies({"ac"}),
+        audits=store, **await linked_and_registered(database),
         readiness=MongoReadiness(database["sites"], database["code_of_conduct"]),
-        risk=MongoRiskReadModel(database["rf"], database["rc"]), rules=await published_rules(database), sites=sites,
+        risk=RiskReadModel(MongoRiskPictures(database["rf"], database["rc"])), rules=await published_rules(database),
+        sites=sites,
         calendars=working_calendar, clock=lambda: now,
     )
     audit = await handlers.mandate_audit(member("m-a"), "f-1", "ac", AuditType.INITIAL, AuditScope.SOCIAL,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from audit_service.adapters.readiness import MongoReadiness
-from audit_service.adapters.risk import MongoRiskReadModel
+from audit_service.adapters.risk import MongoRiskPictures
+from audit_service.service_layer.risk import RiskReadModel
 from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted, FactoryRegistered
 
 from .risk_events import apply, report
 
 
 async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(database) -> None:
-    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
-    await risk.ensure_indexes()
+    risk = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     for factory_id in ("f-keep", "f-gone", "f-other"):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=factory_id, name="x", country="BD"))
     await apply(risk.apply_report_published, report("f-keep", 1, set()))
@@ -30,7 +30,7 @@ async def test_the_newer_report_of_the_two_sites_counts_once_under_the_survivor(
 
 
 async def test_an_older_report_of_the_merged_site_is_dropped(database) -> None:
-    risk = MongoRiskReadModel(database["risk_factories"], database["risk_cells"])
+    risk = RiskReadModel(MongoRiskPictures(database["risk_factories"], database["risk_cells"]))
     for factory_id in ("f-keep", "f-gone"):
         await apply(risk.apply_factory_registered, FactoryRegistered(factory_id=factory_id, name="x", country="BD"))
     await apply(risk.apply_report_published, report("f-keep", 5, set()))

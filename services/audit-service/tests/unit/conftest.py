@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from audit_service.adapters.audit_companies import InMemoryAuditCompanies
-from audit_service.adapters.readiness import InMemoryReadiness
-from audit_service.adapters.risk import InMemoryRiskReadModel
 from audit_service.adapters.rules import load_rule_book, shipped_rule_sets
 from audit_service.adapters.working_days import working_calendar
-from audit_service.domain.mandates import SiteName
+from audit_service.bootstrap import Adapters, build_app
+from audit_service.config import Settings
 from audit_service.domain.model import ReportSubmission
 from audit_service.domain.questionnaire import Answer, AnswerValue, QuestionKind
 from audit_service.domain.rules import RuleBook
 from audit_service.service_layer.handlers import AuditHandlers
+from audit_service.service_layer.risk import RiskReadModel
 from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.contracts.enums import AuditScope
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import CodeOfConductSigned, FactoryProfileSubmitted
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
+from shared_audits.testing import (
+    InMemoryAggregateStore,
+    InMemoryLinkProjection,
+    InMemoryMergedFactories,
+    InMemorySharedAdapters,
+    RunningApp,
+    running,
+)
+
+from .fakes import InMemoryAuditCompanies, InMemoryMandates, InMemoryReadiness, InMemoryRiskPictures, InMemorySites
 
 
 class Clock:
@@ -35,18 +43,7 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-class Sites:
-    """Sites as factory-registry announced them (their country gives their working days)."""
-
-    def __init__(self, sites: dict[str, SiteName] | None = None) -> None:
-        self.sites = dict(sites or {})
-
-    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]:
-        return {factory_id: self.sites[factory_id] for factory_id in factory_ids if factory_id in self.sites}
-
-
 TODAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday
-WINDOW = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 @pytest.fixture
@@ -74,10 +71,11 @@ def audits(rule_books: RuleBooks, clock: Clock) -> AuditHandlers:
         links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
         audit_companies=InMemoryAuditCompanies({"ac-1"}),
         readiness=InMemoryReadiness(),
-        risk=InMemoryRiskReadModel(),
+        risk=RiskReadModel(InMemoryRiskPictures()),  # the real rules over pictures in a dict
         rules=rule_books,
-        sites=Sites(),  # no country known: Monday to Friday, unless a test places the site
+        sites=InMemorySites(),  # no country known: Monday to Friday, unless a test places the site
         calendars=working_calendar,  # the real one: the holidays library's data, no I/O
+        merged_factories=InMemoryMergedFactories(),
         clock=clock,
     )
 
@@ -114,3 +112,34 @@ def submission(rules: RuleBook) -> Callable[..., ReportSubmission]:
         return ReportSubmission(**{**fields, **overrides})
 
     return build
+
+
+@pytest.fixture
+def shared() -> InMemorySharedAdapters:
+    """The runtime's own adapters in memory: m-a and m-b linked to f-1 (as the handlers' fixture)."""
+    shared = InMemorySharedAdapters()
+    shared.links.links |= {("m-a", "f-1"), ("m-b", "f-1")}
+    return shared
+
+
+@pytest.fixture
+def adapters(shared: InMemorySharedAdapters) -> Adapters:
+    """audit-service's adapters in memory, for the app built by its own bootstrap."""
+    audits = shared.store()
+    return Adapters(
+        audits=audits,
+        rule_set_versions=shared.store(),
+        audit_companies=InMemoryAuditCompanies({"ac-1"}),
+        readiness=InMemoryReadiness(),
+        risk_pictures=InMemoryRiskPictures(),
+        site_names=InMemorySites(),
+        mandates=InMemoryMandates(audits),
+        shared=shared,
+    )
+
+
+@pytest.fixture
+async def service(adapters: Adapters) -> AsyncIterator[RunningApp]:
+    """The app of ``build_app`` over the fakes, running on FastStream's TestKafkaBroker (no Mongo, no Kafka)."""
+    async with running(build_app(Settings(), adapters)) as app:
+        yield app

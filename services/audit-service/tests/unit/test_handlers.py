@@ -19,7 +19,7 @@ from shared_audits.contracts.events import (
 )
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
 from shared_audits.member_groups import LINKED_MEMBER, MemberGroups, MemberViewer
-from shared_audits.testing import audit_company, factory_account, member
+from shared_audits.testing import audit_company, factory_account, member, operator
 
 WINDOW = (date(2026, 11, 1), date(2026, 11, 30))
 MANDATE = (AuditType.INITIAL, AuditScope.SOCIAL, Announcement.SEMI_ANNOUNCED, WINDOW)
@@ -203,6 +203,19 @@ async def test_the_factory_sees_the_chapter_summary_never_the_report(audits, mak
     assert seen_by_member.report.detail.findings[0].observation.startswith("The exit")
     # The factory sees who mandated its audit; another linked member sees "a linked member".
     assert (seen_by_factory.member_id, seen_by_member.member_id) == ("m-a", LINKED_MEMBER)
+
+
+async def test_the_audit_tells_each_caller_what_it_may_read_of_its_report(audits, make_ready, submission) -> None:
+    await make_ready()
+    audit = await accepted_audit(audits)
+    published = await audits.submit_report(audit_company("ac-1"), audit.id, submission(("S9.01",), [LOCKED_EXIT]))
+
+    factory_view = published.view_for(factory_account("f-1"))
+    assert factory_view.report.full is None and factory_view.due == [] and factory_view.report_overdue_since is None
+    assert factory_view.report.summary == published.report.summary()
+    for reader in (member("m-a"), member("m-b"), audit_company("ac-1"), operator()):
+        view = published.view_for(reader)
+        assert view.report.full == published.report and view.due == published.due
 
 
 async def test_due_dates_are_announced_once_by_the_scheduled_job(audits, make_ready, submission, clock) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from audit_service.domain.mandates import Mandate, MandatePosition, SiteName
+from audit_service.domain.mandates import MandatePosition, SiteName
 from audit_service.domain.model import AuditStatus
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.mandates import MandateQueries
@@ -14,38 +14,17 @@ from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import InvalidRequestError, PermissionDeniedError
 from shared_audits.testing import audit_company, factory_account, member, operator
 
+from .fakes import InMemoryMandates, InMemorySites
+
 WINDOW = (date(2026, 11, 1), date(2026, 11, 30))
-
-
-class StoredMandates:
-    """The listing over the in-memory audit store, in MongoMandates' order: newest first, then id."""
-
-    def __init__(self, audits) -> None:
-        self._audits = audits
-
-    async def of_company(self, audit_company_id, status, limit, after) -> list[Mandate]:
-        audits = await self._audits.find(limit=1_000_000, audit_company_id=audit_company_id)
-        found = [Mandate.model_validate({**audit.model_dump(), "audit_id": audit.id}) for audit in audits]
-        found = [m for m in found if status is None or m.status == status]
-        if after is not None:
-            found = [m for m in found if MandatePosition.of(m).sort_key() < after.sort_key()]
-        return sorted(found, key=lambda m: MandatePosition.of(m).sort_key(), reverse=True)[:limit]
-
-
-class KnownSites:
-    def __init__(self, sites: dict[str, SiteName]) -> None:
-        self.sites = sites
-
-    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]:
-        return {factory_id: self.sites[factory_id] for factory_id in factory_ids if factory_id in self.sites}
 
 
 @pytest.fixture
 def queries(audits: AuditHandlers) -> MandateQueries:
     audits.audit_companies.ids |= {"ac-2"}
     audits.links.links |= {("m-a", "f-2")}
-    sites = KnownSites({"f-1": SiteName(name="Sunrise Garments", country="BD", city="Gazipur")})
-    return MandateQueries(mandates=StoredMandates(audits.audits), sites=sites)
+    sites = InMemorySites({"f-1": SiteName(name="Sunrise Garments", country="BD", city="Gazipur")})
+    return MandateQueries(mandates=InMemoryMandates(audits.audits), sites=sites)
 
 
 async def mandate(audits: AuditHandlers, company: str, factory_id: str = "f-1", member_id: str = "m-a"):

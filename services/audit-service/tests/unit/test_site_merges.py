@@ -1,6 +1,6 @@
 """A merge of two sites moves the merged site's audits, readiness and risk rows to the survivor."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,9 +9,10 @@ from audit_service.service_layer.merges import SiteMerges
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import AuditReportPublished, ChapterScore, FactoriesMerged, FactoryRegistered
 from shared_audits.errors import NotFoundError
+from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.testing import member
 
-from .test_handlers import MANDATE
+MANDATE = (AuditType.INITIAL, AuditScope.SOCIAL, Announcement.SEMI_ANNOUNCED, (date(2026, 11, 1), date(2026, 11, 30)))
 
 MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1")
 

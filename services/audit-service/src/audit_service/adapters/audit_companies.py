@@ -64,39 +64,3 @@ class MongoAuditCompanies:
             await self._collection.update_one({"_id": organisation_id, **not_newer}, {"$set": change}, upsert=True)
         except DuplicateKeyError:
             pass  # the company's document holds a later change already
-
-
-class InMemoryAuditCompanies:
-    def __init__(self, ids: set[str] | None = None) -> None:
-        self.ids = set(ids or ())
-        self.standings: dict[str, AuditCompanyStanding] = {}
-
-    async def standing(self, organisation_id: str) -> AuditCompanyStanding | None:
-        if organisation_id in self.standings:
-            return self.standings[organisation_id]
-        return AuditCompanyStanding(organisation_id=organisation_id) if organisation_id in self.ids else None
-
-    async def apply_registered(self, event: OrganisationRegistered, envelope: EventEnvelope) -> None:
-        if event.kind is OrganisationKind.AUDIT_COMPANY:
-            self.ids.add(event.organisation_id)
-            self.standings.setdefault(event.organisation_id, AuditCompanyStanding(
-                organisation_id=event.organisation_id, trial_ends_at=event.trial_ends_at))
-
-    async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
-                                          envelope: EventEnvelope) -> None:
-        await self._decided(event.organisation_id, event.status, event.changed_at, event.trial_ends_at)
-
-    async def apply_accreditation_restated(self, event: AuditCompanyAccreditationRestated,
-                                           envelope: EventEnvelope) -> None:
-        await self._decided(event.organisation_id, event.status, event.decided_at, event.trial_ends_at)
-
-    async def _decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
-                       trial_ends_at: datetime | None) -> None:
-        known = await self.standing(organisation_id)
-        if known is not None and known.status_since is not None and known.status_since > decided_at:
-            return
-        self.ids.add(organisation_id)
-        self.standings[organisation_id] = AuditCompanyStanding(
-            organisation_id=organisation_id, status=status, status_since=decided_at,
-            trial_ends_at=trial_ends_at or (known.trial_ends_at if known else None),
-        )

@@ -1,7 +1,8 @@
-"""The risk read model: per (country, chapter) counters over each factory's latest full audit.
+"""The risk read model's store: per (country, chapter) counters over each factory's latest full audit.
 
-Kept up to date from events (``AuditReportPublished``, ``FactoryRegistered``) by this
-service's consumer, and by report imports. Two collections:
+Kept up to date from events (``AuditReportPublished``, ``FactoryRegistered``) and report
+imports by ``service_layer.risk.RiskReadModel``, which says what each changes by the
+domain's rules (``domain.risk``); this store only loads and stores. Two collections:
 
 - ``risk_factories``: one document per factory (``_id`` = factory id), its counted picture
   (``domain.risk.FactoryPicture``) and a revision ``rev``;
@@ -19,38 +20,20 @@ a cell off until ``rebuild_cells``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from audit_service.domain.risk import (
-    CellCount,
-    CountedReport,
-    FactoryPicture,
-    cell_counts,
-    counted_report,
-    newest_per_factory,
-)
-from shared_audits.contracts.envelope import EventEnvelope
-from shared_audits.contracts.events import AuditReportPublished, FactoryRegistered
+from audit_service.domain.risk import CellCount, FactoryPicture, cell_counts
+from audit_service.service_layer.ports import PictureChange, PictureMerge
 from shared_audits.errors import ConflictError
 
 DUPLICATE_KEY = 11000
 # Rounds of "read, write if unchanged" before giving up: only a storm of writers to one factory gets there.
 MAX_ROUNDS = 10
 IDS_PER_QUERY = 1000
-
-Change = Callable[[str, FactoryPicture], FactoryPicture | None]
-
-
-def report_of_event(event: AuditReportPublished) -> CountedReport | None:
-    nonconformities = None
-    if event.chapter_scores is not None:
-        nonconformities = {score.chapter: score.nonconformities for score in event.chapter_scores}
-    return counted_report(event.factory_id, event.audit_id, event.audit_type, event.published_at, nonconformities)
 
 
 def _picture(document: dict | None) -> FactoryPicture:
@@ -71,7 +54,7 @@ def _document(picture: FactoryPicture, rev: int) -> dict:
     return document
 
 
-class MongoRiskReadModel:
+class MongoRiskPictures:
     """Pre-aggregated counters kept exact by revision-checked writes (see the module's docstring)."""
 
     def __init__(self, factories: AsyncCollection, cells: AsyncCollection) -> None:
@@ -81,32 +64,18 @@ class MongoRiskReadModel:
     async def ensure_indexes(self) -> None:
         """None beyond ``_id``: factories are read by id, the cells all at once."""
 
-    async def apply_factory_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
-        # The report may have arrived first (another topic): it counts now, under this country.
-        await self._change([event.factory_id], lambda _, picture: picture.located_in(event.country))
-
-    async def apply_report_published(self, event: AuditReportPublished, envelope: EventEnvelope) -> None:
-        report = report_of_event(event)
-        if report is not None:
-            await self.count_reports([report])
-
-    async def count_reports(self, reports: list[CountedReport]) -> int:
-        """Count each report if it is its factory's latest; returns how many replaced an older picture."""
-        newest = newest_per_factory(reports)
-        return await self._change(list(newest), lambda factory_id, picture: picture.with_report(newest[factory_id]))
-
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        """One site counts once: the newer of the two latest reports stays, under the surviving id.
+    async def move(self, merged_id: str, surviving_id: str, merge: PictureMerge) -> None:
+        """The merged site's picture joins the survivor's, then its document and its cells are gone.
 
         The survivor is written first: a crash before the merged document is gone only
-        repeats the merge when the event is redelivered.
+        repeats the move when the event is redelivered.
         """
         for _ in range(MAX_ROUNDS):
             merged_document = (await self._read([merged_id])).get(merged_id)
             if merged_document is None:
                 return  # nothing counted for it, or already merged
             merged = _picture(merged_document)
-            await self._change([surviving_id], lambda _, surviving: surviving.merged_with(merged))
+            await self.change([surviving_id], lambda _, surviving: merge(surviving, merged))
             removed = await self._factories.delete_one({"_id": merged_id, "rev": merged_document.get("rev")})
             if removed.deleted_count:
                 await self._add_to_cells(Counter({key: -count for key, count in merged.cells().items()}))
@@ -141,7 +110,7 @@ class MongoRiskReadModel:
             documents |= {document["_id"]: document async for document in cursor}
         return documents
 
-    async def _change(self, factory_ids: list[str], change: Change) -> int:
+    async def change(self, factory_ids: list[str], change: PictureChange) -> int:
         """Apply ``change`` to each factory's picture (None: it stays) and count the difference in the cells.
 
         Returns how many pictures ``change`` replaced, an identical one included.
@@ -205,40 +174,3 @@ async def _failed_on_duplicates(collection: AsyncCollection, writes: list) -> li
             raise
         return [e["index"] for e in errors]
     return []
-
-
-class InMemoryRiskReadModel:
-    """The same rules over a dict of pictures, for unit tests."""
-
-    def __init__(self) -> None:
-        self.pictures: dict[str, FactoryPicture] = {}
-
-    async def apply_factory_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
-        self.pictures[event.factory_id] = self.pictures.get(event.factory_id, FactoryPicture()).located_in(
-            event.country)
-
-    async def apply_report_published(self, event: AuditReportPublished, envelope: EventEnvelope) -> None:
-        report = report_of_event(event)
-        if report is not None:
-            await self.count_reports([report])
-
-    async def count_reports(self, reports: list[CountedReport]) -> int:
-        replaced = 0
-        for factory_id, report in newest_per_factory(reports).items():
-            new = self.pictures.get(factory_id, FactoryPicture()).with_report(report)
-            if new is not None:
-                self.pictures[factory_id] = new
-                replaced += 1
-        return replaced
-
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        merged = self.pictures.pop(merged_id, None)
-        if merged is not None:
-            self.pictures[surviving_id] = self.pictures.get(surviving_id, FactoryPicture()).merged_with(merged)
-
-    async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]:
-        totals: Counter = Counter()
-        for factory_id, picture in self.pictures.items():
-            if factory_ids is None or factory_id in factory_ids:
-                totals.update(picture.cells())
-        return cell_counts(totals)

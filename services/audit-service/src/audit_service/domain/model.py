@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from audit_service.domain.report import NewFinding, Report, ReportSubmission, rate_report
+from audit_service.domain.report import NewFinding, Report, ReportSubmission, ReportView, rate_report
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
 from audit_service.domain.timing import MONDAY_TO_FRIDAY, TimingRules, WorkingCalendar
@@ -28,8 +30,11 @@ from shared_audits.contracts.events import (
 )
 from shared_audits.errors import ConflictError, InvalidRequestError
 
+if TYPE_CHECKING:
+    from shared_audits.auth import Principal
+
 FULL_AUDIT_TYPES = (AuditType.INITIAL, AuditType.RE_AUDIT)
-__all__ = ["Audit", "AuditStatus", "DueAudit", "DueKind", "DueState", "ImportedReport", "NewFinding", "ReportSubmission"]
+__all__ = ["Audit", "AuditStatus", "AuditView", "DueAudit", "DueKind", "DueState", "ImportedReport", "NewFinding", "ReportSubmission"]
 
 
 class AuditStatus(StrEnum):
@@ -168,6 +173,20 @@ class Audit(Aggregate):
     def visible_to_factory(self) -> bool:
         """An unannounced audit stays unknown to its factory until the report is published."""
         return Announcement(self.announcement) != Announcement.UNANNOUNCED or self.status == AuditStatus.REPORT_PUBLISHED
+
+    def view_for(self, caller: Principal) -> AuditView:
+        """What ``caller`` reads of the audit (who may read it at all is checked before).
+
+        The factory itself reads its report's summary only (``Report.view_for``), and neither the
+        due follow-ups nor the overdue flag: they are the members' follow-up of the site.
+        """
+        factory = caller.is_factory
+        return AuditView(
+            audit=self,
+            report=self.report.view_for(caller) if self.report is not None else None,
+            due=[] if factory else list(self.due),
+            report_overdue_since=None if factory else self.report_overdue_since,
+        )
 
     def accept(self, now: datetime) -> None:
         self._require_status(AuditStatus.MANDATED, "the mandate was already answered")
@@ -317,6 +336,16 @@ class Audit(Aggregate):
     def _require_status(self, status: AuditStatus, message: str) -> None:
         if self.status != status:
             raise ConflictError(f"{message} (status {self.status})")
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An audit as one caller may read it: the parts it may not read are left out."""
+
+    audit: Audit
+    report: ReportView | None
+    due: list[DueAudit]
+    report_overdue_since: date | None
 
 
 def _check_followed(follows: Audit, factory_id: str, audit_type: AuditType) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +20,9 @@ from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
 from audit_service.domain.timing import MONDAY_TO_FRIDAY, WorkingCalendar
 from shared_audits.contracts.enums import AuditScope, FindingSeverity, RatingLetter
+
+if TYPE_CHECKING:
+    from shared_audits.auth import Principal
 
 
 class ReportFlag(StrEnum):
@@ -79,6 +84,49 @@ class Report(BaseModel):
     rule_set_version: str  # the rating rules; the others are in rule_versions
     rule_versions: dict[str, str]
     published_at: datetime
+
+    def summary(self) -> ReportSummary:
+        """The rating and each chapter's score: what every reader of the audit sees."""
+        return ReportSummary(
+            compliance_percentage=self.compliance_percentage,
+            letter=self.letter,
+            chapter_scores=[ChapterSummary(chapter=c.chapter, title=c.title, percentage=c.percentage)
+                            for c in self.chapter_scores],
+            rule_set_version=self.rule_set_version,
+            published_at=self.published_at,
+        )
+
+    def view_for(self, caller: Principal) -> ReportView:
+        """The report as ``caller`` may read it (who may read the audit at all is checked before).
+
+        Worker confidentiality: the factory itself sees the chapter summary, never the report
+        (findings, answers, samples: what its workers told the auditors).
+        """
+        return ReportView(summary=self.summary(), full=None if caller.is_factory else self)
+
+
+class ChapterSummary(BaseModel):
+    chapter: str
+    title: str
+    percentage: float | None
+
+
+class ReportSummary(BaseModel):
+    """The rating of a report without its content: the letter, the percentage and each chapter's score."""
+
+    compliance_percentage: float
+    letter: RatingLetter
+    chapter_scores: list[ChapterSummary]
+    rule_set_version: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report as one caller may read it: the summary always, the full report only when it may read it."""
+
+    summary: ReportSummary
+    full: Report | None
 
 
 def rate_report(

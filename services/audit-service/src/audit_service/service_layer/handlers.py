@@ -4,56 +4,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol
 
-from audit_service.domain.accreditation import AuditCompanyStanding
 from audit_service.domain.errors import AuditNotReady
-from audit_service.domain.mandates import SiteName
 from audit_service.domain.model import Audit, AuditStatus, DueKind, ImportedReport, ReportSubmission
-from audit_service.domain.readiness import FactoryReadiness
-from audit_service.domain.risk import CellCount, CountedReport, RiskCell, counted_report, risk_cells
+from audit_service.domain.risk import RiskCell, counted_report, risk_cells
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
 from audit_service.domain.timing import WorkingCalendar
+from audit_service.service_layer.ports import (
+    AuditCompanies,
+    AuditStore,
+    Readiness,
+    RiskReadModel,
+    Sites,
+    WorkingCalendars,
+)
 from audit_service.service_layer.rule_books import RuleBooks
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
 from shared_audits.merges import MergedFactories
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import AggregateStore
-from shared_audits.testing import InMemoryMergedFactories
 
 logger = logging.getLogger(__name__)
 
-AuditStore = AggregateStore[Audit]
-
-
-class AuditCompanies(Protocol):
-    async def standing(self, organisation_id: str) -> AuditCompanyStanding | None: ...
-
-
-class Sites(Protocol):
-    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]: ...
-
-
-# The working days of a site in a country (ISO alpha-2; None when the site's country is not known).
-WorkingCalendars = Callable[[str | None], WorkingCalendar]
-
 # Accepted audits the overdue-report job reads at a time.
 OVERDUE_SCAN_PAGE = 500
-
-
-class Readiness(Protocol):
-    async def of(self, factory_id: str) -> FactoryReadiness: ...
-    async def current_code_version(self) -> str | None: ...
-
-
-class RiskReadModel(Protocol):
-    async def counts(self, factory_ids: list[str] | None = None) -> list[CellCount]: ...
-    async def count_reports(self, reports: list[CountedReport]) -> int: ...
 
 
 @dataclass
@@ -79,9 +57,9 @@ class AuditHandlers:
     rules: RuleBooks  # the published versions: in force, or those an audit is bound to
     sites: Sites  # each site's country: its working days
     calendars: WorkingCalendars
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Sites merged into another: no new audit under their id (the member's link moves in a moment).
-    merged_factories: MergedFactories = field(default_factory=InMemoryMergedFactories)
+    merged_factories: MergedFactories
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Lets the operator run the overdue-report check as of another day (tests, demos); development only.
     clock_override_allowed: bool = False
 

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from audit_service.domain.mandates import Mandate, MandatePosition, SiteName
 from audit_service.domain.model import AuditStatus
+from audit_service.service_layer.ports import MandateListing, Sites
 from shared_audits.auth import Principal
 from shared_audits.errors import PermissionDeniedError
-
-
-class MandateListing(Protocol):
-    async def of_company(
-        self, audit_company_id: str, status: AuditStatus | None, limit: int, after: MandatePosition | None
-    ) -> list[Mandate]: ...
-
-
-class SiteNames(Protocol):
-    async def of(self, factory_ids: list[str]) -> dict[str, SiteName]: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +21,7 @@ class MandatePage:
 @dataclass
 class MandateQueries:
     mandates: MandateListing
-    sites: SiteNames
+    sites: Sites
 
     async def mandates_of(
         self, caller: Principal, status: AuditStatus | None, limit: int, cursor: str | None = None

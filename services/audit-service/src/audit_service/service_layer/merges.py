@@ -8,18 +8,10 @@ once. Replaying the event finds nothing left to move.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
+from audit_service.service_layer.ports import MergeableProjection, ReassignableStore
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
-
-
-class ReassignableStore(Protocol):
-    async def reassign(self, field: str, old: str, new: str) -> int: ...
-
-
-class MergeableProjection(Protocol):
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None: ...
 
 
 @dataclass

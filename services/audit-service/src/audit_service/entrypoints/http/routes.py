@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from audit_service.domain.disclosure import mandating_member_seen_by
 from audit_service.domain.model import Audit, AuditStatus, ImportedReport, ReportSubmission
+from audit_service.domain.report import ReportView
 from shared_audits.problems import problems
 from audit_service.entrypoints.http.schemas import (
     AnswerMandate,
     AuditOut,
-    ChapterScoreOut,
     DueOut,
     FindingOut,
     ImportReports,
@@ -58,20 +58,13 @@ NEXT_PAGE_HEADERS = {
 }
 
 
-def _report_out(audit: Audit, caller: Principal) -> ReportOut | None:
-    report = audit.report
-    if report is None:
+def _report_out(view: ReportView | None) -> ReportOut | None:
+    if view is None:
         return None
-    summary = ReportOut(
-        compliance_percentage=report.compliance_percentage,
-        letter=report.letter,
-        chapter_scores=[ChapterScoreOut(**c.model_dump(include={"chapter", "title", "percentage"}))
-                        for c in report.chapter_scores],
-        rule_set_version=report.rule_set_version,
-        published_at=report.published_at,
-    )
-    if caller.is_factory:
-        return summary  # worker confidentiality: the factory sees the chapter summary, never the report
+    summary = ReportOut(**view.summary.model_dump())
+    report = view.full
+    if report is None:
+        return summary  # the factory's view (Report.view_for): the chapter summary only
     findings = [FindingOut(**finding.model_dump()) for finding in report.findings]
     summary.findings = findings
     summary.detail = ReportDetail(
@@ -93,6 +86,7 @@ def _report_out(audit: Audit, caller: Principal) -> ReportOut | None:
 
 
 def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
+    view = audit.view_for(caller)
     return AuditOut(
         audit_id=audit.id,
         factory_id=audit.factory_id,
@@ -107,9 +101,9 @@ def _out(audit: Audit, caller: Principal, viewer: MemberViewer) -> AuditOut:
         mandated_at=audit.mandated_at,
         decided_at=audit.decided_at,
         decline_reason=audit.decline_reason,
-        report=_report_out(audit, caller),
-        due=[] if caller.is_factory else [DueOut(**due.model_dump(mode="json")) for due in audit.due],
-        report_overdue_since=None if caller.is_factory else audit.report_overdue_since,
+        report=_report_out(view.report),
+        due=[DueOut(**due.model_dump(mode="json")) for due in view.due],
+        report_overdue_since=view.report_overdue_since,
         rule_versions=audit.rule_versions,
         follows_audit_id=audit.follows_audit_id,
     )
