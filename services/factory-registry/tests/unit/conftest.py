@@ -1,31 +1,19 @@
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
-from factory_registry.adapters.identifier_claims import InMemoryIdentifierClaims
-from factory_registry.adapters.profiles import InMemoryProfileVersions
 from factory_registry.adapters.rules import load_registry_rules
-from factory_registry.domain.model import Factory, SiteDetails
+from factory_registry.bootstrap import Adapters, build_app
+from factory_registry.config import Settings
+from factory_registry.domain.model import SiteDetails
 from factory_registry.service_layer.handlers import FactoryRegistry
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
+from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, InMemorySharedAdapters
+from shared_audits.testing.app import RunningApp, running
+
+from .fakes import InMemoryIdentifierClaims, InMemoryProfileVersions, InMemorySiteIndex
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-
-
-class InMemorySiteIndex:
-    """The site index over the in-memory store: the sites holding a key, as the database's multikey index."""
-
-    def __init__(self, factories: InMemoryAggregateStore[Factory]) -> None:
-        self.factories = factories
-
-    async def sharing(self, keys: list[str], limit: int) -> list[Factory]:
-        wanted = set(keys)
-        found = [site for site in await self.factories.find(limit=10**9)
-                 if not site.is_merged and wanted.intersection(site.match_keys)]
-        return found[:limit]
-
-    async def existing_ids(self, ids: list[str]) -> set[str]:
-        return {site.id for site in await self.factories.find(limit=10**9) if site.id in set(ids)}
 
 
 @pytest.fixture
@@ -50,3 +38,20 @@ def make_site(name: str = "Sunrise Garments", country: str = "BD", **fields) -> 
 def site():
     """Site details with defaults: ``site("Name", city=...)``."""
     return make_site
+
+
+@pytest.fixture
+def shared() -> InMemorySharedAdapters:
+    """The runtime's own adapters in memory: links, merged ids, member groups, dead letters, tokens."""
+    return InMemorySharedAdapters()
+
+
+@pytest.fixture
+async def app(shared: InMemorySharedAdapters) -> AsyncIterator[RunningApp]:
+    """factory-registry built on fakes and started on FastStream's TestKafkaBroker: no MongoDB, no Kafka."""
+    factories = shared.store()
+    adapters = Adapters(factories=factories, profiles=InMemoryProfileVersions(shared.store()),
+                        identifiers=InMemoryIdentifierClaims(), site_index=InMemorySiteIndex(factories),
+                        shared=shared)
+    async with running(build_app(Settings(), adapters)) as started:
+        yield started

@@ -28,10 +28,23 @@ async def test_a_member_sees_a_site_only_while_linked(registry: FactoryRegistry,
     created = await registry.register_factory(member("m-1"), site())
     with pytest.raises(NotFoundError):
         await registry.factory_for(member("m-1"), created.id)
-    assert await registry.visible_factories(member("m-1")) == []
+    assert await registry.visible_factories(member("m-1")) == ([], None)
     registry.links.links.add(("m-1", created.id))
     assert (await registry.factory_for(member("m-1"), created.id)).name == "Sunrise Garments"
-    assert [f.id for f in await registry.visible_factories(member("m-1"))] == [created.id]
+    visible, _ = await registry.visible_factories(member("m-1"))
+    assert [f.id for f in visible] == [created.id]
+
+
+async def test_the_sites_a_caller_sees_answer_a_page_at_a_time(registry: FactoryRegistry, site) -> None:
+    ids = sorted([(await registry.register_factory(operator(), site(name), confirm_new=True)).id
+                  for name in ("Alpha Knits", "Bravo Dyeing", "Charlie Denim")])
+    for factory_id in ids:
+        registry.links.links.add(("m-1", factory_id))
+    for caller in (operator(), member("m-1")):
+        first, cursor = await registry.visible_factories(caller, limit=2)
+        rest, last = await registry.visible_factories(caller, limit=2, after=cursor)
+        assert ([f.id for f in first], cursor) == (ids[:2], ids[1])
+        assert ([f.id for f in rest], last) == (ids[2:], None)
 
 
 async def test_unknown_and_hidden_sites_answer_the_same(registry: FactoryRegistry, site) -> None:

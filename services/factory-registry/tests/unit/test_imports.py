@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from factory_registry.adapters.identifier_claims import InMemoryIdentifierClaims
 from factory_registry.domain.values import Identifiers
 from factory_registry.service_layer.handlers import FactoryRegistry, ImportRecord
 from shared_audits.contracts.events import FactoriesMerged
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.testing import member, operator
+
+from .fakes import InMemoryIdentifierClaims
 
 
 async def test_imported_sites_keep_their_ids_and_announce_themselves(registry: FactoryRegistry, site) -> None:

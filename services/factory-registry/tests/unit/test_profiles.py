@@ -24,7 +24,8 @@ async def test_every_submission_is_kept_and_the_latest_is_current(registry: Fact
     second = await registry.submit_profile(own, created.id, content(dormitories={"provided": False}))
     assert (first.profile_version, second.profile_version) == (1, 2)
     assert (await registry.current_profile(own, created.id)).profile_version == 2
-    assert [p.profile_version for p in await registry.profile_history(operator(), created.id)] == [1, 2]
+    history, next_version = await registry.profile_history(operator(), created.id)
+    assert ([p.profile_version for p in history], next_version) == ([1, 2], None)
     assert (await registry.profile_version(own, created.id, 1)).content.dormitories is None
     assert [e for e in registry.profiles.store.published if isinstance(e, FactoryProfileSubmitted)] == [
         FactoryProfileSubmitted(factory_id=created.id, profile_version=1, workforce_total=200,
@@ -43,7 +44,17 @@ async def test_only_the_factorys_own_account_submits_its_profile(registry: Facto
             await registry.submit_profile(caller, created.id, content())
     with pytest.raises(NotFoundError):
         await registry.submit_profile(factory_account("someone-else"), created.id, content())
-    assert await registry.profiles.all_of(created.id) == []
+    assert await registry.profiles.page_of(created.id, limit=10) == []
+
+
+async def test_the_history_answers_a_page_at_a_time(registry: FactoryRegistry, site) -> None:
+    created = await registry.register_factory(operator(), site())
+    for _ in range(3):
+        await registry.submit_profile(factory_account(created.id), created.id, content())
+    first, after = await registry.profile_history(operator(), created.id, limit=2)
+    rest, last = await registry.profile_history(operator(), created.id, limit=2, after_version=after)
+    assert ([p.profile_version for p in first], after) == ([1, 2], 2)
+    assert ([p.profile_version for p in rest], last) == ([3], None)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +77,7 @@ async def test_absurd_workforce_numbers_are_refused_by_the_rules(registry: Facto
     with pytest.raises(InvalidFieldsError) as refused:
         await registry.submit_profile(factory_account(created.id), created.id, content(workforce=absurd))
     assert refused.value.extensions["errors"][0]["field"] == "body.workforce"
-    assert await registry.profiles.all_of(created.id) == []
+    assert await registry.profiles.page_of(created.id, limit=10) == []
 
 
 async def test_an_external_process_names_a_registered_subcontractor(registry: FactoryRegistry, site) -> None:

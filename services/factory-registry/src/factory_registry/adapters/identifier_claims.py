@@ -1,31 +1,17 @@
 """Who holds each identifier: one document per identifier key, the key as ``_id``.
 
-A site's identifiers are claimed before the site is written. A claim whose site
-never got written (a crash in between) is stale after a grace period and may be
-taken over; the unique ``_id`` keeps two sites, on any instance, from holding one
-identifier.
+The unique ``_id`` keeps two sites, on any instance, from holding one identifier; when a claim
+may be taken over is the domain's rule (``domain.identifier_claims``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared_audits.errors import ConflictError
-
-STALE_AFTER = timedelta(minutes=2)
-
-
-class IdentifierClaims(Protocol):
-    async def holders(self, keys: list[str]) -> dict[str, tuple[str, datetime]]: ...
-    async def claim(self, key: str, factory_id: str, now: datetime, replacing: str | None = None) -> None: ...
-    async def claim_all(self, claims: dict[str, str], now: datetime) -> list[str]: ...
-    async def release(self, keys: list[str], factory_id: str) -> None: ...
-    async def factory_holding(self, key: str) -> str | None: ...
-
 
 DUPLICATE_KEY = 11000
 
@@ -74,31 +60,3 @@ class MongoIdentifierClaims:
     async def factory_holding(self, key: str) -> str | None:
         document = await self._collection.find_one({"_id": key})
         return document["factory_id"] if document else None
-
-
-class InMemoryIdentifierClaims:
-    def __init__(self) -> None:
-        self.claims: dict[str, tuple[str, datetime]] = {}
-
-    async def holders(self, keys: list[str]) -> dict[str, tuple[str, datetime]]:
-        return {key: self.claims[key] for key in keys if key in self.claims}
-
-    async def claim(self, key: str, factory_id: str, now: datetime, replacing: str | None = None) -> None:
-        held = self.claims.get(key)
-        if (held is not None and held[0] != replacing) or (held is None and replacing is not None):
-            raise ConflictError(f"identifier {key} was just claimed by another registration")
-        self.claims[key] = (factory_id, now)
-
-    async def claim_all(self, claims: dict[str, str], now: datetime) -> list[str]:
-        taken = [key for key, factory_id in claims.items() if self.claims.get(key, (factory_id,))[0] != factory_id]
-        self.claims |= {key: (factory_id, now) for key, factory_id in claims.items() if key not in taken}
-        return taken
-
-    async def release(self, keys: list[str], factory_id: str) -> None:
-        for key in keys:
-            if self.claims.get(key, (None,))[0] == factory_id:
-                del self.claims[key]
-
-    async def factory_holding(self, key: str) -> str | None:
-        held = self.claims.get(key)
-        return held[0] if held else None

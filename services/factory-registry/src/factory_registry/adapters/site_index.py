@@ -7,18 +7,13 @@ so a registration or an import reads only the sites that could be its duplicates
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import UpdateOne
 
 from factory_registry.domain.model import Factory
 from shared_audits.outbox import OUTBOX_FIELD
 from shared_audits.store import MongoAggregateStore
-
-
-class SiteIndex(Protocol):
-    async def sharing(self, keys: list[str], limit: int) -> list[Factory]: ...
-    async def existing_ids(self, ids: list[str]) -> set[str]: ...
 
 
 class MongoSiteIndex:

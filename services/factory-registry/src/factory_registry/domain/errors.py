@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared_audits.errors import ConflictError, InvalidRequestError
+from shared_audits.errors import ConflictError, DomainError, InvalidRequestError
 
 
 class PossibleDuplicateError(ConflictError):
@@ -33,13 +33,17 @@ class InvalidFieldsError(InvalidRequestError):
         self.extensions = {"errors": problems}
 
 
-class FactoryMergedError(Exception):
-    """The id was merged into another site; the HTTP edge answers with a redirect."""
+class FactoryMergedError(DomainError):
+    """The id was merged into another site; the HTTP edge answers with a redirect to the same path under it."""
+
+    title = "Factory merged"
+    status = 308
 
     def __init__(self, factory_id: str, surviving_factory_id: str) -> None:
         super().__init__(f"factory {factory_id} was merged into {surviving_factory_id}")
         self.factory_id = factory_id
         self.surviving_factory_id = surviving_factory_id
+        self.extensions = {"merged_into": surviving_factory_id}
 
 
 def field_problem(field: str, message: str, kind: str = "value_error") -> dict:

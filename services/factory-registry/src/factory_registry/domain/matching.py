@@ -352,6 +352,21 @@ class DuplicateScan:
     complete: bool  # False: the scan stopped at its budget of scored pairs
 
 
+@dataclass(frozen=True)
+class DuplicateReview:
+    """The best pairs found, how many there were, and whether every active site was compared."""
+
+    pairs: list[DuplicatePair]
+    total_pairs: int
+    sites_compared: int
+    complete: bool
+
+    @property
+    def truncated(self) -> bool:
+        """More pairs were found than the review lists."""
+        return self.total_pairs > len(self.pairs)
+
+
 def duplicate_pairs(sites: list[Factory], rules: DuplicateRules, max_scored: int = 200_000) -> DuplicateScan:
     """Pairs of active sites that look like one site, by the registration check's rule, best first.
 

@@ -176,6 +176,13 @@ class FactoryProfile(Aggregate):
     submitted_by: str
     submitted_at: datetime
 
+    def names_subcontractor(self, site_id: str) -> bool:
+        return site_id in self.subcontractor_ids
+
+    def processes_done_by(self, subcontractor_id: str) -> list[str]:
+        """The external processes this version gives to one subcontractor."""
+        return [p.name for p in self.content.processes if p.subcontractor_id == subcontractor_id]
+
     @classmethod
     def submit(
         cls,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from factory_registry.domain.errors import InvalidFieldsError, field_problem
 from factory_registry.domain.model import Factory
 from factory_registry.domain.reading import CONSONANT_SCRIPTS, CONTINUOUS_SCRIPTS, consonants, latin, scripts, words
 from factory_registry.domain.rules import SearchRules
@@ -18,10 +19,19 @@ from factory_registry.domain.rules import SearchRules
 
 @dataclass(frozen=True)
 class SearchCriteria:
+    """What a member searches by: a name or an identifier; country and city only narrow."""
+
     name: str | None = None
     country: str | None = None
     city: str | None = None
     identifier: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.name or self.identifier):
+            # Country or city alone would list a region's sites: a sourcing tool, which the platform is not.
+            raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
+        if self.name and len(self.name.strip()) < 3 and not scripts(self.name) & CONTINUOUS_SCRIPTS:
+            raise InvalidFieldsError([field_problem("query.name", "at least 3 characters (2 in Chinese, Khmer...)")])
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 
-from factory_registry.adapters.identifier_claims import STALE_AFTER, IdentifierClaims
-from factory_registry.adapters.profiles import ProfileVersions
-from factory_registry.adapters.site_index import SiteIndex
 from factory_registry.domain.errors import (
     DuplicateIdentifierError,
     FactoryMergedError,
@@ -19,8 +16,9 @@ from factory_registry.domain.errors import (
     PossibleDuplicateError,
     field_problem,
 )
+from factory_registry.domain.identifier_claims import claim_abandoned
 from factory_registry.domain.matching import (
-    DuplicatePair,
+    DuplicateReview,
     Match,
     duplicate_matches,
     duplicate_pairs,
@@ -33,30 +31,23 @@ from factory_registry.domain.model import Factory, SiteDetails, site_card
 from factory_registry.domain.profile import FactoryProfile, ProfileContent, rule_problems
 from factory_registry.domain.rules import RegistryRules
 from factory_registry.domain.search import SearchCriteria, search_score
+from factory_registry.service_layer.ports import FactoryStore, IdentifierClaims, ProfileVersions, SiteIndex
 from shared_audits.auth import Principal
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import AggregateStore
 
-FactoryStore = AggregateStore[Factory]
-# Duplicate detection and search compare in the process; beyond this many sites use a text index.
+# Duplicate detection and search compare in the process; beyond this many sites use a text index
+# (a documented bound: the README and the search route say it).
 SCAN_LIMIT = 20_000
+# Lists answer a page at a time, with the cursor of the next page (routes: `Link: rel="next"`).
+FACTORIES_PAGE = 500
+PROFILES_PAGE = 100
 
 
 # What one request compares: this many sites, and at most this many of their pairs scored
 # (each limit about a second on one core).
 PAIR_SCAN_LIMIT = 5_000
 PAIRS_SCORED_LIMIT = 200_000
-
-
-@dataclass(frozen=True)
-class DuplicateReview:
-    """The best pairs found, how many there were, and whether every active site was compared."""
-
-    pairs: list[DuplicatePair]
-    total_pairs: int
-    sites_compared: int
-    complete: bool
 
 
 @dataclass(frozen=True)
@@ -230,7 +221,7 @@ class FactoryRegistry:
                 continue
             holder_id, claimed_at = holders[key]
             holder = await self.factories.get(holder_id)
-            if holder is None and now - claimed_at > STALE_AFTER:
+            if claim_abandoned(claimed_at, holder is not None, now):
                 replaceable[key] = holder_id
                 continue
             problems.append(field_problem(
@@ -257,17 +248,26 @@ class FactoryRegistry:
             raise NotFoundError(f"factory {factory_id} not found")
         return factory
 
-    async def visible_factories(self, caller: Principal) -> list[Factory]:
+    async def visible_factories(self, caller: Principal, limit: int = FACTORIES_PAGE,
+                                after: str | None = None) -> tuple[list[Factory], str | None]:
+        """One page of the sites the caller may see, in id order, and the cursor of the next page (None: the last)."""
         if caller.is_operator:
-            return await self.factories.find(limit=SCAN_LIMIT)
-        if caller.is_member:
-            ids = await self.links.factories_of(caller.organisation_id)
-        elif caller.is_factory and caller.factory_id:
-            ids = [caller.factory_id]
+            found = await self.factories.find(limit=limit + 1, after=after)
         else:
-            ids = []
-        found = [await self.factories.get(factory_id) for factory_id in sorted(ids)]
-        return [factory for factory in found if factory is not None]
+            if caller.is_member:
+                ids = await self.links.factories_of(caller.organisation_id)
+            elif caller.is_factory and caller.factory_id:
+                ids = [caller.factory_id]
+            else:
+                ids = []
+            found = []
+            for factory_id in sorted(i for i in ids if after is None or i > after):
+                if len(found) > limit:
+                    break
+                if (factory := await self.factories.get(factory_id)) is not None:
+                    found.append(factory)
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
 
     async def search(self, caller: Principal, criteria: SearchCriteria) -> list[tuple[Factory, float]]:
         """Sites a member may link to: any active site, shown only as a card by the entrypoint."""
@@ -352,9 +352,13 @@ class FactoryRegistry:
             raise NotFoundError(f"factory {factory_id} has not submitted a profile yet")
         return profile
 
-    async def profile_history(self, caller: Principal, factory_id: str) -> list[FactoryProfile]:
+    async def profile_history(self, caller: Principal, factory_id: str, limit: int = PROFILES_PAGE,
+                              after_version: int = 0) -> tuple[list[FactoryProfile], int | None]:
+        """One page of the site's versions, oldest first, and the version the next page follows (None: the last)."""
         await self.factory_for(caller, factory_id)
-        return await self.profiles.all_of(factory_id)
+        found = await self.profiles.page_of(factory_id, limit + 1, after_version)
+        page = found[:limit]
+        return page, (page[-1].profile_version if len(found) > limit else None)
 
     async def profile_version(self, caller: Principal, factory_id: str, profile_version: int) -> FactoryProfile:
         await self.factory_for(caller, factory_id)
@@ -375,8 +379,7 @@ class FactoryRegistry:
         for subcontractor_id in profile.subcontractor_ids:
             site = await self.factories.get(subcontractor_id)
             if site is not None:
-                processes = [p.name for p in profile.content.processes if p.subcontractor_id == subcontractor_id]
-                chain.append(SupplyChainLink(site, processes))
+                chain.append(SupplyChainLink(site, profile.processes_done_by(subcontractor_id)))
         return chain
 
     async def downstream(self, caller: Principal, factory_id: str) -> list[SupplyChainLink]:
@@ -386,12 +389,15 @@ class FactoryRegistry:
         """
         await self.factory_for(caller, factory_id)
         chain = []
-        for profile in await self.profiles.current_naming_subcontractor(factory_id):
-            site = await self.factories.get(profile.factory_id)
+        for contractor_id in await self.profiles.ever_naming(factory_id):
+            profile = await self.profiles.latest(contractor_id)
+            if profile is None or not profile.names_subcontractor(factory_id):
+                continue  # only a contractor's current profile maps the chain; older versions are history
+            site = await self.factories.get(contractor_id)
             if site is None:
                 continue
             processes = None
             if await may_see_factory(caller, site.id, self.links):
-                processes = [p.name for p in profile.content.processes if p.subcontractor_id == factory_id]
+                processes = profile.processes_done_by(factory_id)
             chain.append(SupplyChainLink(site, processes))
         return chain

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from factory_registry.domain.errors import InvalidFieldsError, field_problem
 from factory_registry.domain.matching import DuplicatePair
-from factory_registry.domain.reading import CONTINUOUS_SCRIPTS, scripts
 from factory_registry.domain.search import SearchCriteria
 from factory_registry.domain.model import Factory, site_card
 from factory_registry.domain.profile import FactoryProfile
@@ -73,6 +71,22 @@ def _profile_out(profile: FactoryProfile) -> ProfileOut:
     )
 
 
+NEXT_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
+             "schema": {"type": "string"}},
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+}
+Cursor = Annotated[str | None, Query(min_length=1, max_length=128, description="From the previous page's `X-Next-Cursor`")]
+
+
+def _next_page(request: Request, response: Response, next_cursor: str | None, limit: int) -> None:
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = next_cursor
+
+
 def _chain_out(factory_id: str, direction: str, chain: list[SupplyChainLink]) -> SupplyChainOut:
     entries = [SupplyChainEntry(site=SiteCard(**site_card(link.site)), processes=link.processes) for link in chain]
     return SupplyChainOut(factory_id=factory_id, direction=direction, sites=entries)
@@ -108,9 +122,22 @@ async def import_factories(body: ImportFactories, caller: CurrentPrincipal, hand
     )
 
 
-@router.get("/factories", response_model=list[FactoryOut])
-async def list_factories(caller: CurrentPrincipal, handlers: Handlers) -> list[FactoryOut]:
-    return [_out(factory) for factory in await handlers.visible_factories(caller)]
+@router.get("/factories", response_model=list[FactoryOut],
+            responses={200: {"description": "One page of the sites the caller may see, in id order",
+                             "headers": NEXT_PAGE_HEADERS}})
+async def list_factories(
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    limit: Annotated[int, Query(ge=1, le=500, description="Sites per page")] = 500,
+    cursor: Cursor = None,
+) -> list[FactoryOut]:
+    """The sites the caller may see (the operator: all; a member: its linked sites; a factory: itself),
+    a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
+    factories, next_cursor = await handlers.visible_factories(caller, limit=limit, after=cursor)
+    _next_page(request, response, next_cursor, limit)
+    return [_out(factory) for factory in factories]
 
 
 @router.get("/search", response_model=list[SearchResult])
@@ -123,11 +150,8 @@ async def search_factories(
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     city: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> list[SearchResult]:
-    if not (name or identifier):
-        # Country or city alone would list a region's sites: a sourcing tool, which the platform is not.
-        raise InvalidFieldsError([field_problem("query.name", "search by name or identifier; country and city narrow")])
-    if name and len(name.strip()) < 3 and not scripts(name) & CONTINUOUS_SCRIPTS:
-        raise InvalidFieldsError([field_problem("query.name", "at least 3 characters (2 in Chinese, Khmer...)")])
+    """Sites to link to, as cards, best first: at most the rules' `max_results` (50). One search
+    compares up to 20,000 active sites of the country (or of all countries): name the country."""
     criteria = SearchCriteria(name=name, country=country, city=city, identifier=identifier)
     return [SearchResult(**site_card(site), score=score) for site, score in await handlers.search(caller, criteria)]
 
@@ -163,7 +187,7 @@ async def duplicate_sites(
     review = await handlers.duplicates(caller, country, limit)
     return DuplicatesOut(
         country=country, rules_version=handlers.rules.version, pairs=[_pair_out(pair) for pair in review.pairs],
-        total_pairs=review.total_pairs, truncated=review.total_pairs > len(review.pairs),
+        total_pairs=review.total_pairs, truncated=review.truncated,
         sites_compared=review.sites_compared, complete=review.complete,
     )
 
@@ -193,13 +217,27 @@ async def current_profile(factory_id: FactoryId, caller: CurrentPrincipal, handl
     return _profile_out(await handlers.current_profile(caller, factory_id))
 
 
-@router.get("/factories/{factory_id}/profiles", response_model=list[ProfileVersionOut])
+@router.get("/factories/{factory_id}/profiles", response_model=list[ProfileVersionOut],
+            responses={200: {"description": "One page of the site's profile versions, oldest first",
+                             "headers": NEXT_PAGE_HEADERS}})
 async def profile_history(
-    factory_id: FactoryId, caller: CurrentPrincipal, handlers: Handlers
+    request: Request,
+    response: Response,
+    factory_id: FactoryId,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Versions per page")] = 100,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,7}$",
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
 ) -> list[ProfileVersionOut]:
+    """The site's profile versions, oldest first, a page at a time: follow `Link: rel="next"`
+    (or `X-Next-Cursor`) until it is absent."""
+    profiles, next_version = await handlers.profile_history(caller, factory_id, limit=limit,
+                                                            after_version=int(cursor or 0))
+    _next_page(request, response, str(next_version) if next_version is not None else None, limit)
     return [
         ProfileVersionOut(profile_version=p.profile_version, submitted_at=p.submitted_at, completeness=p.completeness)
-        for p in await handlers.profile_history(caller, factory_id)
+        for p in profiles
     ]
 
 
