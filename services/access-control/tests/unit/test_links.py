@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from access_control.domain.links import LinkStatus, MemberFactoryLink, ReasonRequiredError
+from access_control.domain.errors import ReasonRequiredError
+from access_control.domain.links import LinkStatus, MemberFactoryLink
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.links import MemberFactoryLinks
 from shared_audits.auth import Principal

@@ -3,7 +3,8 @@
 import pytest
 
 from access_control.adapters.login_rules import load_login_throttle_rules
-from access_control.domain.login_throttle import LoginThrottle, LoginThrottleRules, TooManyLoginAttemptsError
+from access_control.domain.errors import TooManyLoginAttemptsError
+from access_control.domain.login_throttle import LoginThrottle, LoginThrottleRules
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.login_throttle import ThrottledLogin
 from shared_audits.contracts.enums import OrganisationKind

@@ -2,7 +2,7 @@
 
 import pytest
 
-from access_control.domain.member_groups import MemberGroupRefused
+from access_control.domain.errors import MemberGroupRefused
 from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.member_groups import MemberGroupHandlers
 from shared_audits.contracts.enums import OrganisationKind

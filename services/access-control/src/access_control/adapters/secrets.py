@@ -1,6 +1,5 @@
 """Client secrets and passwords: stored only as argon2id hashes; random secrets are shown once."""
 
-import hashlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -28,8 +27,3 @@ class SecretHasher:
     def verify_nothing(self, secret: str) -> None:
         """Spend the time of one verification, so an unknown user answers as slowly as a wrong password."""
         self.verify(self._dummy_hash, secret)
-
-
-def token_digest(token: str) -> str:
-    """One-time tokens (invitations, refresh tokens) are long random strings: SHA-256 suffices to store them."""
-    return hashlib.sha256(token.encode()).hexdigest()

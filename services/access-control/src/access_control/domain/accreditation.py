@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from access_control.domain.errors import AccreditationRefused
 from shared_audits.contracts.enums import AccreditationStatus
-from shared_audits.errors import ConflictError
 
 
 class AccreditationRules(BaseModel):
@@ -16,10 +16,6 @@ class AccreditationRules(BaseModel):
     version: str
     trial_days: int = Field(gt=0)
     min_mandating_members: int = Field(gt=0)
-
-
-class AccreditationRefused(ConflictError):
-    title = "Accreditation refused"
 
 
 class AccreditationDecision(BaseModel):

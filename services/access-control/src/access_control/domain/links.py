@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, model_validator
 
+from access_control.domain.errors import ReasonRequiredError
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import LinkParty, LinkRelationship
 from shared_audits.contracts.events import (
@@ -45,17 +46,6 @@ class LinkStep(StrEnum):
     ENDED = "ended"
     RELATIONSHIP_CHANGED = "relationship_changed"
     MOVED = "moved"  # a merge moved the link from the merged site
-
-
-class ReasonRequiredError(InvalidRequestError):
-    """The operator answers for a factory only with a reason, which is recorded and published."""
-
-    title = "Reason required"
-    status = 422
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.extensions = {"errors": [{"field": "body.reason", "message": detail, "type": "missing"}]}
 
 
 class LinkChange(BaseModel):
@@ -96,6 +86,11 @@ class MemberFactoryLink(Aggregate):
     @property
     def pending(self) -> bool:
         return self.status == LinkStatus.REQUESTED
+
+    @property
+    def since(self) -> datetime:
+        """When the link took its current state (its last step)."""
+        return self.history[-1].at
 
     @property
     def requested_at(self) -> datetime | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from shared_audits.errors import DomainError
+from access_control.domain.errors import TooManyLoginAttemptsError
 
 
 class LoginThrottleRules(BaseModel):
@@ -23,15 +23,6 @@ class LoginThrottleRules(BaseModel):
     max_delay_seconds: float = Field(gt=0)
     window_seconds: float = Field(gt=0)
     max_tracked_clients: int = Field(ge=1)
-
-
-class TooManyLoginAttemptsError(DomainError):
-    title = "Too many login attempts"
-    status = 429
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many failed logins for this client; retry in {retry_after:.0f} s")
-        self.retry_after = retry_after
 
 
 @dataclass

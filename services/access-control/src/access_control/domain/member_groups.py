@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from access_control.domain.errors import MemberGroupRefused
 from shared_audits.aggregate import Aggregate
+from shared_audits.auth import Principal
 from shared_audits.contracts.events import MemberGroupDissolved, MemberGroupPublished
-from shared_audits.errors import InvalidRequestError, NotFoundError
-
-
-class MemberGroupRefused(InvalidRequestError):
-    """A group that cannot be published as asked; ``errors`` names the field."""
-
-    title = "Invalid member group"
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.extensions = {"errors": [{"field": field, "message": detail, "type": "value_error"}]}
+from shared_audits.errors import NotFoundError
 
 
 class MemberGroup(Aggregate):
@@ -40,6 +32,10 @@ class MemberGroup(Aggregate):
                     published_by=by, published_at=now)
         group._publish()
         return group
+
+    def agreement_for(self, caller: Principal) -> str | None:
+        """The agreement is the operator's record: the group's members see the group without it."""
+        return self.agreement if caller.is_operator else None
 
     def change(self, name: str, member_ids: list[str], agreement: str, by: str, now: datetime) -> None:
         """Publish the group again with these members (the whole list): it replaces the previous one."""

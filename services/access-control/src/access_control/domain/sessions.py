@@ -6,16 +6,14 @@ the whole session: both holders have to sign in again.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
+from access_control.domain.errors import RefreshTokenReused
 from shared_audits.aggregate import Aggregate
 from shared_audits.errors import UnauthenticatedError
 
 REFUSED = "refresh token unknown, expired or revoked"
-
-
-class RefreshTokenReused(UnauthenticatedError):
-    """An already-rotated token came back: the session is revoked."""
 
 
 class RefreshSession(Aggregate):
@@ -47,3 +45,8 @@ class RefreshSession(Aggregate):
         if not self.revoked:
             self.revoked_at = now
             self.revoked_reason = reason
+
+
+def token_digest(token: str) -> str:
+    """One-time tokens (invitations, refresh tokens) are long random strings: SHA-256 suffices to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from access_control.domain.errors import InvitationInvalid
 from access_control.domain.model import Organisation
 from shared_audits.aggregate import Aggregate
 from shared_audits.contracts.enums import OrganisationKind, UserRole
 from shared_audits.contracts.events import UserInvited
-from shared_audits.errors import InvalidRequestError, NotFoundError, UnauthenticatedError
+from shared_audits.errors import InvalidRequestError, UnauthenticatedError
 
 # Which roles a user may hold in each kind of organisation.
 ROLES_BY_KIND: dict[OrganisationKind, frozenset[UserRole]] = {
@@ -24,12 +25,6 @@ class UserStatus(StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     DISABLED = "disabled"
-
-
-class InvitationInvalid(NotFoundError):
-    """Unknown, used and expired invitations look the same."""
-
-    title = "Invitation not found"
 
 
 class User(Aggregate):

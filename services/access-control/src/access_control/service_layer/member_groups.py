@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from access_control.domain.member_groups import MemberGroup, MemberGroupRefused
+from access_control.domain.errors import MemberGroupRefused
+from access_control.domain.member_groups import MemberGroup
 from access_control.service_layer.permissions import require_operator, require_scope
 from access_control.service_layer.ports import Store
 from shared_audits.auth import Principal

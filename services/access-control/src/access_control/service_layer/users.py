@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from access_control.adapters.secrets import token_digest
 from access_control.domain.model import Organisation
-from access_control.domain.sessions import REFUSED, RefreshSession, RefreshTokenReused
-from access_control.domain.users import InvitationInvalid, User, UserStatus
+from access_control.domain.errors import InvitationInvalid, RefreshTokenReused
+from access_control.domain.sessions import REFUSED, RefreshSession, token_digest
+from access_control.domain.users import User, UserStatus
 from access_control.service_layer.permissions import may_administer
 from access_control.service_layer.ports import Hasher, Store
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer

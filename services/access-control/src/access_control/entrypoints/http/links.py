@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query, Response
 
 from access_control.domain.links import MemberFactoryLink
 from access_control.entrypoints.http.deps import Links
-from shared_audits.problems import problems
 from access_control.entrypoints.http.schemas import (
     AnswerLinkRequest,
     FactoryLinkOut,
@@ -17,40 +16,52 @@ from access_control.entrypoints.http.schemas import (
 )
 from access_control.service_layer.links import LinkRequestView
 from shared_audits.http import CurrentPrincipal
+from shared_audits.problems import problems
 
 router = APIRouter(tags=["links"])
 
 UNAUTHENTICATED = {401: "No valid bearer token"}
+MEMBER_WRITES = {**UNAUTHENTICATED, 403: "Not a member; a member's machine client without the scope links:write"}
+MEMBER_READS = {**UNAUTHENTICATED, 403: "Not a member; a member's machine client without the scope links:read"}
+ANSWERING = {**UNAUTHENTICATED,
+             403: "Neither an admin of the factory nor the operator (nor a factory client with the scope links:write)",
+             404: "No such request to the caller's site",
+             409: "The request was already answered or withdrawn",
+             422: "The operator gave no reason; a bad body"}
+FACTORY_ONLY = {**UNAUTHENTICATED, 403: "Not an admin of a factory"}
+REQUESTED = {
+    200: {"model": LinkOut, "description": "The link was active: its relationship changed at once"},
+    202: {"description": "The request waits for the factory (`status` requested); asking again while it "
+                         "is pending answers the same request"},
+}
 
 
-def link_out(link: MemberFactoryLink) -> LinkOut:
+def _link_out(link: MemberFactoryLink) -> LinkOut:
     return LinkOut(member_id=link.member_id, factory_id=link.factory_id, relationship=link.relationship,
-                   active=link.active, status=link.status, request_id=link.request_id, since=link.history[-1].at)
+                   active=link.active, status=link.status, request_id=link.request_id, since=link.since)
 
 
 def _request_out(view: LinkRequestView) -> LinkRequestOut:
     link = view.link
     return LinkRequestOut(request_id=link.request_id or "", member_id=link.member_id, member_name=view.member_name,
                           factory_id=link.factory_id, relationship=link.relationship, status=link.status,
-                          requested_at=link.requested_at, since=link.history[-1].at)
+                          requested_at=link.requested_at, since=link.since)
+
+
+def _factory_link_out(view: LinkRequestView) -> FactoryLinkOut:
+    return FactoryLinkOut(member_id=view.link.member_id, member_name=view.member_name,
+                          relationship=view.link.relationship, since=view.link.since)
 
 
 # the member's side
 
 
-@router.post(
-    "/links", response_model=LinkOut, status_code=202,
-    responses={
-        200: {"model": LinkOut, "description": "The link was active: its relationship changed at once"},
-        202: {"description": "The request waits for the factory (`status` requested); asking again while it "
-                             "is pending answers the same request"},
-        **problems({**UNAUTHENTICATED,
-                    403: "Not a member; a member's machine client without the scope links:write",
-                    404: "No such site (or one merged into another)",
-                    409: "Already linked with that relationship; a request for another relationship is pending",
-                    422: "A bad body (one entry per field in `errors`)"}),
-    },
-)
+@router.post("/links", response_model=LinkOut, status_code=202,
+             responses={**REQUESTED, **problems({
+                 **MEMBER_WRITES,
+                 404: "No such site (or one merged into another)",
+                 409: "Already linked with that relationship; a request for another relationship is pending",
+                 422: "A bad body (one entry per field in `errors`)"})})
 async def request_link(body: LinkFactory, caller: CurrentPrincipal, links: Links, response: Response) -> LinkOut:
     """A member asks to link to a site it found in the search.
 
@@ -60,54 +71,37 @@ async def request_link(body: LinkFactory, caller: CurrentPrincipal, links: Links
     link = await links.request_link(caller, body.factory_id, body.relationship)
     if link.active:
         response.status_code = 200
-    return link_out(link)
+    return _link_out(link)
 
 
-@router.delete(
-    "/links/{factory_id}", response_model=LinkOut,
-    responses=problems({**UNAUTHENTICATED,
-                        403: "Not a member; a member's machine client without the scope links:write",
-                        404: "No active link and no pending request to this site"}),
-)
+@router.delete("/links/{factory_id}", response_model=LinkOut,
+               responses=problems({**MEMBER_WRITES, 404: "No active link and no pending request to this site"}))
 async def end_or_withdraw(factory_id: str, caller: CurrentPrincipal, links: Links) -> LinkOut:
     """The member ends its link (status ended), or withdraws its pending request (status withdrawn)."""
-    return link_out(await links.withdraw_or_end(caller, factory_id))
+    return _link_out(await links.withdraw_or_end(caller, factory_id))
 
 
-@router.get(
-    "/links", response_model=list[LinkOut],
-    responses=problems({**UNAUTHENTICATED,
-                        403: "Not a member; a member's machine client without the scope links:read"}),
-)
+@router.get("/links", response_model=list[LinkOut], responses=problems(MEMBER_READS))
 async def my_links(caller: CurrentPrincipal, links: Links) -> list[LinkOut]:
     """The member's active links, then its pending requests (`status` requested)."""
-    return [link_out(link) for link in await links.links_of(caller)]
+    return [_link_out(link) for link in await links.links_of(caller)]
 
 
-@router.get(
-    "/links/{factory_id}/history", response_model=LinkHistoryOut,
-    responses=problems({**UNAUTHENTICATED,
-                        403: "A member's machine client without the scope links:read",
-                        404: "The member never asked to link to this site (or the caller is no member)"}),
-)
+@router.get("/links/{factory_id}/history", response_model=LinkHistoryOut,
+            responses=problems({**UNAUTHENTICATED, 403: "A member's machine client without the scope links:read",
+                                404: "The member never asked to link to this site (or the caller is no member)"}))
 async def link_history(factory_id: str, caller: CurrentPrincipal, links: Links) -> LinkHistoryOut:
     """Every step of the member's own link to one site: requests, answers (with their messages), ends."""
     link = await links.link_history(caller, factory_id)
-    return LinkHistoryOut(**link_out(link).model_dump(), history=[change.model_dump() for change in link.history])
+    return LinkHistoryOut(**_link_out(link).model_dump(), history=[change.model_dump() for change in link.history])
 
 
 # the factory's side, or the operator's on its behalf
 
-ANSWERING = {403: "Neither an admin of the factory nor the operator (nor a factory client with the scope "
-                  "links:write)"}
 
-
-@router.get(
-    "/link-requests", response_model=list[LinkRequestOut],
-    responses=problems({**UNAUTHENTICATED,
-                        403: "Neither an admin of a factory nor the operator",
-                        422: "A bad factory_id"}),
-)
+@router.get("/link-requests", response_model=list[LinkRequestOut],
+            responses=problems({**UNAUTHENTICATED, 403: "Neither an admin of a factory nor the operator",
+                                422: "A bad factory_id"}))
 async def link_requests(
     caller: CurrentPrincipal, links: Links,
     factory_id: Annotated[str | None, Query(min_length=1, max_length=64,
@@ -121,13 +115,7 @@ async def link_requests(
     return [_request_out(view) for view in await links.link_requests(caller, factory_id)]
 
 
-@router.post(
-    "/link-requests/{request_id}/accept", response_model=LinkRequestOut,
-    responses=problems({**UNAUTHENTICATED, **ANSWERING,
-                        404: "No such request to the caller's site",
-                        409: "The request was already answered or withdrawn",
-                        422: "The operator gave no reason; a bad body"}),
-)
+@router.post("/link-requests/{request_id}/accept", response_model=LinkRequestOut, responses=problems(ANSWERING))
 async def accept(request_id: str, caller: CurrentPrincipal, links: Links,
                  body: AnswerLinkRequest | None = None) -> LinkRequestOut:
     """The factory accepts: the link becomes active (FactoryLinked) and the member sees the site's data.
@@ -139,13 +127,7 @@ async def accept(request_id: str, caller: CurrentPrincipal, links: Links,
     return _request_out(await links.accept(caller, request_id, body.reason, body.message))
 
 
-@router.post(
-    "/link-requests/{request_id}/decline", response_model=LinkRequestOut,
-    responses=problems({**UNAUTHENTICATED, **ANSWERING,
-                        404: "No such request to the caller's site",
-                        409: "The request was already answered or withdrawn",
-                        422: "The operator gave no reason; a bad body"}),
-)
+@router.post("/link-requests/{request_id}/decline", response_model=LinkRequestOut, responses=problems(ANSWERING))
 async def decline(request_id: str, caller: CurrentPrincipal, links: Links,
                   body: AnswerLinkRequest | None = None) -> LinkRequestOut:
     """The factory declines (LinkRequestDeclined, to the requesting member alone, with the `message`).
@@ -156,22 +138,14 @@ async def decline(request_id: str, caller: CurrentPrincipal, links: Links,
     return _request_out(await links.decline(caller, request_id, body.reason, body.message))
 
 
-@router.get(
-    "/factory-links", response_model=list[FactoryLinkOut],
-    responses=problems({**UNAUTHENTICATED, 403: "Not an admin of a factory"}),
-)
+@router.get("/factory-links", response_model=list[FactoryLinkOut], responses=problems(FACTORY_ONLY))
 async def factory_links(caller: CurrentPrincipal, links: Links) -> list[FactoryLinkOut]:
     """The members linked to the factory's own site, by name."""
-    return [FactoryLinkOut(member_id=view.link.member_id, member_name=view.member_name,
-                           relationship=view.link.relationship, since=view.link.history[-1].at)
-            for view in await links.factory_links(caller)]
+    return [_factory_link_out(view) for view in await links.factory_links(caller)]
 
 
-@router.delete(
-    "/factory-links/{member_id}", response_model=LinkOut,
-    responses=problems({**UNAUTHENTICATED, 403: "Not an admin of a factory",
-                        404: "This member has no active link to the caller's site"}),
-)
+@router.delete("/factory-links/{member_id}", response_model=LinkOut,
+               responses=problems({**FACTORY_ONLY, 404: "This member has no active link to the caller's site"}))
 async def end_by_factory(member_id: str, caller: CurrentPrincipal, links: Links) -> LinkOut:
     """The factory ends a member's link to its site (FactoryUnlinked): the member loses access at once."""
-    return link_out(await links.end_by_factory(caller, member_id))
+    return _link_out(await links.end_by_factory(caller, member_id))

@@ -22,7 +22,7 @@ def _out(view: MemberGroupView, caller: Principal) -> MemberGroupOut:
         group_id=group.id, name=group.name, published_at=group.published_at,
         members=[GroupMemberOut(member_id=member_id, name=view.member_names.get(member_id))
                  for member_id in group.member_ids],
-        agreement=group.agreement if caller.is_operator else None,
+        agreement=group.agreement_for(caller),
     )
 
 
