@@ -1,77 +1,19 @@
 """evidence-store's use cases over in-memory fakes of the bucket and the projections."""
 
 import hashlib
-import io
 from datetime import timedelta
-import zipfile
 
 import pytest
 
-from evidence_store.adapters.cap_items import InMemoryCapItems
+from evidence_store.domain.errors import FileTooLargeError, IntegrityError, UploadRefusedError
 from evidence_store.domain.file_types import checked_filename, detect_type
-from evidence_store.service_layer.handlers import (
-    EvidenceHandlers,
-    FileTooLargeError,
-    IntegrityError,
-    UploadRefusedError,
-)
+from evidence_store.service_layer.handlers import EvidenceHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import CapItemRejected, EvidenceRejectedOnUpload, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, factory_account, member
+from shared_audits.testing import factory_account, member
 
-PDF = b"%PDF-1.4\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-EXECUTABLE = b"MZ\x90\x00" + b"\x00" * 64
-
-
-def office_file(main_part: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(main_part, "<x/>")
-    return buffer.getvalue()
-
-
-class FakeBucket:
-    def __init__(self, corrupt: bool = False) -> None:
-        self.objects: dict[str, bytes] = {}
-        self.corrupt = corrupt
-
-    async def put(self, key: str, content: bytes, content_type: str, sha256: str) -> None:
-        self.objects[key] = content + (b"!" if self.corrupt else b"")
-
-    async def sha256_of(self, key: str) -> str:
-        return hashlib.sha256(self.objects[key]).hexdigest()
-
-    async def remove(self, key: str) -> None:
-        self.objects.pop(key, None)  # like S3: deleting an absent key succeeds
-
-    async def download_url(self, key: str, filename: str, seconds: int) -> str:
-        return f"http://127.0.0.1/{key}?expires={seconds}"
-
-    async def upload_url(self, key: str, seconds: int) -> str:
-        return f"http://127.0.0.1/{key}?put&expires={seconds}"
-
-    async def size_of(self, key: str) -> int | None:
-        return len(self.objects[key]) if key in self.objects else None
-
-    async def read(self, key: str, limit: int) -> bytes:
-        return self.objects[key][:limit]
-
-
-def handlers(bucket: FakeBucket | None = None) -> EvidenceHandlers:
-    return EvidenceHandlers(
-        evidence=InMemoryAggregateStore(),
-        objects=bucket or FakeBucket(),
-        cap_items=InMemoryCapItems({("c-1", "i-1"): "f-1"}),
-        links=InMemoryLinkProjection({("m-a", "f-1")}),
-        max_upload_bytes=1024,
-        allowed_types=["pdf", "jpeg", "png", "docx", "xlsx"],
-        download_url_seconds=300,
-        uploads=InMemoryAggregateStore(),
-    )
-
+from .fakes import EXECUTABLE, PDF, PNG, FakeBucket, office_file
 
 @pytest.mark.parametrize(
     ("content", "kind"),
@@ -92,8 +34,8 @@ def test_plain_names_keep_a_plain_alphabet() -> None:
     assert checked_filename("a<b>.pdf") == "a_b_.pdf"
 
 
-async def test_the_factory_uploads_and_the_sha256_is_recorded_and_announced() -> None:
-    evidence = handlers()
+async def test_the_factory_uploads_and_the_sha256_is_recorded_and_announced(handlers: EvidenceHandlers) -> None:
+    evidence = handlers
     stored = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
     assert stored.sha256 == hashlib.sha256(PDF).hexdigest()
     assert stored.object_key.startswith("f-1/") and len(stored.object_key) > 30
@@ -101,9 +43,8 @@ async def test_the_factory_uploads_and_the_sha256_is_recorded_and_announced() ->
     assert isinstance(event, EvidenceStored) and event.sha256 == stored.sha256
 
 
-async def test_refused_uploads_store_nothing() -> None:
-    bucket = FakeBucket()
-    evidence = handlers(bucket)
+async def test_refused_uploads_store_nothing(handlers: EvidenceHandlers, bucket: FakeBucket) -> None:
+    evidence = handlers
     with pytest.raises(InvalidRequestError):
         await evidence.upload(factory_account("f-1"), "c-1", "i-1", "policy.pdf", EXECUTABLE)
     with pytest.raises(FileTooLargeError):
@@ -113,16 +54,18 @@ async def test_refused_uploads_store_nothing() -> None:
     assert bucket.objects == {} and evidence.evidence.published == []
 
 
-async def test_a_stored_object_that_differs_is_removed_and_refused() -> None:
-    bucket = FakeBucket(corrupt=True)
-    evidence = handlers(bucket)
+async def test_a_stored_object_that_differs_is_removed_and_refused(
+    handlers: EvidenceHandlers, bucket: FakeBucket
+) -> None:
+    bucket.corrupt = True
+    evidence = handlers
     with pytest.raises(IntegrityError):
         await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
     assert bucket.objects == {} and evidence.evidence.published == []
 
 
-async def test_only_the_factory_of_the_cap_uploads() -> None:
-    evidence = handlers()
+async def test_only_the_factory_of_the_cap_uploads(handlers: EvidenceHandlers) -> None:
+    evidence = handlers
     with pytest.raises(PermissionDeniedError):
         await evidence.upload(member("m-a"), "c-1", "i-1", "permit.pdf", PDF)
     for caller in (member("m-c"), factory_account("f-2")):
@@ -130,8 +73,8 @@ async def test_only_the_factory_of_the_cap_uploads() -> None:
             await evidence.upload(caller, "c-1", "i-1", "permit.pdf", PDF)
 
 
-async def test_downloads_go_only_to_callers_who_may_see_the_factory() -> None:
-    evidence = handlers()
+async def test_downloads_go_only_to_callers_who_may_see_the_factory(handlers: EvidenceHandlers) -> None:
+    evidence = handlers
     stored = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
     link = await evidence.download_link(member("m-a"), stored.id)
     assert link.expires_in == 300 and stored.object_key in link.url
@@ -139,9 +82,10 @@ async def test_downloads_go_only_to_callers_who_may_see_the_factory() -> None:
         await evidence.download_link(member("m-c"), stored.id)
 
 
-async def test_a_declared_type_that_the_content_contradicts_is_refused() -> None:
-    bucket = FakeBucket()
-    evidence = handlers(bucket)
+async def test_a_declared_type_that_the_content_contradicts_is_refused(
+    handlers: EvidenceHandlers, bucket: FakeBucket
+) -> None:
+    evidence = handlers
     with pytest.raises(InvalidRequestError):
         await evidence.upload(factory_account("f-1"), "c-1", "i-1", "photo.png", PDF, "image/png")
     with pytest.raises(InvalidRequestError):
@@ -149,8 +93,8 @@ async def test_a_declared_type_that_the_content_contradicts_is_refused() -> None
     assert bucket.objects == {}
 
 
-async def test_a_resubmission_is_a_new_version_and_the_rejected_one_stays() -> None:
-    evidence = handlers()
+async def test_a_resubmission_is_a_new_version_and_the_rejected_one_stays(handlers: EvidenceHandlers) -> None:
+    evidence = handlers
     first = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
     rejected = CapItemRejected(
         cap_id="c-1", item_id="i-1", factory_id="f-1", member_id="m-a", decided_by="u", comment="Unsigned",
@@ -173,9 +117,8 @@ async def declare(evidence: EvidenceHandlers, content: bytes, **overrides: objec
     return ticket.session.id
 
 
-async def test_a_presigned_upload_is_verified_on_completion() -> None:
-    bucket = FakeBucket()
-    evidence = handlers(bucket)
+async def test_a_presigned_upload_is_verified_on_completion(handlers: EvidenceHandlers, bucket: FakeBucket) -> None:
+    evidence = handlers
     upload_id = await declare(evidence, PDF)
     with pytest.raises(ConflictError):
         await evidence.complete_upload(factory_account("f-1"), upload_id)  # nothing PUT yet
@@ -199,10 +142,9 @@ async def test_a_presigned_upload_is_verified_on_completion() -> None:
     ],
 )
 async def test_a_refused_presigned_upload_is_deleted_and_announced(
-    declared_content: bytes, uploaded: bytes, overrides: dict
+    declared_content: bytes, uploaded: bytes, overrides: dict, handlers: EvidenceHandlers, bucket: FakeBucket
 ) -> None:
-    bucket = FakeBucket()
-    evidence = handlers(bucket)
+    evidence = handlers
     upload_id = await declare(evidence, declared_content, **overrides)
     bucket.objects[(await evidence.uploads.get(upload_id)).object_key] = uploaded
     with pytest.raises(UploadRefusedError):
@@ -212,17 +154,18 @@ async def test_a_refused_presigned_upload_is_deleted_and_announced(
     assert isinstance(event, EvidenceRejectedOnUpload) and event.upload_id == upload_id
 
 
-async def test_an_oversize_declaration_gets_no_upload_url() -> None:
-    evidence = handlers()
+async def test_an_oversize_declaration_gets_no_upload_url(handlers: EvidenceHandlers) -> None:
+    evidence = handlers
     with pytest.raises(FileTooLargeError):
         await declare(evidence, PDF, size_bytes=4096)
     with pytest.raises(InvalidRequestError):
         await declare(evidence, PDF, content_type="application/x-msdownload")
 
 
-async def test_an_abandoned_presigned_upload_is_deleted_after_its_window() -> None:
-    bucket = FakeBucket()
-    evidence = handlers(bucket)
+async def test_an_abandoned_presigned_upload_is_deleted_after_its_window(
+    handlers: EvidenceHandlers, bucket: FakeBucket
+) -> None:
+    evidence = handlers
     upload_id = await declare(evidence, PDF)
     session = await evidence.uploads.get(upload_id)
     bucket.objects[session.object_key] = PDF  # PUT, never completed

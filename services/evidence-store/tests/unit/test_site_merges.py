@@ -1,17 +1,20 @@
 """A merge of two sites moves the merged site's evidence records; the stored objects stay."""
 
+from evidence_store.service_layer.handlers import EvidenceHandlers
 from evidence_store.service_layer.merges import SiteMerges
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import FactoriesMerged
 from shared_audits.testing import factory_account, member
 
-from .test_handlers import PDF, handlers
+from .fakes import PDF
 
 MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1")
 
 
-async def test_evidence_of_the_merged_site_is_found_and_uploaded_on_the_surviving_id() -> None:
-    evidence = handlers()
+async def test_evidence_of_the_merged_site_is_found_and_uploaded_on_the_surviving_id(
+    handlers: EvidenceHandlers,
+) -> None:
+    evidence = handlers
     first = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit.pdf", PDF)
     evidence.links.links |= {("m-a", "f-keep")}
     merges = SiteMerges(evidence.evidence, evidence.uploads, evidence.cap_items)

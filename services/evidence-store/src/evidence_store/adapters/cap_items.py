@@ -32,20 +32,3 @@ class MongoCapItems:
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
         await self._collection.update_many({"factory_id": merged_id}, {"$set": {"factory_id": surviving_id}})
-
-
-class InMemoryCapItems:
-    def __init__(self, items: dict[tuple[str, str], str] | None = None) -> None:
-        self.items = dict(items or {})
-
-    async def factory_of(self, cap_id: str, item_id: str) -> str | None:
-        return self.items.get((cap_id, item_id))
-
-    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None:
-        for item in event.items:
-            self.items[(event.cap_id, item.item_id)] = event.factory_id
-
-    async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        for key, factory_id in self.items.items():
-            if factory_id == merged_id:
-                self.items[key] = surviving_id

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from evidence_store.domain.file_types import MIME_BY_TYPE, checked_filename, declared_type, detect_type
 from evidence_store.domain.model import Evidence, ReviewStatus
+from evidence_store.domain.errors import FileTooLargeError, IntegrityError, UploadRefusedError
 from evidence_store.domain.upload import UploadSession, UploadStatus
+from evidence_store.service_layer.ports import CapItems, EvidenceStore, ObjectStore, UploadStore
 from shared_audits.auth import Principal
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import CapItemAccepted, CapItemRejected
@@ -23,41 +24,6 @@ from shared_audits.errors import (
     PermissionDeniedError,
 )
 from shared_audits.links import LinkProjection, may_see_factory
-from shared_audits.store import AggregateStore
-
-EvidenceStore = AggregateStore[Evidence]
-UploadStore = AggregateStore[UploadSession]
-
-
-class FileTooLargeError(DomainError):
-    title = "File too large"
-    status = 413
-
-
-class IntegrityError(DomainError):
-    title = "Stored object does not match upload"
-    status = 503
-
-
-class UploadRefusedError(DomainError):
-    """The uploaded object failed a check; it was deleted and EvidenceRejectedOnUpload emitted."""
-
-    title = "Upload refused"
-    status = 422
-
-
-class ObjectStore(Protocol):
-    async def put(self, key: str, content: bytes, content_type: str, sha256: str) -> None: ...
-    async def sha256_of(self, key: str) -> str: ...
-    async def remove(self, key: str) -> None: ...
-    async def download_url(self, key: str, filename: str, seconds: int) -> str: ...
-    async def upload_url(self, key: str, seconds: int) -> str: ...
-    async def size_of(self, key: str) -> int | None: ...
-    async def read(self, key: str, limit: int) -> bytes: ...
-
-
-class CapItems(Protocol):
-    async def factory_of(self, cap_id: str, item_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -81,13 +47,13 @@ def new_object_key(factory_id: str) -> str:
 @dataclass
 class EvidenceHandlers:
     evidence: EvidenceStore
+    uploads: UploadStore
     objects: ObjectStore
     cap_items: CapItems
     links: LinkProjection
     max_upload_bytes: int
     allowed_types: list[str]
     download_url_seconds: int
-    uploads: UploadStore | None = None
     upload_url_seconds: int = 300
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -155,7 +121,6 @@ class EvidenceHandlers:
         sha256: str,
     ) -> UploadTicket:
         """A short-lived presigned PUT for a new object key; the declaration is checked again on completion."""
-        assert self.uploads is not None
         factory_id = await self._factory_uploading(caller, cap_id, item_id)
         name = checked_filename(filename)
         file_type = declared_type(content_type)
@@ -176,7 +141,6 @@ class EvidenceHandlers:
 
     async def complete_upload(self, caller: Principal, upload_id: str) -> Evidence:
         """Verify the object the factory PUT: size, type by magic bytes, SHA-256 of what is stored."""
-        assert self.uploads is not None
         session = await self.uploads.get(upload_id)
         if session is None or not (caller.is_factory and caller.factory_id == session.factory_id):
             raise NotFoundError(f"upload {upload_id} not found")
@@ -214,7 +178,6 @@ class EvidenceHandlers:
         return None
 
     async def _refuse(self, session: UploadSession, reason: str) -> None:
-        assert self.uploads is not None
         await self.objects.remove(session.object_key)
         session.reject(reason)
         await self.uploads.save(session)  # EvidenceRejectedOnUpload leaves with this write
@@ -222,7 +185,6 @@ class EvidenceHandlers:
 
     async def expire_abandoned_uploads(self) -> int:
         """The scheduled clean-up: presigned uploads never completed in time are refused and their object deleted."""
-        assert self.uploads is not None
         now = self.clock()
         expired = 0
         for session in await self.uploads.find(limit=1_000, status=UploadStatus.PENDING.value):

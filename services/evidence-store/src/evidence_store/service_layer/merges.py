@@ -13,10 +13,7 @@ from typing import Protocol
 
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
-
-
-class ReassignableStore(Protocol):
-    async def reassign(self, field: str, old: str, new: str) -> int: ...
+from shared_audits.store import ReassignableStore
 
 
 class MergeableCapItems(Protocol):

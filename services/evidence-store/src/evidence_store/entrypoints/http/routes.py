@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from evidence_store.domain.model import Evidence
 from evidence_store.entrypoints.http.schemas import DownloadOut, EvidenceOut, RequestUpload, UploadOut
-from evidence_store.service_layer.handlers import EvidenceHandlers, FileTooLargeError
+from evidence_store.domain.errors import FileTooLargeError
+from evidence_store.service_layer.handlers import EvidenceHandlers
 from shared_audits.http import CurrentPrincipal
 
 router = APIRouter(tags=["evidence"])

@@ -1,0 +1,36 @@
+"""What evidence-store's handlers need, as protocols; ``adapters/`` holds the real ones, tests/unit/fakes.py the fakes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import CapOpened
+from shared_audits.store import AggregateStore
+
+from evidence_store.domain.model import Evidence
+from evidence_store.domain.upload import UploadSession
+
+EvidenceStore = AggregateStore[Evidence]
+UploadStore = AggregateStore[UploadSession]
+
+
+class ObjectStore(Protocol):
+    """The private bucket of evidence files."""
+
+    async def put(self, key: str, content: bytes, content_type: str, sha256: str) -> None: ...
+    async def sha256_of(self, key: str) -> str: ...
+    async def remove(self, key: str) -> None: ...
+    async def download_url(self, key: str, filename: str, seconds: int) -> str: ...
+    async def upload_url(self, key: str, seconds: int) -> str: ...
+    async def size_of(self, key: str) -> int | None: ...
+    async def read(self, key: str, limit: int) -> bytes: ...
+    async def check(self) -> None: ...
+
+
+class CapItems(Protocol):
+    """The CAP items known from cap-service's CapOpened: which factory each belongs to."""
+
+    async def factory_of(self, cap_id: str, item_id: str) -> str | None: ...
+    async def apply_opened(self, event: CapOpened, envelope: EventEnvelope) -> None: ...
+    async def merge_sites(self, merged_id: str, surviving_id: str) -> None: ...
