@@ -7,6 +7,7 @@ import pytest
 from audit_service.domain.errors import AuditNotReady, ReportRejected
 from audit_service.domain.model import NewFinding
 from audit_service.entrypoints.http.routes import _out
+from audit_service.service_layer import handlers as handlers_module
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.enums import Announcement, AuditScope, AuditType
 from shared_audits.contracts.events import (
@@ -240,6 +241,25 @@ async def test_due_dates_are_announced_once_by_the_scheduled_job(audits, make_re
     re_audits = [e for e in audits.audits.published if isinstance(e, ReAuditDue)]
     assert [(e.due_on, e.last_full_audit_on) for e in re_audits] == [(date(2028, 11, 18), date(2026, 11, 18))]
     assert (await audits.audits.get(audit.id)).due_pending is False
+
+
+async def test_the_due_date_job_reads_every_page_of_pending_audits(
+    audits, make_ready, submission, clock, monkeypatch
+) -> None:
+    monkeypatch.setattr(handlers_module, "SCAN_PAGE", 1)  # one audit a page: two sites are two pages
+    audits.links.links |= {("m-a", "f-2")}
+    due_dates = 0
+    for factory_id in ("f-1", "f-2"):
+        await make_ready(factory_id)
+        audit = await audits.mandate_audit(member("m-a"), factory_id, "ac-1", *MANDATE)
+        await audits.answer_mandate(audit_company("ac-1"), audit.id, accept=True, reason=None)
+        published = await audits.submit_report(audit_company("ac-1"), audit.id, submission(("S7.02", "S7.03")))
+        due_dates += len(published.due)
+
+    clock.advance(days=5 * 365)  # every due date near or past
+
+    assert due_dates >= 2 and await audits.announce_due_audits() == due_dates
+    assert await audits.audits.find(due_pending=True) == []
 
 
 async def test_a_later_full_audit_meets_the_re_audit_due_date(audits, make_ready, submission, clock) -> None:

@@ -294,6 +294,19 @@ class Audit(Aggregate):
         )
         return True
 
+    def due_satisfied_by(self, audits_of_site: list[Audit]) -> set[DueKind]:
+        """The due audits that the site's later published audits already made: a follow-up makes the
+        follow-up; a full audit makes both."""
+        later = [audit for audit in audits_of_site
+                 if audit.report is not None and audit.id != self.id and self.report is not None
+                 and audit.report.published_at > self.report.published_at]
+        satisfied = set()
+        if any(audit.audit_type == AuditType.FOLLOW_UP for audit in later):
+            satisfied.add(DueKind.FOLLOW_UP)
+        if any(audit.audit_type != AuditType.FOLLOW_UP for audit in later):
+            satisfied |= {DueKind.FOLLOW_UP, DueKind.RE_AUDIT}
+        return satisfied
+
     def announce_due(self, today: date, timing: TimingRules, satisfied: set[DueKind]) -> list[DueKind]:
         """Announce each pending due date that has come near, once; skip those a later audit met."""
         announced = []

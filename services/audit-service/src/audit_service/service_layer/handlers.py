@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from audit_service.domain.errors import AuditNotReady
-from audit_service.domain.model import Audit, AuditStatus, DueKind, ImportedReport, ReportSubmission
+from audit_service.domain.model import Audit, AuditStatus, ImportedReport, ReportSubmission
 from audit_service.domain.risk import RiskCell, counted_report, risk_cells
 from audit_service.domain.rules import RuleBook
 from audit_service.domain.sampling import SampleSize
@@ -30,8 +30,8 @@ from shared_audits.links import LinkProjection, may_see_factory
 
 logger = logging.getLogger(__name__)
 
-# Accepted audits the overdue-report job reads at a time.
-OVERDUE_SCAN_PAGE = 500
+# Audits the scheduled jobs read at a time.
+SCAN_PAGE = 500
 
 
 @dataclass
@@ -196,26 +196,30 @@ class AuditHandlers:
         return risk_cells(counts, _chapter_titles(await self.rules.in_force()), None)
 
     async def announce_due_audits(self) -> int:
-        """The scheduled job: emit each follow-up and re-audit due date once, when it comes near."""
+        """The scheduled job: emit each follow-up and re-audit due date once, when it comes near.
+
+        Reads the audits with a due date pending a page at a time, in id order, so none is left out.
+        """
         today = self.clock().date()
-        announced = 0
-        for audit in await self.audits.find(due_pending=True):
-            published = [a for a in await self.audits.find(factory_id=audit.factory_id)
-                         if a.report is not None and a.id != audit.id
-                         and a.report.published_at > audit.report.published_at]
-            satisfied = set()
-            if any(a.audit_type == AuditType.FOLLOW_UP for a in published):
-                satisfied.add(DueKind.FOLLOW_UP)
-            if any(a.audit_type != AuditType.FOLLOW_UP for a in published):
-                satisfied |= {DueKind.FOLLOW_UP, DueKind.RE_AUDIT}
-            before = [due.state for due in audit.due]
-            timing = (await self.rules.bound(audit.report.rule_versions)).timing  # its report's
-            announced += len(audit.announce_due(today, timing, satisfied))
-            if [due.state for due in audit.due] != before:
-                try:
-                    await self.audits.save(audit)
-                except ConflictError:
-                    logger.info("audit changed while announcing its due dates; next round", extra={"audit": audit.id})
+        announced, after = 0, None
+        while True:
+            page = await self.audits.find(limit=SCAN_PAGE, after=after, due_pending=True)
+            for audit in page:
+                announced += await self._announce_due(audit, today)
+            if len(page) < SCAN_PAGE:
+                return announced
+            after = page[-1].id
+
+    async def _announce_due(self, audit: Audit, today: date) -> int:
+        satisfied = audit.due_satisfied_by(await self.audits.find(limit=SCAN_PAGE, factory_id=audit.factory_id))
+        before = [due.state for due in audit.due]
+        timing = (await self.rules.bound(audit.report.rule_versions)).timing  # its report's
+        announced = len(audit.announce_due(today, timing, satisfied))
+        if [due.state for due in audit.due] != before:
+            try:
+                await self.audits.save(audit)
+            except ConflictError:
+                logger.info("audit changed while announcing its due dates; next round", extra={"audit": audit.id})
         return announced
 
     async def flag_overdue_reports(self, today: date | None = None) -> int:
@@ -227,7 +231,7 @@ class AuditHandlers:
         today = today or self.clock().date()
         flagged, after = 0, None
         while True:
-            page = await self.audits.find(limit=OVERDUE_SCAN_PAGE, after=after, status=AuditStatus.ACCEPTED.value,
+            page = await self.audits.find(limit=SCAN_PAGE, after=after, status=AuditStatus.ACCEPTED.value,
                                           report_overdue_since=None)
             sites = await self.sites.of(sorted({audit.factory_id for audit in page})) if page else {}
             for audit in page:
@@ -241,7 +245,7 @@ class AuditHandlers:
                 except ConflictError:
                     continue  # changed meanwhile (a report, another instance): the next round decides
                 flagged += 1
-            if len(page) < OVERDUE_SCAN_PAGE:
+            if len(page) < SCAN_PAGE:
                 return flagged
             after = page[-1].id
 
