@@ -1,6 +1,8 @@
 """A service app built on the in-memory shared adapters runs in process: TestKafkaBroker, no MongoDB, no network."""
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import APIRouter
 
@@ -95,3 +97,14 @@ async def test_what_a_store_records_leaves_through_the_relay_to_the_subscribers(
     assert [event.factory_id for event in notes.published] == ["f-3"]
     assert [envelope.type for envelope in shared.relay.sent] == [EvidenceStored.TYPE]
     assert [event.factory_id for event in seen] == ["f-3"]  # the app consumes its own topic here
+
+
+def test_no_service_ships_the_test_support() -> None:
+    """The fakes live in shared_audits.testing for the tests; a service's src never imports them."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for path in sorted(root.glob("services/*/src/**/*.py"))
+        if re.search(r"^\s*(from|import) shared_audits\.testing\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []
