@@ -1,13 +1,11 @@
 """The handlers of access-control wired over in-memory fakes, sharing one clock and one key store."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
 
-from access_control.adapters.known_factories import InMemoryKnownFactories
 from access_control.adapters.rules import load_accreditation_rules
-from access_control.adapters.signing_keys import InMemorySigningKeys
 from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
@@ -17,40 +15,9 @@ from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
 from shared_audits.testing import InMemoryAggregateStore
 
+from .fakes import Clock, InMemoryKnownFactories, InMemorySigningKeys, PlainHasher
+
 TOKEN_TTL = 60
-
-
-class PlainHasher:
-    """Stands in for argon2 so the tests stay fast; the real one is used in integration."""
-
-    def __init__(self) -> None:
-        self.secrets_made = 0
-
-    def new_secret(self) -> str:
-        self.secrets_made += 1
-        return f"secret-{self.secrets_made}"
-
-    def hash(self, secret: str) -> str:
-        return f"hashed:{secret}"
-
-    def verify(self, secret_hash: str, secret: str) -> bool:
-        return secret_hash == f"hashed:{secret}"
-
-    def verify_nothing(self, secret: str) -> None:
-        pass
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 import jwt
 import pytest
 
-from access_control.adapters.signing_keys import InMemorySigningKeys
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.tokens import TokenIssuer
 from shared_audits.errors import PermissionDeniedError
 from shared_audits.testing import member, operator
+
+from .fakes import InMemorySigningKeys
 
 CLAIMS = dict(subject="client-1", subject_type="client", organisation_id="m-1", organisation_kind="member",
               roles=["admin"])

@@ -26,17 +26,3 @@ class MongoKnownFactories:
         await self._collection.update_one(
             {"_id": event.merged_factory_id}, {"$set": {"merged_into": event.factory_id}}, upsert=True
         )
-
-
-class InMemoryKnownFactories:
-    def __init__(self, factory_ids: set[str] | None = None) -> None:
-        self.factory_ids = set(factory_ids or ())
-
-    async def exists(self, factory_id: str) -> bool:
-        return factory_id in self.factory_ids
-
-    async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
-        self.factory_ids.add(event.factory_id)
-
-    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
-        self.factory_ids.discard(event.merged_factory_id)

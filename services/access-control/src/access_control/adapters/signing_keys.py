@@ -159,37 +159,3 @@ class MongoSigningKeys:
         published = {lifecycle.kid for lifecycle in await self.lifecycles() if lifecycle.published(now)}
         cursor = self._collection.find({"retired": {"$ne": True}}, {"public_jwk": 1})
         return {"keys": [document["public_jwk"] async for document in cursor if document["_id"] in published]}
-
-
-class InMemorySigningKeys:
-    """The same contract for unit tests."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, SigningKey] = {}
-        self.records: list[KeyLifecycle] = []
-
-    async def ensure_key(self, now: datetime) -> None:
-        if not self.records:
-            key = SigningKey.generate()
-            self.keys[key.kid] = key
-            self.records.append(KeyLifecycle(key.kid, now, now))
-
-    async def lifecycles(self) -> list[KeyLifecycle]:
-        return list(self.records)
-
-    async def signer(self, now: datetime) -> SigningKey:
-        current = signing_key(self.records, now)
-        if current is None:
-            raise NoSigningKeyError("no signing key is active")
-        return self.keys[current.kid]
-
-    async def rotate(self, now: datetime, activation_delay: timedelta, token_lifetime: timedelta) -> KeyLifecycle:
-        self.records = [record for record in self.records if record.published(now)]
-        key = SigningKey.generate()
-        self.keys[key.kid] = key
-        new_key = rotation(self.records, key.kid, now, activation_delay, token_lifetime)
-        self.records.append(new_key)
-        return new_key
-
-    async def jwks(self, now: datetime) -> dict[str, list[dict[str, str]]]:
-        return {"keys": [self.keys[r.kid].public_jwk() for r in self.records if r.published(now)]}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from access_control.domain.clients import ApiClient
 from access_control.service_layer.permissions import may_administer
-from access_control.service_layer.ports import Hasher, Store
+from access_control.service_layer.ports import ClientStore, Hasher
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.errors import NotFoundError, PermissionDeniedError
@@ -23,7 +23,7 @@ class CreatedClient:
 
 @dataclass
 class MachineClients:
-    clients: Store
+    clients: ClientStore
     hasher: Hasher
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 

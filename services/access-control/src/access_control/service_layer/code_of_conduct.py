@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
 from access_control.service_layer.permissions import may_administer, require_operator
-from access_control.service_layer.ports import Store
+from access_control.service_layer.ports import CodeOfConductStore, OrganisationStore, SignatureStore
 from shared_audits.auth import Principal
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 
 
 @dataclass
 class CodeOfConductHandlers:
-    codes: Store
-    signatures: Store
-    organisations: Store
+    codes: CodeOfConductStore
+    signatures: SignatureStore
+    organisations: OrganisationStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def publish(self, caller: Principal, version: str, title: str, text: str) -> CodeOfConduct:

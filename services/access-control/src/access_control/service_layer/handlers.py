@@ -12,7 +12,7 @@ from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.clients import ApiClient
 from access_control.domain.model import Organisation
 from access_control.service_layer.permissions import is_unscoped, require_operator, require_scope
-from access_control.service_layer.ports import Hasher, KnownFactories, Store
+from access_control.service_layer.ports import ClientStore, Hasher, KnownFactories, OrganisationStore
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AccreditationStatus, ClientScope, OrganisationKind
@@ -29,8 +29,8 @@ class RegisteredOrganisation:
 
 @dataclass
 class AccessControl:
-    organisations: Store
-    clients: Store
+    organisations: OrganisationStore
+    clients: ClientStore
     known_factories: KnownFactories
     hasher: Hasher
     tokens: TokenIssuer

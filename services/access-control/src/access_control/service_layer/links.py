@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from access_control.domain.links import LinkStatus, MemberFactoryLink
 from access_control.domain.model import Organisation
 from access_control.service_layer.permissions import is_unscoped, require_scope
-from access_control.service_layer.ports import KnownFactories, Store
+from access_control.service_layer.ports import KnownFactories, LinkStore, OrganisationStore
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import ClientScope, LinkParty, LinkRelationship
 from shared_audits.errors import NotFoundError, PermissionDeniedError
@@ -34,8 +34,8 @@ class LinkRequestView:
 
 @dataclass
 class MemberFactoryLinks:
-    links: Store
-    organisations: Store
+    links: LinkStore
+    organisations: OrganisationStore
     known_factories: KnownFactories
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_id: Callable[[], str] = lambda: str(uuid.uuid4())

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from access_control.domain.errors import MemberGroupRefused
 from access_control.domain.member_groups import MemberGroup
 from access_control.service_layer.permissions import require_operator, require_scope
-from access_control.service_layer.ports import Store
+from access_control.service_layer.ports import MemberGroupStore, OrganisationStore
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import ClientScope, OrganisationKind
 from shared_audits.errors import NotFoundError, PermissionDeniedError
@@ -29,8 +29,8 @@ class MemberGroupView:
 
 @dataclass
 class MemberGroupHandlers:
-    groups: Store
-    organisations: Store
+    groups: MemberGroupStore
+    organisations: OrganisationStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_id: Callable[[], str] = lambda: str(uuid.uuid4())
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from access_control.domain.links import MERGED, LinkStatus, MemberFactoryLink
-from access_control.service_layer.ports import Store
+from access_control.service_layer.ports import LinkStore, SiteRecords
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
 
@@ -32,10 +32,10 @@ LINK_BATCH = 200
 
 @dataclass
 class SiteMerges:
-    links: Store
-    organisations: Store
-    users: Store
-    signatures: Store
+    links: LinkStore
+    organisations: SiteRecords
+    users: SiteRecords
+    signatures: SiteRecords
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_id: Callable[[], str] = lambda: str(uuid.uuid4())
 

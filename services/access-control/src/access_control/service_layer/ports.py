@@ -1,23 +1,49 @@
-"""What the handlers need from the outside world; real and in-memory adapters both fit."""
+"""What access-control's handlers need from the outside world: each port, its adapter in adapters/,
+its fake in tests/unit/fakes.py (the aggregate store's in shared_audits.testing)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from access_control.domain.clients import ApiClient
+from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
+from access_control.domain.links import MemberFactoryLink
+from access_control.domain.member_groups import MemberGroup
+from access_control.domain.model import Organisation
+from access_control.domain.sessions import RefreshSession
 from access_control.domain.signing_keys import KeyLifecycle
+from access_control.domain.users import User
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
+from shared_audits.store import AggregateStore, ReassignableStore
+
+# the aggregates access-control keeps, one store each
+
+OrganisationStore = AggregateStore[Organisation]
+ClientStore = AggregateStore[ApiClient]
+UserStore = AggregateStore[User]
+SessionStore = AggregateStore[RefreshSession]
+LinkStore = AggregateStore[MemberFactoryLink]
+MemberGroupStore = AggregateStore[MemberGroup]
+CodeOfConductStore = AggregateStore[CodeOfConduct]
+SignatureStore = AggregateStore[CodeOfConductSignature]
+SiteRecords = ReassignableStore  # the records a merge of two sites re-points (merges.py)
 
 
-class Store(Protocol):
-    async def get(self, aggregate_id: str): ...
-    async def find(self, limit: int = 500, **equals): ...
-    async def add(self, aggregate) -> None: ...
-    async def save(self, aggregate) -> None: ...
-    async def reassign(self, field: str, old: str, new: str) -> int: ...
+# the sites factory-registry announced (FactoryRegistered, FactoriesMerged: the subscriptions in bootstrap.py)
 
 
 class KnownFactories(Protocol):
     async def exists(self, factory_id: str) -> bool: ...
+
+
+class KnownFactoryProjection(KnownFactories, Protocol):
+    async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None: ...
+    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None: ...
+
+
+# secrets, passwords and signed tokens
 
 
 class Hasher(Protocol):

@@ -13,7 +13,7 @@ from access_control.domain.errors import InvitationInvalid, RefreshTokenReused
 from access_control.domain.sessions import REFUSED, RefreshSession, token_digest
 from access_control.domain.users import User, UserStatus
 from access_control.service_layer.permissions import may_administer
-from access_control.service_layer.ports import Hasher, Store
+from access_control.service_layer.ports import Hasher, OrganisationStore, SessionStore, UserStore
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import UserRole
@@ -24,9 +24,9 @@ LOGIN_REFUSED = "unknown user or wrong password"
 
 @dataclass
 class UserAccounts:
-    users: Store
-    sessions: Store
-    organisations: Store
+    users: UserStore
+    sessions: SessionStore
+    organisations: OrganisationStore
     hasher: Hasher
     tokens: TokenIssuer
     invitation_ttl: timedelta

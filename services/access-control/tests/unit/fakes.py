@@ -1,0 +1,91 @@
+"""In-memory fakes of access-control's ports (service_layer/ports.py) for the unit tests, and a clock moved by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from access_control.adapters.signing_keys import NoSigningKeyError, SigningKey
+from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_key
+from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
+
+
+class PlainHasher:
+    """Stands in for argon2 so the tests stay fast; the real one is used in integration."""
+
+    def __init__(self) -> None:
+        self.secrets_made = 0
+
+    def new_secret(self) -> str:
+        self.secrets_made += 1
+        return f"secret-{self.secrets_made}"
+
+    def hash(self, secret: str) -> str:
+        return f"hashed:{secret}"
+
+    def verify(self, secret_hash: str, secret: str) -> bool:
+        return secret_hash == f"hashed:{secret}"
+
+    def verify_nothing(self, secret: str) -> None:
+        pass
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class InMemoryKnownFactories:
+    def __init__(self, factory_ids: set[str] | None = None) -> None:
+        self.factory_ids = set(factory_ids or ())
+
+    async def exists(self, factory_id: str) -> bool:
+        return factory_id in self.factory_ids
+
+    async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
+        self.factory_ids.add(event.factory_id)
+
+    async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
+        self.factory_ids.discard(event.merged_factory_id)
+
+
+class InMemorySigningKeys:
+    """Signing keys held in memory: the same lifecycle rules, no storage and no sealing."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, SigningKey] = {}
+        self.records: list[KeyLifecycle] = []
+
+    async def ensure_key(self, now: datetime) -> None:
+        if not self.records:
+            key = SigningKey.generate()
+            self.keys[key.kid] = key
+            self.records.append(KeyLifecycle(key.kid, now, now))
+
+    async def lifecycles(self) -> list[KeyLifecycle]:
+        return list(self.records)
+
+    async def signer(self, now: datetime) -> SigningKey:
+        current = signing_key(self.records, now)
+        if current is None:
+            raise NoSigningKeyError("no signing key is active")
+        return self.keys[current.kid]
+
+    async def rotate(self, now: datetime, activation_delay: timedelta, token_lifetime: timedelta) -> KeyLifecycle:
+        self.records = [record for record in self.records if record.published(now)]
+        key = SigningKey.generate()
+        self.keys[key.kid] = key
+        new_key = rotation(self.records, key.kid, now, activation_delay, token_lifetime)
+        self.records.append(new_key)
+        return new_key
+
+    async def jwks(self, now: datetime) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [self.keys[r.kid].public_jwk() for r in self.records if r.published(now)]}
