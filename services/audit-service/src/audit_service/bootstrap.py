@@ -33,6 +33,7 @@ from audit_service.config import Settings
 from audit_service.domain.model import Audit
 from audit_service.entrypoints.http.routes import router
 from audit_service.entrypoints.http.rules_routes import router as rules_router
+from audit_service.service_layer.accreditation import AuditCompanyEvents
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.mandates import MandateQueries
 from audit_service.service_layer.merges import SiteMerges
@@ -131,9 +132,10 @@ def build_app(settings: Settings | None = None, adapters: Adapters | None = None
     # Every subscription: the projections every service keeps (links, member groups, merged ids;
     # the merged-ids map before this service's own FactoriesMerged handler), then this service's.
     runtime.follow_links_groups_and_merges()
-    runtime.consumer.on(OrganisationRegistered, adapters.audit_companies.apply_registered)
-    runtime.consumer.on(AuditCompanyAccreditationChanged, adapters.audit_companies.apply_accreditation_changed)
-    runtime.consumer.on(AuditCompanyAccreditationRestated, adapters.audit_companies.apply_accreditation_restated)
+    accreditation = AuditCompanyEvents(adapters.audit_companies)
+    runtime.consumer.on(OrganisationRegistered, accreditation.apply_registered)
+    runtime.consumer.on(AuditCompanyAccreditationChanged, accreditation.apply_accreditation_changed)
+    runtime.consumer.on(AuditCompanyAccreditationRestated, accreditation.apply_accreditation_restated)
     runtime.consumer.on(FactoryRegistered, adapters.site_names.apply_registered)
     runtime.consumer.on(FactoryProfileSubmitted, adapters.readiness.apply_profile_submitted)
     runtime.consumer.on(CodeOfConductSigned, adapters.readiness.apply_code_signed)

@@ -14,6 +14,7 @@ from audit_service.adapters.site_names import MongoSiteNames
 from audit_service.adapters.working_days import working_calendar
 from audit_service.domain.model import Audit, ReportSubmission
 from audit_service.domain.questionnaire import Answer, QuestionKind
+from audit_service.service_layer.accreditation import AuditCompanyEvents
 from audit_service.service_layer.handlers import AuditHandlers
 from audit_service.service_layer.risk import RiskReadModel
 from audit_service.service_layer.rule_books import RuleBooks
@@ -45,7 +46,7 @@ async def linked_and_registered(database) -> dict:
                            linked_at=datetime(2026, 1, 5, tzinfo=UTC))
     await links.apply_changes([(linked, wrap(linked, producer="test"))])
     companies = MongoAuditCompanies(database["audit_companies"])
-    await apply(companies.apply_registered, OrganisationRegistered(organisation_id="ac", name="Audit Co",
+    await apply(AuditCompanyEvents(companies).apply_registered, OrganisationRegistered(organisation_id="ac", name="Audit Co",
                                                                    kind="audit_company"))
     return {"links": links, "audit_companies": companies,
             "merged_factories": MongoMergedFactories(database["merged_factories"])}
@@ -193,10 +194,11 @@ async def test_the_due_date_job_emits_once_against_the_real_store(database) -> N
 
 async def test_the_accreditation_projection_keeps_the_latest_change(database) -> None:
     companies = MongoAuditCompanies(database["audit_companies"])
+    told = AuditCompanyEvents(companies)
     at = datetime(2026, 11, 20, 9, tzinfo=UTC)
     registered = OrganisationRegistered(organisation_id="ac", name="Audit Co", kind="audit_company",
                                         trial_ends_at=at + timedelta(days=365))
-    await apply(companies.apply_registered, registered)
+    await apply(told.apply_registered, registered)
     assert (await companies.standing("ac")).trial_ends_at == at + timedelta(days=365)
     assert await companies.standing("brand") is None
 
@@ -206,10 +208,10 @@ async def test_the_accreditation_projection_keeps_the_latest_change(database) ->
                                                 trial_ends_at=at + timedelta(days=365))
 
     suspended = changed("suspended", "trial", 1)
-    await apply(companies.apply_accreditation_changed, suspended)
-    await apply(companies.apply_accreditation_changed, changed("trial", "suspended", 2))
-    await apply(companies.apply_accreditation_changed, suspended)  # an older change, told again
-    await apply(companies.apply_registered, registered)  # a replay
+    await apply(told.apply_accreditation_changed, suspended)
+    await apply(told.apply_accreditation_changed, changed("trial", "suspended", 2))
+    await apply(told.apply_accreditation_changed, suspended)  # an older change, told again
+    await apply(told.apply_registered, registered)  # a replay
     standing = await companies.standing("ac")
     assert (standing.status, standing.status_since) == ("trial", at + timedelta(days=2))
     standing.require_mandatable(at + timedelta(days=364))

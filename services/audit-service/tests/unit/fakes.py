@@ -15,16 +15,13 @@ from audit_service.domain.mandates import Mandate, MandatePosition, SiteName
 from audit_service.domain.readiness import FactoryReadiness
 from audit_service.domain.risk import CellCount, FactoryPicture, cell_counts
 from audit_service.service_layer.ports import PictureChange, PictureMerge
-from shared_audits.contracts.enums import AccreditationStatus, OrganisationKind
+from shared_audits.contracts.enums import AccreditationStatus
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import (
-    AuditCompanyAccreditationChanged,
-    AuditCompanyAccreditationRestated,
     CodeOfConductPublished,
     CodeOfConductSigned,
     FactoryProfileSubmitted,
     FactoryRegistered,
-    OrganisationRegistered,
 )
 
 
@@ -38,30 +35,18 @@ class InMemoryAuditCompanies:
             return self.standings[organisation_id]
         return AuditCompanyStanding(organisation_id=organisation_id) if organisation_id in self.ids else None
 
-    async def apply_registered(self, event: OrganisationRegistered, envelope: EventEnvelope) -> None:
-        if event.kind is OrganisationKind.AUDIT_COMPANY:
-            self.ids.add(event.organisation_id)
-            self.standings.setdefault(event.organisation_id, AuditCompanyStanding(
-                organisation_id=event.organisation_id, trial_ends_at=event.trial_ends_at))
-
-    async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
-                                          envelope: EventEnvelope) -> None:
-        await self._decided(event.organisation_id, event.status, event.changed_at, event.trial_ends_at)
-
-    async def apply_accreditation_restated(self, event: AuditCompanyAccreditationRestated,
-                                           envelope: EventEnvelope) -> None:
-        await self._decided(event.organisation_id, event.status, event.decided_at, event.trial_ends_at)
-
-    async def _decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
-                       trial_ends_at: datetime | None) -> None:
-        known = await self.standing(organisation_id)
-        if known is not None and known.status_since is not None and known.status_since > decided_at:
-            return
+    async def registered(self, organisation_id: str, name: str, trial_ends_at: datetime | None) -> None:
         self.ids.add(organisation_id)
-        self.standings[organisation_id] = AuditCompanyStanding(
-            organisation_id=organisation_id, status=status, status_since=decided_at,
-            trial_ends_at=trial_ends_at or (known.trial_ends_at if known else None),
-        )
+        self.standings.setdefault(organisation_id, AuditCompanyStanding(organisation_id=organisation_id,
+                                                                        trial_ends_at=trial_ends_at))
+
+    async def decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
+                      trial_ends_at: datetime | None) -> None:
+        known = await self.standing(organisation_id) or AuditCompanyStanding(organisation_id=organisation_id)
+        standing = known.decided(status, decided_at, trial_ends_at)
+        if standing is not None:
+            self.ids.add(organisation_id)
+            self.standings[organisation_id] = standing
 
 
 class InMemoryReadiness:

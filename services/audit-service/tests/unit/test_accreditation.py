@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from audit_service.domain.errors import AuditCompanyNotMandatable
+from audit_service.service_layer.accreditation import AuditCompanyEvents
 from audit_service.service_layer.handlers import AuditHandlers
 from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.events import (
@@ -21,7 +22,7 @@ MANDATE = (AuditType.INITIAL, AuditScope.SOCIAL, Announcement.SEMI_ANNOUNCED, (d
 
 async def told(audits: AuditHandlers, event) -> None:
     """access-control's event reaches audit-service's projection, as the consumer would hand it over."""
-    companies = audits.audit_companies
+    companies = AuditCompanyEvents(audits.audit_companies)
     apply = {OrganisationRegistered: companies.apply_registered,
              AuditCompanyAccreditationChanged: companies.apply_accreditation_changed,
              AuditCompanyAccreditationRestated: companies.apply_accreditation_restated}[type(event)]

@@ -24,6 +24,15 @@ class AuditCompanyStanding(BaseModel):
         # A store may hand back times without their zone; they were written in UTC.
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
+    def decided(self, status: AccreditationStatus, decided_at: datetime,
+                trial_ends_at: datetime | None) -> AuditCompanyStanding | None:
+        """The standing once access-control's decision of ``decided_at`` counts; None when a later one is
+        known (it stays). A decision told again (a redelivery, a restatement) gives the same standing."""
+        if self.status_since is not None and self.status_since > decided_at:
+            return None
+        return AuditCompanyStanding(organisation_id=self.organisation_id, status=status, status_since=decided_at,
+                                    trial_ends_at=trial_ends_at or self.trial_ends_at)
+
     def require_mandatable(self, now: datetime) -> None:
         """Refuse a mandate to a suspended company, or to one whose trial ended without accreditation."""
         if self.status == AccreditationStatus.SUSPENDED:

@@ -4,6 +4,7 @@ its fake in tests/unit/fakes.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from audit_service.domain.accreditation import AuditCompanyStanding
@@ -13,14 +14,12 @@ from audit_service.domain.readiness import FactoryReadiness
 from audit_service.domain.risk import CellCount, CountedReport, FactoryPicture
 from audit_service.domain.timing import WorkingCalendar
 from shared_audits.contracts.envelope import EventEnvelope
+from shared_audits.contracts.enums import AccreditationStatus
 from shared_audits.contracts.events import (
-    AuditCompanyAccreditationChanged,
-    AuditCompanyAccreditationRestated,
     CodeOfConductPublished,
     CodeOfConductSigned,
     FactoryProfileSubmitted,
     FactoryRegistered,
-    OrganisationRegistered,
 )
 from shared_audits.rule_versions import RuleSetVersionStore
 from shared_audits.store import AggregateStore, ReassignableStore
@@ -35,13 +34,13 @@ class AuditCompanies(Protocol):
 
 
 class AuditCompanyProjection(AuditCompanies, Protocol):
-    """Fed by access-control's events (the subscriptions in bootstrap.py)."""
+    """What access-control told of each audit company (service_layer/accreditation.py tells it)."""
 
-    async def apply_registered(self, event: OrganisationRegistered, envelope: EventEnvelope) -> None: ...
-    async def apply_accreditation_changed(self, event: AuditCompanyAccreditationChanged,
-                                          envelope: EventEnvelope) -> None: ...
-    async def apply_accreditation_restated(self, event: AuditCompanyAccreditationRestated,
-                                           envelope: EventEnvelope) -> None: ...
+    async def registered(self, organisation_id: str, name: str, trial_ends_at: datetime | None) -> None: ...
+    async def decided(self, organisation_id: str, status: AccreditationStatus, decided_at: datetime,
+                      trial_ends_at: datetime | None) -> None:
+        """Keep the decision unless a later one is known (``AuditCompanyStanding.decided``)."""
+        ...
 
 
 class Sites(Protocol):
