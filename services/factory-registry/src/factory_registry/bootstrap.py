@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import SpanProcessor
 from shared_audits.contracts import topics
 from shared_audits.contracts.enums import ClientScope
 from shared_audits.http import ServiceScopes
@@ -42,16 +43,15 @@ class Adapters:
 
 
 def build_app(
-    settings: Settings | None = None, adapters: Adapters | None = None, span_processors: list | None = None
+    settings: Settings | None = None,
+    adapters: Adapters | None = None,
+    span_processors: list[SpanProcessor] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = build_runtime(settings, produced_topics=[topics.REGISTRY], span_processors=span_processors,
                             shared=adapters.shared if adapters else None)
     rules = load_registry_rules(settings.registry_rules)
-    adapters = adapters or _mongo_adapters(runtime, rules)
-    # Subscriptions: the registry consumes no event of its own; it keeps the projections every service
-    # keeps (FactoryLinked/FactoryUnlinked: who may see a site; member groups; FactoriesMerged: merged ids).
-    runtime.follow_links_groups_and_merges()
+    adapters = adapters or _real_adapters(runtime, rules)
     registry = FactoryRegistry(
         factories=adapters.factories,
         profiles=adapters.profiles,
@@ -60,6 +60,12 @@ def build_app(
         links=runtime.links,
         rules=rules,
     )
+
+    # Subscriptions (the topics consumed follow from them): the registry handles no event of its own,
+    # only the projections every service keeps: FactoryLinked/FactoryUnlinked (who may see a site),
+    # the member groups, FactoriesMerged (the merged ids). No jobs.
+    runtime.follow_links_groups_and_merges()
+
     app = create_app(
         runtime,
         title="factory-registry",
@@ -72,7 +78,7 @@ def build_app(
     return app
 
 
-def _mongo_adapters(runtime: ServiceRuntime, rules: RegistryRules) -> Adapters:
+def _real_adapters(runtime: ServiceRuntime, rules: RegistryRules) -> Adapters:
     """The real adapters, and the start-up work they need (indexes, blocking keys of the current rules)."""
     assert runtime.database is not None
     factories = runtime.store("factories", Factory)

@@ -1,3 +1,5 @@
+"""Fixtures of factory-registry's unit tests: the handlers over fakes, and the whole app over fakes."""
+
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -47,11 +49,14 @@ def shared() -> InMemorySharedAdapters:
 
 
 @pytest.fixture
-async def app(shared: InMemorySharedAdapters) -> AsyncIterator[RunningApp]:
-    """factory-registry built on fakes and started on FastStream's TestKafkaBroker: no MongoDB, no Kafka."""
+def adapters(shared: InMemorySharedAdapters) -> Adapters:
     factories = shared.store()
-    adapters = Adapters(factories=factories, profiles=InMemoryProfileVersions(shared.store()),
-                        identifiers=InMemoryIdentifierClaims(), site_index=InMemorySiteIndex(factories),
-                        shared=shared)
-    async with running(build_app(Settings(), adapters)) as started:
-        yield started
+    return Adapters(factories=factories, profiles=InMemoryProfileVersions(shared.store()),
+                    identifiers=InMemoryIdentifierClaims(), site_index=InMemorySiteIndex(factories), shared=shared)
+
+
+@pytest.fixture
+async def app(adapters: Adapters) -> AsyncIterator[RunningApp]:
+    """factory-registry in process: its routes and subscriptions over the fakes, on TestKafkaBroker."""
+    async with running(build_app(Settings(), adapters=adapters)) as service:
+        yield service

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import json
+
 from shared_audits.contracts import topics
+from shared_audits.contracts.envelope import wrap
 from shared_audits.contracts.enums import LinkRelationship
 from shared_audits.contracts.events import FactoriesMerged, FactoryLinked, FactoryUnlinked
 from shared_audits.testing import InMemorySharedAdapters
@@ -31,3 +34,14 @@ async def test_a_merge_is_known_to_the_merged_ids_map(app: RunningApp, shared: I
 async def test_a_bad_payload_goes_to_the_dead_letters(app: RunningApp, shared: InMemorySharedAdapters) -> None:
     await app.publish_raw(topics.ACCESS.name, b'{"not": "an envelope"}')
     assert [raw for raw, _ in shared.dead_letters.parked] == [b'{"not": "an envelope"}']
+
+
+async def test_a_link_from_a_newer_producer_with_a_field_unknown_here_is_applied(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    envelope = wrap(FactoryLinked(member_id="m-1", factory_id="f-1", relationship=LinkRelationship.SUPPLIER,
+                                  linked_at=NOW), producer="access-control").model_dump(mode="json")
+    envelope["payload"]["consented_by"] = "someone"  # an optional field a later version of the payload adds
+    await app.publish_raw(topics.ACCESS.name, json.dumps(envelope).encode(), key="f-1")
+    assert await shared.links.factories_of("m-1") == ["f-1"]
+    assert shared.dead_letters.parked == []
