@@ -7,6 +7,7 @@ also hold the service's writer and the CLI's independent reader to one format.
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cap_service.adapters.checkpoints import InMemoryChainHeads, InMemoryCheckpointStore
-from cap_service.adapters.record_keys import InMemoryRecordKeys, RecordSigningKey, verify_signature
+from cap_service.adapters.record_keys import RecordSigningKey, verify_signature
 from cap_service.adapters.rules import load_deadline_rules
 from cap_service.domain.model import Cap
 from cap_service.service_layer.handlers import CapHandlers
@@ -25,6 +25,13 @@ from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, member
 from shared_audits_cli.main import app
 from shared_audits_cli.record_verification import entry_hash, verify_record
+
+# cap-service's fakes live with its unit tests; the repository root is on the path (pytest.ini), and the
+# name is the one pytest's importlib mode gives that file, so both test suites share one module.
+cap_fakes = importlib.import_module("services.cap-service.tests.unit.fakes")
+InMemoryChainHeads = cap_fakes.InMemoryChainHeads
+InMemoryCheckpointStore = cap_fakes.InMemoryCheckpointStore
+InMemoryRecordKeys = cap_fakes.InMemoryRecordKeys
 
 FINDINGS = [{"finding_id": f"n-{i}", "chapter": str(i), "severity": "major", "description": f"Problem {i}",
              "recommended_action": "Fix"} for i in range(1, 4)]

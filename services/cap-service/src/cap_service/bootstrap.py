@@ -11,6 +11,7 @@ from shared_audits.rule_versions import RuleSetVersion
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.scheduling import PeriodicJob
 
+from cap_service.adapters.cap_upgrades import backfill_next_overdue_deadline, start_records
 from cap_service.adapters.checkpoints import MongoChainHeads, MongoCheckpointStore
 from cap_service.adapters.key_encryption import KeyEncryption
 from cap_service.adapters.record_keys import MongoRecordKeys, verify_signature
@@ -21,7 +22,7 @@ from cap_service.domain.rule_sets import DEADLINES
 from cap_service.entrypoints.http.record_routes import router as record_router
 from cap_service.entrypoints.http.routes import router
 from cap_service.entrypoints.http.rules_routes import router as rules_router
-from cap_service.service_layer.handlers import CapHandlers, backfill_next_overdue_deadline, start_records
+from cap_service.service_layer.handlers import CapHandlers
 from cap_service.service_layer.record import CapRecords
 from cap_service.service_layer.rule_sets import deadline_rule_sets
 from cap_service.service_layer.merges import SiteMerges

@@ -2,14 +2,11 @@
 
 from datetime import UTC, datetime
 
-import pytest
-
-from cap_service.adapters.rules import load_deadline_rules
 from cap_service.domain.model import Cap
 from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, member
+from shared_audits.testing import member
 
 
 def finding(finding_id: str, chapter: str, question_id: str | None) -> dict:
@@ -23,12 +20,6 @@ def report(audit_id: str, audit_type: str, findings: list[dict], follows: str | 
         rule_set_version="2026.1", published_at=datetime(2026, 3, 1, tzinfo=UTC), findings=findings,
         follows_audit_id=follows,
     )
-
-
-@pytest.fixture
-def caps() -> CapHandlers:
-    return CapHandlers(caps=InMemoryAggregateStore(), links=InMemoryLinkProjection({("m-a", "f-1")}),
-                       deadline_rules=load_deadline_rules())
 
 
 async def deliver(caps: CapHandlers, published: AuditReportPublished) -> None:

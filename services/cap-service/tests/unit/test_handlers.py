@@ -4,12 +4,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cap_service.adapters.rules import load_deadline_rules
 from cap_service.domain.model import Cap
+from cap_service.service_layer import handlers as handlers_module
 from cap_service.service_layer.handlers import CapHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import (
-    AuditReportPublished,
     CapClosed,
     CapItemAccepted,
     CapItemClosed,
@@ -18,45 +17,11 @@ from shared_audits.contracts.events import (
     CapItemRejected,
     CapItemReopened,
     CapOpened,
-    EvidenceStored,
 )
 from shared_audits.errors import ConflictError, InvalidEventError, InvalidRequestError, NotFoundError
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, factory_account, member, operator
+from shared_audits.testing import factory_account, member, operator
 
-REPORT = AuditReportPublished(
-    audit_id="a-1",
-    factory_id="f-1",
-    audit_type="initial",
-    compliance_percentage=60,
-    letter="C",
-    rule_set_version="2026.1",
-    published_at=datetime(2026, 3, 1, tzinfo=UTC),
-    findings=[
-        {"finding_id": "n-1", "chapter": "9", "severity": "critical", "description": "Exit locked", "recommended_action": "Unlock"},
-        {"finding_id": "n-2", "chapter": "7", "severity": "minor", "description": "Overtime log", "recommended_action": "Keep log"},
-    ],
-)
-
-
-def stored(cap: Cap, item_index: int, evidence_id: str) -> EvidenceStored:
-    return EvidenceStored(
-        evidence_id=evidence_id, factory_id="f-1", cap_id=cap.id, item_id=cap.items[item_index].item_id,
-        filename="e.pdf", content_type="application/pdf", size_bytes=10, sha256="0" * 64,
-    )
-
-
-@pytest.fixture
-def caps() -> CapHandlers:
-    return CapHandlers(
-        caps=InMemoryAggregateStore(),
-        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
-        deadline_rules=load_deadline_rules(),
-    )
-
-
-async def open_cap(caps: CapHandlers) -> Cap:
-    await caps.open_cap(REPORT, wrap(REPORT, producer="audit-service"))
-    return await caps.caps.get(Cap.id_for_audit("a-1"))
+from .conftest import REPORT, follow_up, open_cap, open_caps, stored
 
 
 async def test_a_report_opens_one_cap_with_deadlines_by_severity_however_often_it_arrives(caps: CapHandlers) -> None:
@@ -154,6 +119,38 @@ async def test_the_overdue_scan_reads_a_cap_only_once_a_deadline_that_can_still_
     assert (await caps.caps.get(cap.id)).next_overdue_deadline is None
 
 
+async def test_an_item_reads_overdue_once_flagged_until_it_is_done_or_its_deadline_moves(caps: CapHandlers) -> None:
+    cap = await open_cap(caps)
+    assert [item.overdue for item in cap.items] == [False, False]  # late, but not yet flagged by the check
+    await caps.flag_overdue_items(date(2026, 4, 1))
+    flagged = await caps.caps.get(cap.id)
+    assert [item.overdue for item in flagged.items] == [True, False]
+    flagged.items[0].deadline = date(2026, 6, 30)  # an extension granted: the new deadline is not late yet
+    assert not flagged.items[0].overdue
+    await caps.record_evidence(stored(cap, 0, "e-1"), None)
+    await caps.decide(member("m-a"), cap.id, cap.items[0].item_id, "accept", None)
+    assert not (await caps.caps.get(cap.id)).items[0].overdue  # done: no longer late
+
+
+async def test_the_overdue_scan_reads_every_late_cap_a_page_at_a_time(
+    caps: CapHandlers, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers_module, "OVERDUE_SCAN_PAGE", 2)
+    await open_caps(caps, [f"a-{index}" for index in range(5)])
+    assert await caps.flag_overdue_items(date(2026, 4, 1)) == 5  # the critical item of each CAP
+    assert await caps.flag_overdue_items(date(2026, 4, 1)) == 0
+
+
+async def test_a_follow_up_naming_no_audit_re_checks_every_open_cap_of_the_factory_a_page_at_a_time(
+    caps: CapHandlers, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers_module, "FOLLOW_UP_PAGE", 2)
+    await open_caps(caps, [f"initial-{index}" for index in range(5)])
+    report = follow_up([])  # everything corrected
+    await caps.open_cap(report, wrap(report, producer="audit-service"))
+    assert [cap.status for cap in await caps.caps.find(factory_id="f-1")] == ["closed"] * 5
+
+
 async def test_an_accepted_item_is_never_overdue(caps: CapHandlers) -> None:
     cap = await open_cap(caps)
     await caps.record_evidence(stored(cap, 0, "e-1"), None)
@@ -169,14 +166,6 @@ async def test_the_overdue_check_as_of_another_day_is_for_operators_in_developme
     with pytest.raises(NotFoundError):
         await caps.scan_overdue_as_of(member("m-a"), date(2026, 4, 1))
     assert await caps.scan_overdue_as_of(operator(), date(2026, 4, 1)) == 1
-
-
-def follow_up(findings: list[dict], follows: str | None = None) -> AuditReportPublished:
-    return AuditReportPublished(
-        audit_id="a-2", factory_id="f-1", audit_type="follow_up", compliance_percentage=80, letter="B",
-        rule_set_version="2026.1", published_at=datetime(2026, 9, 1, tzinfo=UTC), findings=findings,
-        follows_audit_id=follows,
-    )
 
 
 async def test_a_follow_up_closes_corrected_items_and_reopens_findings_found_again(caps: CapHandlers) -> None:
@@ -262,9 +251,7 @@ async def test_overdue_is_emitted_once_across_a_restart_and_a_second_instance(ca
 
 
 async def test_a_factory_s_caps_are_read_a_bounded_page_at_a_time(caps: CapHandlers) -> None:
-    for index in range(5):
-        report = REPORT.model_copy(update={"audit_id": f"a-{index}"})
-        await caps.open_cap(report, wrap(report, producer="audit-service"))
+    await open_caps(caps, [f"a-{index}" for index in range(5)])
     pages, cursor = [], None
     while True:
         page, cursor = await caps.caps_of_factory(member("m-a"), "f-1", limit=2, after=cursor)

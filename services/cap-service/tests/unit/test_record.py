@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 
-from cap_service.adapters.checkpoints import InMemoryChainHeads, InMemoryCheckpointStore
-from cap_service.adapters.record_keys import InMemoryRecordKeys, verify_signature
+from cap_service.adapters.record_keys import verify_signature
 from cap_service.domain.checkpoints import (
     ChainHead,
     MerkleTree,
@@ -17,28 +16,20 @@ from cap_service.domain.checkpoints import (
     node_hash,
     root_from_audit_path,
 )
+from cap_service.domain.errors import RecordIntegrityError
 from cap_service.domain.model import Cap
 from cap_service.domain.record import RECORD_STARTED, canonical_json, chain_problems
 from cap_service.service_layer.handlers import CapHandlers
-from cap_service.service_layer.record import CapRecords, RecordIntegrityError
+from cap_service.service_layer.record import CapRecords
 from shared_audits.contracts import wrap
 from shared_audits.errors import NotFoundError, PermissionDeniedError
 from shared_audits.testing import audit_company, factory_account, member, operator
 
-from .test_handlers import REPORT, caps, follow_up, open_cap, stored  # noqa: F401 - the fixture is used by name
-
-NOW = datetime(2026, 4, 2, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-async def records(caps: CapHandlers) -> CapRecords:  # noqa: F811
-    keys = InMemoryRecordKeys()
-    await keys.ensure_key(NOW)
-    return CapRecords(caps=caps.caps, heads=InMemoryChainHeads(caps.caps), checkpoints=InMemoryCheckpointStore(),
-                      keys=keys, links=caps.links, verify_signature=verify_signature, clock=lambda: NOW)
+from .conftest import RECORD_NOW as NOW
+from .conftest import REPORT, follow_up, open_cap, stored
 
 
-async def a_decided_cap(caps: CapHandlers) -> Cap:  # noqa: F811
+async def a_decided_cap(caps: CapHandlers) -> Cap:
     cap = await open_cap(caps)
     item_id = cap.items[0].item_id
     await caps.record_evidence(stored(cap, 0, "e-1"), None)
@@ -51,7 +42,7 @@ async def a_decided_cap(caps: CapHandlers) -> Cap:  # noqa: F811
 # ---------------------------------------------------------------- the chain
 
 
-async def test_every_change_of_a_cap_appends_one_entry_naming_the_hash_of_the_one_before(caps: CapHandlers) -> None:  # noqa: F811
+async def test_every_change_of_a_cap_appends_one_entry_naming_the_hash_of_the_one_before(caps: CapHandlers) -> None:
     cap = await a_decided_cap(caps)
 
     assert [entry.type for entry in cap.history] == [
@@ -67,7 +58,7 @@ async def test_every_change_of_a_cap_appends_one_entry_naming_the_hash_of_the_on
     assert canonical_json({"b": 1, "a": [1.0, "é"]}) == '{"a":[1,"é"],"b":1}'.encode()
 
 
-async def test_the_record_holds_what_each_event_said_and_when(caps: CapHandlers) -> None:  # noqa: F811
+async def test_the_record_holds_what_each_event_said_and_when(caps: CapHandlers) -> None:
     cap = await a_decided_cap(caps)
     rejected = cap.history[2]
     data = rejected.revealed()
@@ -76,7 +67,7 @@ async def test_the_record_holds_what_each_event_said_and_when(caps: CapHandlers)
     assert datetime.fromisoformat(rejected.at).tzinfo is not None
 
 
-async def test_who_decided_is_committed_to_in_the_hashed_data_and_disclosed_beside_it(caps: CapHandlers) -> None:  # noqa: F811
+async def test_who_decided_is_committed_to_in_the_hashed_data_and_disclosed_beside_it(caps: CapHandlers) -> None:
     rejected = (await a_decided_cap(caps)).history[2]
     assert "m-a" not in str(rejected.data) and "client-m-a" not in str(rejected.data)
     salt, name, value = next(d for d in rejected.disclosures if d[1] == "member_id")
@@ -87,7 +78,7 @@ async def test_who_decided_is_committed_to_in_the_hashed_data_and_disclosed_besi
     assert chain_problems(rejected.cap_id, [swapped]) != [] and swapped.computed_hash() == rejected.hash
 
 
-async def test_decisions_and_follow_up_outcomes_are_read_from_the_record(caps: CapHandlers) -> None:  # noqa: F811
+async def test_decisions_and_follow_up_outcomes_are_read_from_the_record(caps: CapHandlers) -> None:
     cap = await a_decided_cap(caps)
     item_id = cap.items[0].item_id
     assert [(d.decision, d.member_id, d.comment) for d in cap.decisions_of(item_id)] == [
@@ -102,7 +93,7 @@ async def test_decisions_and_follow_up_outcomes_are_read_from_the_record(caps: C
     assert chain_problems(cap.id, after.history) == []
 
 
-async def test_overdue_items_and_the_closing_of_a_cap_are_recorded(caps: CapHandlers) -> None:  # noqa: F811
+async def test_overdue_items_and_the_closing_of_a_cap_are_recorded(caps: CapHandlers) -> None:
     cap = await open_cap(caps)
     await caps.flag_overdue_items(date(2026, 4, 1))
     for index in (0, 1):
@@ -156,7 +147,7 @@ def test_every_leaf_s_audit_path_leads_to_the_rfc9162_root(size: int) -> None:
         assert root_from_audit_path(leaves[-1], size - 1, size, tree.audit_path(size - 1)[:-1]) != tree.root  # cut short
 
 
-async def test_a_chain_that_no_longer_holds_what_was_signed_keeps_its_signed_head(caps: CapHandlers) -> None:  # noqa: F811
+async def test_a_chain_that_no_longer_holds_what_was_signed_keeps_its_signed_head(caps: CapHandlers) -> None:
     cap = await a_decided_cap(caps)
     signed = ChainHead(cap.id, 3, cap.history[2].hash)
     assert leaf_to_sign(cap.id, cap.history, signed) == (ChainHead(cap.id, 5, cap.history[4].hash), None)
@@ -171,7 +162,7 @@ async def test_a_chain_that_no_longer_holds_what_was_signed_keeps_its_signed_hea
 
 
 async def test_a_checkpoint_signs_every_chain_s_head_once_until_one_changes(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)
     other = REPORT.model_copy(update={"audit_id": "a-7"})
@@ -191,7 +182,7 @@ async def test_a_checkpoint_signs_every_chain_s_head_once_until_one_changes(
 
 
 async def test_a_cap_s_record_is_exported_to_whoever_sees_the_cap_and_to_nobody_else(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)
     await records.sign_checkpoint()
@@ -208,7 +199,7 @@ async def test_a_cap_s_record_is_exported_to_whoever_sees_the_cap_and_to_nobody_
 
 
 async def test_a_member_reads_its_own_decisions_in_the_export_and_not_who_else_decided(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)  # m-a rejected, m-b accepted
     await records.sign_checkpoint()
@@ -226,7 +217,7 @@ async def test_a_member_reads_its_own_decisions_in_the_export_and_not_who_else_d
     assert "m-b" not in str(await records.export(member("m-a"), cap.id))
 
 
-async def test_the_export_shows_no_other_cap(caps: CapHandlers, records: CapRecords) -> None:  # noqa: F811
+async def test_the_export_shows_no_other_cap(caps: CapHandlers, records: CapRecords) -> None:
     cap = await a_decided_cap(caps)
     other = REPORT.model_copy(update={"audit_id": "a-8", "factory_id": "f-9"})
     await caps.open_cap(other, wrap(other, producer="audit-service"))
@@ -236,7 +227,7 @@ async def test_the_export_shows_no_other_cap(caps: CapHandlers, records: CapReco
 
 
 async def test_after_a_rotation_the_new_key_signs_and_the_old_one_stays_published(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)
     old = (await records.sign_checkpoint()).kid
@@ -249,7 +240,7 @@ async def test_after_a_rotation_the_new_key_signs_and_the_old_one_stays_publishe
     assert published.keys() == {old, new} and published[old]["retired_at"] and published[new]["retired_at"] is None
 
 
-async def test_only_the_operator_signs_a_checkpoint_on_demand(caps: CapHandlers, records: CapRecords) -> None:  # noqa: F811
+async def test_only_the_operator_signs_a_checkpoint_on_demand(caps: CapHandlers, records: CapRecords) -> None:
     await a_decided_cap(caps)
     with pytest.raises(PermissionDeniedError):
         await records.sign_checkpoint_now(member("m-a"))
@@ -258,7 +249,7 @@ async def test_only_the_operator_signs_a_checkpoint_on_demand(caps: CapHandlers,
 
 
 async def test_stored_leaves_the_signature_does_not_cover_stop_the_signing(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)
     first = await records.sign_checkpoint()
@@ -271,7 +262,7 @@ async def test_stored_leaves_the_signature_does_not_cover_stop_the_signing(
 
 
 async def test_a_chain_altered_in_the_store_is_not_signed_again(
-    caps: CapHandlers, records: CapRecords,  # noqa: F811
+    caps: CapHandlers, records: CapRecords,
 ) -> None:
     cap = await a_decided_cap(caps)
     first = await records.sign_checkpoint()

@@ -6,12 +6,12 @@ from shared_audits.contracts import wrap
 from shared_audits.contracts.events import FactoriesMerged
 from shared_audits.testing import factory_account, member
 
-from .test_handlers import caps, open_cap, stored  # noqa: F401 - the fixture is used by name
+from .conftest import open_cap, stored
 
 MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1")
 
 
-async def test_the_merged_sites_caps_answer_on_the_surviving_id_once(caps: CapHandlers) -> None:  # noqa: F811
+async def test_the_merged_sites_caps_answer_on_the_surviving_id_once(caps: CapHandlers) -> None:
     cap = await open_cap(caps)
     await caps.record_evidence(stored(cap, 0, "e-1"), wrap(stored(cap, 0, "e-1"), producer="evidence-store"))
     caps.links.links |= {("m-a", "f-keep")}

@@ -10,7 +10,6 @@ Proofs of checkpoints older than the latest complete one are pruned.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from pymongo import DESCENDING
@@ -18,8 +17,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from cap_service.domain.checkpoints import ChainHead, CheckpointProof, SignedCheckpoint
-from cap_service.domain.model import Cap
-from shared_audits.testing import InMemoryAggregateStore
 
 PROOFS_PER_WRITE = 1000
 
@@ -48,15 +45,6 @@ class MongoChainHeads:
             {"$project": {"length": {"$size": "$history"}, "head": {"$let": {"vars": {"last": last}, "in": "$$last.hash"}}}},
         ])
         return [ChainHead(document["_id"], document["length"], document["head"]) async for document in cursor]
-
-
-class InMemoryChainHeads:
-    def __init__(self, caps: InMemoryAggregateStore[Cap]) -> None:
-        self._caps = caps
-
-    async def heads(self) -> list[ChainHead]:
-        return [ChainHead(cap.id, len(cap.history), cap.history[-1].hash)
-                for cap in await self._caps.find(limit=1_000_000) if cap.history]
 
 
 class MongoCheckpointStore:
@@ -114,43 +102,3 @@ class MongoCheckpointStore:
         if checkpoint is None:
             return None
         return checkpoint, CheckpointProof(_leaf(document), document["index"], list(document["audit_path"]))
-
-
-class InMemoryCheckpointStore:
-    """The same contract for unit tests."""
-
-    def __init__(self) -> None:
-        self.checkpoints: dict[int, SignedCheckpoint] = {}
-        self.proofs: dict[int, dict[str, CheckpointProof]] = {}
-
-    async def latest(self, complete_only: bool = False) -> SignedCheckpoint | None:
-        found = [c for c in self.checkpoints.values() if c.complete or not complete_only]
-        return max(found, key=lambda c: c.sequence, default=None)
-
-    async def get(self, sequence: int) -> SignedCheckpoint | None:
-        return self.checkpoints.get(sequence)
-
-    async def leaves_of(self, sequence: int) -> list[ChainHead]:
-        return [proof.leaf for proof in self.proofs.get(sequence, {}).values()]
-
-    async def claim(self, checkpoint: SignedCheckpoint) -> bool:
-        if checkpoint.sequence in self.checkpoints:
-            return False
-        self.checkpoints[checkpoint.sequence] = checkpoint
-        return True
-
-    async def add_proofs(self, sequence: int, proofs: list[CheckpointProof]) -> None:
-        self.proofs.setdefault(sequence, {}).update({proof.leaf.cap_id: copy.deepcopy(proof) for proof in proofs})
-
-    async def complete(self, sequence: int) -> None:
-        checkpoint = self.checkpoints[sequence]
-        self.checkpoints[sequence] = SignedCheckpoint(checkpoint.body, checkpoint.signature, True)
-
-    async def prune_before(self, sequence: int) -> None:
-        self.proofs = {s: proofs for s, proofs in self.proofs.items() if s >= sequence}
-
-    async def proof_for(self, cap_id: str) -> tuple[SignedCheckpoint, CheckpointProof] | None:
-        for sequence in sorted(self.proofs, reverse=True):
-            if cap_id in self.proofs[sequence]:
-                return self.checkpoints[sequence], self.proofs[sequence][cap_id]
-        return None

@@ -128,27 +128,3 @@ class MongoRecordKeys:
         """Every public key that ever signed, oldest first, with when it was made and retired."""
         cursor = self._collection.find({}, {SEALED_FIELD: 0}).sort([("created_at", 1), ("_id", 1)])
         return [_published(document) async for document in cursor]
-
-
-class InMemoryRecordKeys:
-    """The same contract for unit tests."""
-
-    def __init__(self) -> None:
-        self.keys: list[tuple[RecordSigningKey, datetime, datetime | None]] = []
-
-    async def ensure_key(self, now: datetime) -> None:
-        if not any(retired is None for _, _, retired in self.keys):
-            self.keys.append((RecordSigningKey.generate(), now, None))
-
-    async def signer(self) -> RecordSigningKey:
-        return next(key for key, _, retired in reversed(self.keys) if retired is None)
-
-    async def rotate(self, now: datetime) -> dict[str, Any]:
-        self.keys = [(key, made, retired or now) for key, made, retired in self.keys]
-        key = RecordSigningKey.generate()
-        self.keys.append((key, now, None))
-        return {**key.public_jwk(), "created_at": now.isoformat(), "retired_at": None}
-
-    async def published(self) -> list[dict[str, Any]]:
-        return [{**key.public_jwk(), "created_at": made.isoformat(), "retired_at": retired.isoformat() if retired else None}
-                for key, made, retired in self.keys]

@@ -93,7 +93,13 @@ class CapItem(BaseModel):
     def done(self) -> bool:
         return self.status in (CapItemStatus.ACCEPTED, CapItemStatus.CLOSED)
 
+    @property
+    def overdue(self) -> bool:
+        """Late as members read it: the scheduled check flagged its current deadline and it is not done yet."""
+        return self.overdue_reported_for == self.deadline and not self.done
+
     def is_overdue(self, today: date) -> bool:
+        """Whether the check of ``today`` flags it: past its deadline, not done, not yet flagged for that deadline."""
         return not self.done and self.deadline < today and self.overdue_reported_for != self.deadline
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from cap_service.domain.errors import PlanRefused
 from cap_service.domain.record import RecordEntry
 from shared_audits.contracts.events import (
     CapItemExtensionGranted,
@@ -21,7 +22,6 @@ from shared_audits.contracts.events import (
     CapItemExtensionRequested,
     CapItemPlanUpdated,
 )
-from shared_audits.errors import InvalidRequestError
 
 # The latest an extension may move a deadline: this many days after the deadline it extends.
 MAX_EXTENSION_DAYS = 90
@@ -58,14 +58,6 @@ class Extension(BaseModel):
     decided_by: str | None = None
     decision_reason: str | None = None
     decided_at: datetime | None = None
-
-
-class PlanRefused(InvalidRequestError):
-    """A plan or an extension request that cannot be taken as asked; ``errors`` names the field."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.extensions = {"errors": [{"field": field, "message": detail, "type": "value_error"}]}
 
 
 def check_target_date(target_date: date, deadline: date) -> None:

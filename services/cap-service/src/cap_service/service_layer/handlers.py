@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from cap_service.domain.model import Cap, CapStatus, DeadlineRules
+from cap_service.service_layer.ports import CapStore
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AuditType, CapDecision, ExtensionDecision
 from shared_audits.contracts.envelope import EventEnvelope
@@ -16,50 +17,14 @@ from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.rule_versions import VersionedRuleSets
-from shared_audits.store import AggregateStore, MongoAggregateStore
 
 # Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
 # the longest random pause between two tries (writers that collided spread out).
 CHANGE_ATTEMPTS = 12
 CHANGE_PAUSE_SECONDS = 0.02
-
-CapStore = AggregateStore[Cap]
-
-
-async def backfill_next_overdue_deadline(caps: MongoAggregateStore[Cap]) -> int:
-    """Give CAPs saved before ``next_overdue_deadline`` existed that field (once; then none is found)."""
-    missing = [document["_id"] async for document in
-               caps.collection.find({"next_overdue_deadline": {"$exists": False}}, {"_id": 1})]
-    for cap_id in missing:
-        cap = await caps.get(cap_id)
-        if cap is not None:
-            try:
-                await caps.save(cap)
-            except ConflictError:
-                pass  # saved meanwhile, with the field
-    return len(missing)
-
-
-async def start_records(caps: MongoAggregateStore[Cap], now: datetime) -> int:
-    """Give CAPs saved before records existed a record, starting with a snapshot of their history.
-
-    Their decisions and follow-up outcomes were kept in the items then; the snapshot
-    carries them into the record, from which they are read from now on. Run at start,
-    before the service takes requests or events; afterwards none is found.
-    """
-    started = 0
-    async for document in caps.collection.find({"history": {"$exists": False}}, {"items": 1}):
-        earlier = {item["item_id"]: {"decisions": item.get("decisions", []), "follow_ups": item.get("follow_ups", [])}
-                   for item in document.get("items", [])}
-        cap = await caps.get(document["_id"])
-        if cap is None or not cap.start_record(earlier, now):
-            continue
-        try:
-            await caps.save(cap)
-            started += 1
-        except ConflictError:
-            pass  # another instance started it meanwhile
-    return started
+# CAPs read at once by the overdue scan and by a follow-up looking for a factory's open CAPs (both read every page).
+OVERDUE_SCAN_PAGE = 500
+FOLLOW_UP_PAGE = 500
 
 
 @dataclass
@@ -106,7 +71,7 @@ class CapHandlers:
             named = await self.caps.get(Cap.id_for_audit(report.follows_audit_id))
             targets = [named] if named and named.factory_id == report.factory_id else []
         else:
-            targets = await self.caps.find(factory_id=report.factory_id, status=CapStatus.OPEN.value)
+            targets = await self._open_caps_of(report.factory_id)
         matched: set[str] = set()
         for cap in targets:
             if cap.audit_id == report.audit_id:
@@ -114,6 +79,16 @@ class CapHandlers:
             matched |= cap.apply_follow_up(report, await self.deadline_rules_in_force(report.mandated_at), self.clock())
             await self.caps.save(cap)  # a conflict propagates: the event is redelivered and re-applied
         return matched
+
+    async def _open_caps_of(self, factory_id: str) -> list[Cap]:
+        """Every open CAP of a factory, read a page at a time."""
+        found: list[Cap] = []
+        while True:
+            page = await self.caps.find(limit=FOLLOW_UP_PAGE, after=found[-1].id if found else None,
+                                        factory_id=factory_id, status=CapStatus.OPEN.value)
+            found += page
+            if len(page) < FOLLOW_UP_PAGE:
+                return found
 
     async def flag_overdue_items(self, today: date | None = None) -> int:
         """The scheduled check: CapItemOverdue once per item and deadline. Returns how many were flagged.
@@ -123,16 +98,23 @@ class CapHandlers:
         """
         today = today or self.clock().date()
         flagged = 0
-        for cap in await self.caps.find_before("next_overdue_deadline", today.isoformat(), limit=10_000):
-            items = cap.flag_overdue(today, self.clock())
-            if not items:
-                continue
-            try:
-                await self.caps.save(cap)
-            except ConflictError:
-                continue  # changed meanwhile (a decision or another instance): the next scan decides
-            flagged += len(items)
-        return flagged
+        while True:
+            # A flagged CAP leaves the query (its next_overdue_deadline moves past today), so each read
+            # returns the CAPs still to flag; it stops on a page that flags nothing (the last, or all conflicts).
+            page = await self.caps.find_before("next_overdue_deadline", today.isoformat(), limit=OVERDUE_SCAN_PAGE)
+            flagged_in_page = 0
+            for cap in page:
+                items = cap.flag_overdue(today, self.clock())
+                if not items:
+                    continue
+                try:
+                    await self.caps.save(cap)
+                except ConflictError:
+                    continue  # changed meanwhile (a decision or another instance): the next scan decides
+                flagged_in_page += len(items)
+            flagged += flagged_in_page
+            if len(page) < OVERDUE_SCAN_PAGE or not flagged_in_page:
+                return flagged
 
     async def scan_overdue_as_of(self, caller: Principal, as_of: date) -> int:
         """An operator runs the scheduled check for a chosen day (test and development only)."""

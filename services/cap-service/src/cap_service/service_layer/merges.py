@@ -8,14 +8,10 @@ record's entries keep the factory id they were recorded under: history is not re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
-
-
-class ReassignableStore(Protocol):
-    async def reassign(self, field: str, old: str, new: str) -> int: ...
+from shared_audits.store import ReassignableStore
 
 
 @dataclass

@@ -6,19 +6,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from cap_service.domain.checkpoints import (
     ChainHead,
-    CheckpointProof,
     SignedCheckpoint,
     leaf_to_sign,
     plan_checkpoint,
     record_document,
     tree_root,
 )
+from cap_service.domain.errors import RecordIntegrityError
 from cap_service.domain.record import canonical_json
-from cap_service.service_layer.handlers import CapStore
+from cap_service.service_layer.ports import CapStore, ChainHeads, CheckpointStore, RecordKeys, Verify
 from shared_audits.auth import Principal
 from shared_audits.errors import NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
@@ -26,38 +26,6 @@ from shared_audits.links import LinkProjection, may_see_factory
 logger = logging.getLogger(__name__)
 
 
-class RecordIntegrityError(RuntimeError):
-    """Stored checkpoint data that the platform's own signature does not cover: nothing more is signed."""
-
-
-class ChainHeads(Protocol):
-    async def heads(self) -> list[ChainHead]: ...
-
-
-class CheckpointStore(Protocol):
-    async def latest(self, complete_only: bool = False) -> SignedCheckpoint | None: ...
-    async def leaves_of(self, sequence: int) -> list[ChainHead]: ...
-    async def claim(self, checkpoint: SignedCheckpoint) -> bool: ...
-    async def add_proofs(self, sequence: int, proofs: list[CheckpointProof]) -> None: ...
-    async def complete(self, sequence: int) -> None: ...
-    async def prune_before(self, sequence: int) -> None: ...
-    async def proof_for(self, cap_id: str) -> tuple[SignedCheckpoint, CheckpointProof] | None: ...
-
-
-class Signer(Protocol):
-    kid: str
-
-    def sign(self, message: bytes) -> str: ...
-
-
-class RecordKeys(Protocol):
-    async def ensure_key(self, now: datetime) -> None: ...
-    async def signer(self) -> Signer: ...
-    async def rotate(self, now: datetime) -> dict[str, Any]: ...
-    async def published(self) -> list[dict[str, Any]]: ...
-
-
-Verify = Callable[[dict[str, Any], bytes, str], bool]  # (public JWK, message, signature) -> valid
 Sees = Callable[[str], bool]  # whether a reader may see a member's id (and its users')
 
 

@@ -46,7 +46,7 @@ def _out(cap: Cap, viewer: MemberViewer) -> CapOut:
                 decisions=[decision.model_dump()
                            for decision in decisions_seen_by(viewer, cap.decisions_of(item.item_id))],
                 follow_ups=[change.model_dump() for change in cap.follow_ups_of(item.item_id)],
-                overdue=item.overdue_reported_for == item.deadline and not item.done,
+                overdue=item.overdue,
                 plan=plan.model_dump() if (plan := cap.plan_of(item.item_id)) else None,
                 extensions=[extension.model_dump()
                             for extension in extensions_seen_by(viewer, cap.extensions_of(item.item_id))],

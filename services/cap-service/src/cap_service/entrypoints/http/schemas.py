@@ -104,7 +104,7 @@ class CapItemOut(BaseModel):
     evidence_ids: list[str]
     decisions: list[DecisionOut]
     follow_ups: list[FollowUpChangeOut]
-    overdue: bool
+    overdue: bool = Field(description="The overdue check flagged the current deadline and the item is not done yet")
     plan: PlanOut | None = Field(default=None, description="The factory's own plan, once written")
     extensions: list[ExtensionOut] = Field(default_factory=list, description="Extension requests, oldest first")
 
