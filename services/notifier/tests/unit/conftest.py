@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -11,11 +11,20 @@ from notifier.adapters.emails import EmailTemplates
 from notifier.adapters.rules import load_notification_rules
 from notifier.adapters.secret_sealing import WebhookSecretSealing
 from notifier.adapters.webhook_targets import WebhookTargets
+from notifier.bootstrap import Adapters, build_app
+from notifier.config import Settings
 from notifier.service_layer.channels import ChannelHandlers, DeliveryPolicy
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.contracts import wrap
 from shared_audits.contracts.envelope import EventPayload
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection, InMemoryMemberGroups
+from shared_audits.testing import (
+    InMemoryAggregateStore,
+    InMemoryLinkProjection,
+    InMemoryMemberGroups,
+    InMemorySharedAdapters,
+    RunningApp,
+    running,
+)
 
 from .fakes import (
     Clock,
@@ -93,3 +102,35 @@ def fan_out() -> Callable[[ChannelHandlers, EventPayload], Awaitable[None]]:
         await notifier.fan_out(event, envelope)  # a redelivery sends nothing twice
 
     return fan_out
+
+
+# The app in process: build_app over the fakes, its broker on TestKafkaBroker (test_routes, test_subscribers).
+
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture
+def shared() -> InMemorySharedAdapters:
+    return InMemorySharedAdapters()
+
+
+@pytest.fixture
+def adapters(shared: InMemorySharedAdapters, dns: FakeDns, sealing: WebhookSecretSealing) -> Adapters:
+    """The fakes of every port, with the production rule for webhook targets: public addresses only."""
+    dns.answers["hooks.member.example"] = [PUBLIC_ADDRESS]
+    return Adapters(
+        inbox=InMemoryInbox(), factory_log=InMemoryFactoryEventLog(), deliveries=InMemoryDeliveries(),
+        recipients=InMemoryRecipients(), deadlines=InMemoryCapDeadlines(), webhooks=shared.store(),
+        feeds=InMemoryMemberFeeds(), mailer=FakeMailer(), sender=FakeSender(),
+        targets=WebhookTargets(dns, allow_internal=False), sealing=sealing, shared=shared,
+    )
+
+
+@pytest.fixture
+async def app(adapters: Adapters) -> AsyncIterator[RunningApp]:
+    """notifier as in production (https webhooks only), its jobs started once and then idle for the test."""
+    settings = Settings(webhook_allow_http=False, webhook_allow_internal_targets=False,
+                        dispatch_interval_seconds=3600, digest_interval_seconds=3600,
+                        deadline_reminder_interval_seconds=3600)
+    async with running(build_app(settings, adapters)) as started:
+        yield started
