@@ -9,7 +9,6 @@ found it (no query of its own).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from fastapi import FastAPI, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from shared_audits.lag import ConsumerLag
+from shared_audits.scheduling import PeriodicJob
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,7 @@ class MetricsSampler:
         self._metrics = metrics
         self._lag = lag
         self._outbox_backlog = outbox_backlog  # the relay's, kept up to date by its sweeps
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("metrics-sampler", interval, self._sample_quietly)
 
     async def sample_once(self) -> None:
         for collection, unpublished in list(self._outbox_backlog.items()):
@@ -117,23 +116,14 @@ class MetricsSampler:
             for topic, lag in (await self._lag.by_topic()).items():
                 self._metrics.consumer_lag.labels(topic).set(lag)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="metrics-sampler")
+    async def _sample_quietly(self) -> None:
+        try:
+            await self.sample_once()
+        except Exception:  # noqa: BLE001 - a metric gap is not worth an error log; said at debug level
+            logger.debug("metrics sampling failed", exc_info=True)
+
+    async def start(self) -> None:
+        await self._job.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sample_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a metric gap is not worth a crash; said at debug level
-                logger.debug("metrics sampling failed", exc_info=True)
-            await asyncio.sleep(self._interval)
+        await self._job.stop()

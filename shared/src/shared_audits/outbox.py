@@ -22,6 +22,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared_audits.contracts.envelope import EventEnvelope, EventPayload, wrap
 from shared_audits.kafka import enqueue_envelope
+from shared_audits.scheduling import stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(self._task)
         # Publish what is still pending so a clean shutdown leaves nothing behind.
         try:
             await self.publish_handed_over()

@@ -272,7 +272,7 @@ def create_app(
             await hook()
         await runtime.broker.start()
         runtime.relay.start()
-        sampler.start()
+        await sampler.start()
         logger.info("service started", extra={"prefix": prefix})
         try:
             yield

@@ -1,5 +1,8 @@
 """Background jobs of a service process: a coroutine run every few seconds until shutdown.
 
+Every loop of a process is one: the services' jobs, the metrics sampler; the outbox
+relay's loop (woken by writes, sweeping on a schedule) stops the same way (``stop_task``).
+
 A failing run is logged and retried at the next tick; the job never dies of it.
 Jobs must be safe to run in several instances at once (claim work with a
 conditional single-document update), since every instance runs them.
@@ -25,13 +28,8 @@ class PeriodicJob:
         self._task = asyncio.create_task(self._loop(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         while True:
@@ -42,3 +40,14 @@ class PeriodicJob:
             except Exception:  # noqa: BLE001 - logged with its trace, retried at the next tick
                 logger.exception("background job failed; retrying at the next tick", extra={"job": self.name})
             await asyncio.sleep(self._interval)
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background loop and wait until it has ended (None: it never started)."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -33,6 +33,7 @@ from shared_audits.contracts.topics import TopicSpec, dead_letter_topic
 from shared_audits.errors import ConflictError, UnauthenticatedError
 from shared_audits.member_groups import MemberGroups
 from shared_audits.outbox import OutboxEntry, outbox_entries
+from shared_audits.scheduling import stop_task
 from shared_audits.store import A
 
 
@@ -82,12 +83,7 @@ class InMemoryOutbox:
             await self.flush()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(self._task)
         await self.flush()
 
 
