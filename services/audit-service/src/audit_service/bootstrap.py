@@ -1,7 +1,6 @@
 """Composition root of audit-service: the adapters (real or given), the handlers, every subscription and job."""
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 from shared_audits.contracts import topics
@@ -57,7 +56,7 @@ PREFIX = "/audits"
 class Adapters:
     """Every adapter audit-service's handlers and subscriptions need.
 
-    ``build_app`` builds the real ones (``mongo_adapters``) unless it is given these; the unit
+    ``build_app`` builds the real ones (``_real_adapters``) unless it is given these; the unit
     tests give in-memory fakes with ``shared`` (``shared_audits.testing.InMemorySharedAdapters``).
     """
 
@@ -70,12 +69,10 @@ class Adapters:
     mandates: MandateListing
     calendars: WorkingCalendars = working_calendar
     shared: SharedAdapters | None = None  # the runtime's own (links, merges, ...) in place of MongoDB's
-    # Run at start before the jobs (the real adapters' indexes).
-    prepare: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-def mongo_adapters(runtime: ServiceRuntime) -> Adapters:
-    """The real adapters, on the runtime's database."""
+def _real_adapters(runtime: ServiceRuntime) -> Adapters:
+    """The MongoDB stores and projections; their indexes are made at start."""
     database = runtime.database
     audits = runtime.store("audits", Audit)
     risk_pictures = MongoRiskPictures(database["risk_factories"], database["risk_cells"])
@@ -90,6 +87,7 @@ def mongo_adapters(runtime: ServiceRuntime) -> Adapters:
         await risk_pictures.ensure_indexes()
         await mandates.ensure_indexes()
 
+    runtime.startup_hooks.append(ensure_indexes)
     return Adapters(
         audits=audits,
         rule_set_versions=runtime.store("rule_set_versions", RuleSetVersion),
@@ -98,22 +96,15 @@ def mongo_adapters(runtime: ServiceRuntime) -> Adapters:
         risk_pictures=risk_pictures,
         site_names=MongoSiteNames(database["site_names"]),
         mandates=mandates,
-        prepare=[ensure_indexes],
     )
 
 
 def build_app(settings: Settings | None = None, adapters: Adapters | None = None,
               span_processors: list | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = build_runtime(
-        settings,
-        produced_topics=[topics.AUDIT],
-        # Its own topic too: the risk read model is built from the published reports.
-        consumed_topics=[topics.ACCESS, topics.REGISTRY, topics.AUDIT],
-        span_processors=span_processors,
-        shared=adapters.shared if adapters else None,
-    )
-    adapters = adapters or mongo_adapters(runtime)
+    runtime = build_runtime(settings, produced_topics=[topics.AUDIT], span_processors=span_processors,
+                            shared=adapters.shared if adapters else None)
+    adapters = adapters or _real_adapters(runtime)
     rule_books = RuleBooks(adapters.rule_set_versions)
     risk = RiskReadModel(adapters.risk_pictures)
     handlers = AuditHandlers(
@@ -129,8 +120,9 @@ def build_app(settings: Settings | None = None, adapters: Adapters | None = None
         clock_override_allowed=settings.clock_override_allowed,
     )
 
-    # Every subscription: the projections every service keeps (links, member groups, merged ids;
-    # the merged-ids map before this service's own FactoriesMerged handler), then this service's.
+    # Every subscription (the topics consumed follow from them): the projections every service keeps
+    # (links, member groups, merged ids: the map before this service's own FactoriesMerged handler),
+    # then this service's.
     runtime.follow_links_groups_and_merges()
     accreditation = AuditCompanyEvents(adapters.audit_companies)
     runtime.consumer.on(OrganisationRegistered, accreditation.apply_registered)
@@ -141,7 +133,7 @@ def build_app(settings: Settings | None = None, adapters: Adapters | None = None
     runtime.consumer.on(CodeOfConductSigned, adapters.readiness.apply_code_signed)
     runtime.consumer.on(CodeOfConductPublished, adapters.readiness.apply_code_published)
     runtime.consumer.on(FactoryRegistered, risk.apply_factory_registered)
-    runtime.consumer.on(AuditReportPublished, risk.apply_report_published)
+    runtime.consumer.on(AuditReportPublished, risk.apply_report_published)  # its own topic: the published reports
     runtime.consumer.on(FactoriesMerged, SiteMerges(adapters.audits, adapters.readiness, risk).apply_merged)
 
     # Every job.
@@ -152,7 +144,7 @@ def build_app(settings: Settings | None = None, adapters: Adapters | None = None
     async def seed_rule_sets() -> None:
         await rule_books.seed(shipped_rule_sets())  # the files shipped: the first versions
 
-    runtime.startup_hooks += [seed_rule_sets, *adapters.prepare, due_dates.start, overdue_reports.start]
+    runtime.startup_hooks += [seed_rule_sets, due_dates.start, overdue_reports.start]
     runtime.shutdown_hooks += [due_dates.stop, overdue_reports.stop]
     app = create_app(
         runtime,

@@ -139,7 +139,7 @@ def adapters(shared: InMemorySharedAdapters) -> Adapters:
 
 
 @pytest.fixture
-async def service(adapters: Adapters) -> AsyncIterator[RunningApp]:
+async def app(adapters: Adapters) -> AsyncIterator[RunningApp]:
     """The app of ``build_app`` over the fakes, running on FastStream's TestKafkaBroker (no Mongo, no Kafka)."""
-    async with running(build_app(Settings(), adapters)) as app:
-        yield app
+    async with running(build_app(Settings(), adapters=adapters)) as service:
+        yield service

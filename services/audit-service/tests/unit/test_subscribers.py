@@ -1,4 +1,4 @@
-"""Each subscription of audit-service takes its event from the topic (TestKafkaBroker, the app of its bootstrap).
+"""Each subscription of audit-app takes its event from the topic (TestKafkaBroker, the app of its bootstrap).
 
 The effect shows in the fakes; a payload that does not fit its contract goes to the dead letters.
 """
@@ -41,16 +41,16 @@ def report_published(factory_id: str, nonconforming: bool, day: int = 1) -> Audi
 
 
 async def test_access_controls_word_on_audit_companies_reaches_the_accreditation_projection(
-    service: RunningApp, adapters: Adapters
+    app: RunningApp, adapters: Adapters
 ) -> None:
-    await service.publish(OrganisationRegistered(organisation_id="ac-9", name="Audit Nine",
+    await app.publish(OrganisationRegistered(organisation_id="ac-9", name="Audit Nine",
                                                  kind=OrganisationKind.AUDIT_COMPANY, trial_ends_at=AT))
     registered = await adapters.audit_companies.standing("ac-9")
-    await service.publish(AuditCompanyAccreditationChanged(
+    await app.publish(AuditCompanyAccreditationChanged(
         organisation_id="ac-9", status=AccreditationStatus.SUSPENDED, previous_status=AccreditationStatus.TRIAL,
         reason="r", changed_at=AT + timedelta(days=1), trial_ends_at=AT))
     suspended = await adapters.audit_companies.standing("ac-9")
-    await service.publish(AuditCompanyAccreditationRestated(
+    await app.publish(AuditCompanyAccreditationRestated(
         organisation_id="ac-9", status=AccreditationStatus.ACCREDITED, decided_at=AT + timedelta(days=2),
         restated_at=AT + timedelta(days=3)))
 
@@ -59,12 +59,12 @@ async def test_access_controls_word_on_audit_companies_reaches_the_accreditation
 
 
 async def test_a_sites_readiness_follows_its_profile_and_the_code_of_conduct(
-    service: RunningApp, adapters: Adapters
+    app: RunningApp, adapters: Adapters
 ) -> None:
-    await service.publish(FactoryProfileSubmitted(factory_id="f-1", profile_version=2, workforce_total=420))
-    await service.publish(CodeOfConductSigned(organisation_id="org-f-1", code_version="2026-01",
+    await app.publish(FactoryProfileSubmitted(factory_id="f-1", profile_version=2, workforce_total=420))
+    await app.publish(CodeOfConductSigned(organisation_id="org-f-1", code_version="2026-01",
                                               signed_by="site manager", signed_at=AT, factory_id="f-1"))
-    await service.publish(CodeOfConductPublished(code_version="2026-02", title="Code", content_sha256="0" * 64,
+    await app.publish(CodeOfConductPublished(code_version="2026-02", title="Code", content_sha256="0" * 64,
                                                  published_at=AT))
 
     readiness = await adapters.readiness.of("f-1")
@@ -74,10 +74,10 @@ async def test_a_sites_readiness_follows_its_profile_and_the_code_of_conduct(
 
 
 async def test_registered_sites_and_published_reports_feed_the_site_names_and_the_risk_model(
-    service: RunningApp, adapters: Adapters
+    app: RunningApp, adapters: Adapters
 ) -> None:
-    await service.publish(report_published("f-1", nonconforming=True))  # before its site: counted once located
-    await service.publish(FactoryRegistered(factory_id="f-1", name="Sunrise", country="BD", city="Gazipur"))
+    await app.publish(report_published("f-1", nonconforming=True))  # before its site: counted once located
+    await app.publish(FactoryRegistered(factory_id="f-1", name="Sunrise", country="BD", city="Gazipur"))
 
     assert (await adapters.site_names.of(["f-1"]))["f-1"].country == "BD"
     counts = await adapters.risk_pictures.counts()
@@ -85,51 +85,79 @@ async def test_registered_sites_and_published_reports_feed_the_site_names_and_th
 
 
 async def test_a_merge_moves_the_merged_sites_audits_readiness_and_risk_to_the_survivor(
-    service: RunningApp, adapters: Adapters, shared: InMemorySharedAdapters
+    app: RunningApp, adapters: Adapters, shared: InMemorySharedAdapters
 ) -> None:
-    mandated = await service.client.post(
+    mandated = await app.client.post(
         "/audits/audits", headers=shared.token_verifier.headers(member("m-a")),
         json={"factory_id": "f-1", "audit_company_id": "ac-1", "window_starts_on": "2026-12-01",
               "window_ends_on": "2026-12-31"})
-    await service.publish(FactoryProfileSubmitted(factory_id="f-1", profile_version=1, workforce_total=99))
+    await app.publish(FactoryProfileSubmitted(factory_id="f-1", profile_version=1, workforce_total=99))
     for factory_id in ("f-1", "f-keep"):
-        await service.publish(FactoryRegistered(factory_id=factory_id, name=factory_id, country="BD"))
-    await service.publish(report_published("f-1", nonconforming=True, day=9))
-    await service.publish(report_published("f-keep", nonconforming=False, day=1))
+        await app.publish(FactoryRegistered(factory_id=factory_id, name=factory_id, country="BD"))
+    await app.publish(report_published("f-1", nonconforming=True, day=9))
+    await app.publish(report_published("f-keep", nonconforming=False, day=1))
 
-    await service.publish(FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1"))
+    await app.publish(FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1"))
+    await app.publish(CodeOfConductSigned(organisation_id="org-f-1", code_version="2026-01", signed_by="manager",
+                                          signed_at=AT, factory_id="f-1"))  # access-control's, late
 
     assert shared.merged_factories.merged == {"f-1": "f-keep"}
     assert [audit.id for audit in await adapters.audits.find(factory_id="f-keep")] == [mandated.json()["audit_id"]]
-    assert (await adapters.readiness.of("f-keep")).workforce_total == 99
+    survivor = await adapters.readiness.of("f-keep")
+    assert survivor.workforce_total == 99 and survivor.code_of_conduct_versions == ["2026-01"]  # the late one too
     counts = await adapters.risk_pictures.counts()
     assert [(c.factories, c.nonconforming_factories) for c in counts] == [(1, 1)]  # the newer report, once
 
 
-async def test_links_and_member_groups_reach_the_shared_projections(
-    service: RunningApp, shared: InMemorySharedAdapters
+async def test_a_link_opens_the_sites_audits_to_a_member_and_an_unlink_closes_them(
+    app: RunningApp, shared: InMemorySharedAdapters
 ) -> None:
-    await service.publish(FactoryLinked(member_id="m-c", factory_id="f-2", relationship=LinkRelationship.SUPPLIER,
-                                        linked_at=AT))
-    await service.publish(FactoryUnlinked(member_id="m-a", factory_id="f-1", unlinked_at=AT))
-    await service.publish(MemberGroupPublished(group_id="g-1", name="Group", member_ids=["m-a", "m-b"],
-                                               published_at=AT))
-    grouped = dict(shared.member_groups.groups)
-    await service.publish(MemberGroupDissolved(group_id="g-1", dissolved_at=AT))
+    mandated = await app.client.post("/audits/audits", headers=shared.token_verifier.headers(member("m-a")),
+                                     json={"factory_id": "f-1", "audit_company_id": "ac-1",
+                                           "window_starts_on": "2026-12-01", "window_ends_on": "2026-12-31"})
+    path, headers = f"/audits/audits/{mandated.json()['audit_id']}", shared.token_verifier.headers(member("m-c"))
+    before = await app.client.get(path, headers=headers)
 
-    assert shared.links.links == {("m-b", "f-1"), ("m-c", "f-2")}
+    await app.publish(FactoryLinked(member_id="m-c", factory_id="f-1", relationship=LinkRelationship.SUPPLIER,
+                                    linked_at=AT))
+    linked = await app.client.get(path, headers=headers)
+    await app.publish(FactoryUnlinked(member_id="m-c", factory_id="f-1", unlinked_at=AT))
+    unlinked = await app.client.get(path, headers=headers)
+
+    assert (before.status_code, linked.status_code, unlinked.status_code) == (404, 200, 404)
+
+
+async def test_member_groups_reach_the_shared_projection(app: RunningApp, shared: InMemorySharedAdapters) -> None:
+    await app.publish(MemberGroupPublished(group_id="g-1", name="Group", member_ids=["m-a", "m-b"],
+                                           published_at=AT))
+    grouped = dict(shared.member_groups.groups)
+    await app.publish(MemberGroupDissolved(group_id="g-1", dissolved_at=AT))
+
     assert grouped == {"g-1": {"m-a", "m-b"}} and shared.member_groups.groups == {}
 
 
+async def test_a_payload_with_a_field_this_release_does_not_know_is_handled(
+    app: RunningApp, adapters: Adapters, shared: InMemorySharedAdapters
+) -> None:
+    envelope = json.loads(wrap(FactoryRegistered(factory_id="f-5", name="Five", country="VN"),
+                               producer="factory-registry").model_dump_json())
+    envelope["payload"]["site_kind"] = "tannery"  # added by a newer factory-registry
+
+    await app.publish_raw(FactoryRegistered.TOPIC.name, json.dumps(envelope).encode(), key="f-5")
+
+    assert shared.dead_letters.parked == []
+    assert (await adapters.site_names.of(["f-5"]))["f-5"].country == "VN"
+
+
 async def test_a_payload_that_breaks_its_contract_goes_to_the_dead_letters_and_the_next_is_handled(
-    service: RunningApp, adapters: Adapters, shared: InMemorySharedAdapters
+    app: RunningApp, adapters: Adapters, shared: InMemorySharedAdapters
 ) -> None:
     envelope = json.loads(wrap(FactoryRegistered(factory_id="f-3", name="Three", country="KH"),
                                producer="factory-registry").model_dump_json())
     envelope["payload"]["country"] = "Cambodia"  # not an ISO code
 
-    await service.publish_raw(FactoryRegistered.TOPIC.name, json.dumps(envelope).encode(), key="f-3")
-    await service.publish(FactoryRegistered(factory_id="f-4", name="Four", country="KH"))
+    await app.publish_raw(FactoryRegistered.TOPIC.name, json.dumps(envelope).encode(), key="f-3")
+    await app.publish(FactoryRegistered(factory_id="f-4", name="Four", country="KH"))
 
     assert len(shared.dead_letters.parked) == 1 and "FactoryRegistered" in shared.dead_letters.reasons[0]
     assert list(await adapters.site_names.of(["f-3", "f-4"])) == ["f-4"]
