@@ -75,12 +75,7 @@ class InMemoryReadiness:
         merged = self.sites.pop(merged_id, None)
         if merged is None:
             return
-        surviving = self.sites.setdefault(surviving_id, FactoryReadiness(factory_id=surviving_id))
-        surviving.code_of_conduct_versions += [
-            version for version in merged.code_of_conduct_versions if version not in surviving.code_of_conduct_versions
-        ]
-        if surviving.profile_version is None:
-            surviving.profile_version, surviving.workforce_total = merged.profile_version, merged.workforce_total
+        self.sites[surviving_id] = (await self.of(surviving_id)).merged_with(merged)
 
     async def apply_current_version(self, version: str) -> None:
         self.current_version = version

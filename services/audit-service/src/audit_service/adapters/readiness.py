@@ -51,10 +51,8 @@ class MongoReadiness:
         )
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
-        """The survivor keeps its own profile (or takes the merged one's) and every signed version.
-
-        Atomic updates, so a version signed or a profile submitted meanwhile is kept.
-        """
+        """``FactoryReadiness.merged_with`` as atomic updates, so a version signed or a profile
+        submitted meanwhile is kept."""
         merged = await self._sites.find_one({"_id": merged_id})
         if merged is None:
             return  # nothing known, or already merged

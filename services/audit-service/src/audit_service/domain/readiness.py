@@ -28,3 +28,12 @@ class FactoryReadiness(BaseModel):
         elif current_code_version not in self.code_of_conduct_versions:
             problems.append(f"the factory has not signed the current Code of Conduct ({current_code_version})")
         return problems
+
+    def merged_with(self, merged: FactoryReadiness) -> FactoryReadiness:
+        """One site of two: the survivor keeps its own profile (or takes the merged one's) and every signed version."""
+        joined = self.model_copy(deep=True)
+        joined.code_of_conduct_versions += [version for version in merged.code_of_conduct_versions
+                                            if version not in joined.code_of_conduct_versions]
+        if joined.profile_version is None:
+            joined.profile_version, joined.workforce_total = merged.profile_version, merged.workforce_total
+        return joined
