@@ -24,9 +24,15 @@ class InMemoryInbox:
         for entry in entries:
             self.entries.setdefault((entry.member_id, entry.event_id), entry)
 
-    async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]:
+    async def latest(self, member_id: str, factory_ids: list[str], limit: int,
+                     after: str | None = None) -> list[InboxEntry]:
         found = [e for e in self.entries.values() if e.member_id == member_id and e.factory_id in factory_ids]
-        return sorted(found, key=lambda e: e.occurred_at, reverse=True)[:limit]
+        if after is not None:
+            last = self.entries.get((member_id, after))
+            if last is None:
+                return []
+            found = [e for e in found if (e.occurred_at, e.event_id) < (last.occurred_at, last.event_id)]
+        return sorted(found, key=lambda e: (e.occurred_at, e.event_id), reverse=True)[:limit]
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:
         for key, entry in self.entries.items():
@@ -79,9 +85,14 @@ class InMemoryDeliveries:
             delivery.status, delivery.last_error = DeliveryStatus.DROPPED, reason
         return len(waiting)
 
-    async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
+    async def of_member(self, member_id: str, limit: int, after: str | None = None) -> list[Delivery]:
         found = [d for d in self.items.values() if d.member_id == member_id]
-        return sorted(found, key=lambda d: d.created_at, reverse=True)[:limit]
+        if after is not None:
+            last = self.items.get(after)
+            if last is None or last.member_id != member_id:
+                return []
+            found = [d for d in found if (d.created_at, d.delivery_id) < (last.created_at, last.delivery_id)]
+        return sorted(found, key=lambda d: (d.created_at, d.delivery_id), reverse=True)[:limit]
 
     async def digest_of(self, email: str) -> list[Delivery]:
         found = [d for d in self.items.values() if d.target == email and d.status == DeliveryStatus.DIGEST]

@@ -62,7 +62,7 @@ async def test_the_mandated_audit_company_is_told_in_its_users_language_and_no_o
     subject, body = mails["planification@audit-one.example"]
     assert subject.startswith("[Shared audits] Vous êtes mandaté pour un audit")
     assert "Fenêtre : du 2026-06-01 au 2026-06-30" in body
-    logged = await channels.delivery_log(audit_company("ac-1"), 10)
+    logged = (await channels.delivery_log(audit_company("ac-1"), 10))[0]
     assert {(d.event_type, d.factory_id, d.status) for d in logged} == {("AuditMandated", "f-1", "delivered")}
 
 

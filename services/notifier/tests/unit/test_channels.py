@@ -41,7 +41,7 @@ async def test_failed_webhooks_are_retried_with_backoff_then_disabled_with_a_not
     waits = []
     for _ in range(3):
         assert await channels.dispatch_due() == 0
-        [delivery] = await channels.delivery_log(member("m-a"), 10)
+        [delivery] = (await channels.delivery_log(member("m-a"), 10))[0]
         waits.append(delivery.next_attempt_at - clock.now)
         clock.now = delivery.next_attempt_at
     assert waits[:2] == [timedelta(seconds=1), timedelta(seconds=2)]
@@ -52,7 +52,7 @@ async def test_failed_webhooks_are_retried_with_backoff_then_disabled_with_a_not
     assert isinstance(notice, WebhookDeliveryFailed) and notice.attempts == 3
     # A disabled webhook gets nothing new; re-enabled, it does.
     await fan_out(channels, CRITICAL)
-    assert [d.channel for d in await channels.delivery_log(member("m-a"), 10)] == ["webhook"]
+    assert [d.channel for d in (await channels.delivery_log(member("m-a"), 10))[0]] == ["webhook"]
     await channels.enable_webhook(member("m-a"), webhook.id)
     with pytest.raises(NotFoundError):
         await channels.enable_webhook(member("m-b"), webhook.id)

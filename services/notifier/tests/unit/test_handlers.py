@@ -60,7 +60,7 @@ async def test_the_unlinked_member_is_told_and_then_hears_nothing_more(notifier:
     later = CapClosed(cap_id="c", factory_id="f-1", closed_at=NOW)
     await notifier.fan_out(later, envelope_at(later, NOW + timedelta(seconds=1)))
     assert notifier.feeds.delivered == [("m-a", "FactoryUnlinked")]
-    assert await notifier.inbox_of(member("m-a"), 10) == []
+    assert (await notifier.inbox_of(member("m-a"), 10))[0] == []
 
 
 async def test_events_about_no_factory_reach_no_feed(notifier: NotifierHandlers) -> None:
@@ -71,7 +71,7 @@ async def test_events_about_no_factory_reach_no_feed(notifier: NotifierHandlers)
 
 async def test_the_inbox_is_for_members(notifier: NotifierHandlers) -> None:
     with pytest.raises(PermissionDeniedError):
-        await notifier.inbox_of(factory_account("f-1"), 10)
+        (await notifier.inbox_of(factory_account("f-1"), 10))[0]
 
 
 async def test_a_batch_reaches_each_linked_member_in_order_with_one_feed_call_each(notifier: NotifierHandlers) -> None:
@@ -104,8 +104,8 @@ async def test_an_overdue_report_reaches_only_the_member_that_mandated_the_audit
     overdue = report_overdue("m-a")
     await notifier.fan_out_batch([(overdue, envelope_at(overdue, NOW))])
     assert notifier.feeds.delivered == [("m-a", "AuditReportOverdue")]
-    assert [entry.event_type for entry in await notifier.inbox_of(member("m-a"), 10)] == ["AuditReportOverdue"]
-    assert await notifier.inbox_of(member("m-c"), 10) == []
+    assert [entry.event_type for entry in (await notifier.inbox_of(member("m-a"), 10))[0]] == ["AuditReportOverdue"]
+    assert (await notifier.inbox_of(member("m-c"), 10))[0] == []
 
 
 async def test_an_overdue_report_is_not_caught_up_by_another_member_linking_late(notifier: NotifierHandlers) -> None:

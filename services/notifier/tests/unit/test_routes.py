@@ -114,3 +114,28 @@ async def test_each_organisation_lists_only_its_own_recipients_and_delivery_log(
     assert [(d["channel"], d["event_type"], d["factory_id"]) for d in log] == [("webhook", "FactoryLinked", "f-1")]
     assert "envelope" not in log[0] and "member_id" not in log[0]
     assert (await call(app, shared, member("m-2"), "GET", "/deliveries")).json() == []
+
+
+async def test_the_inbox_and_the_delivery_log_answer_a_page_at_a_time_with_a_link_to_the_next(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    await call(app, shared, member("m-1"), "POST", "/webhooks", json={"url": HOOK, "secret": SECRET})
+    await app.publish(FactoryLinked(member_id="m-1", factory_id="f-1", relationship=LinkRelationship.SUPPLIER,
+                                    linked_at=NOW), producer="access-control")
+    for n in range(4):
+        await app.publish(CapClosed(cap_id=f"c-{n}", factory_id="f-1", closed_at=NOW), producer="cap-service")
+
+    for path, key in (("/inbox", "event_id"), ("/deliveries", "delivery_id")):
+        everything = (await call(app, shared, member("m-1"), "GET", path)).json()
+        assert len(everything) == 5, path
+        page = await call(app, shared, member("m-1"), "GET", path, params={"limit": 2})
+        seen = []
+        while True:
+            assert page.status_code == 200, page.text
+            seen += [entry[key] for entry in page.json()]
+            if "Link" not in page.headers:
+                break
+            assert page.headers["Link"].endswith('>; rel="next"') and page.headers["X-Next-Cursor"] == seen[-1]
+            next_page = page.headers["Link"].split(">")[0].lstrip("<")
+            page = await app.client.get(next_page, headers=shared.token_verifier.headers(member("m-1")))
+        assert seen == [entry[key] for entry in everything], path  # each once, newest first

@@ -20,7 +20,7 @@ async def test_what_a_member_was_told_about_the_merged_site_shows_under_the_surv
     await merges.apply_merged(MERGE, wrap(MERGE, producer="factory-registry"))
     notifier.links.links = {("m-a", "f-2"), ("m-b", "f-2")}  # access-control's events moved the link
 
-    [entry] = await notifier.inbox_of(member("m-a"), 10)
+    [entry] = (await notifier.inbox_of(member("m-a"), 10))[0]
     assert (entry.factory_id, entry.event_type) == ("f-2", "CapClosed")
-    assert await notifier.inbox_of(member("m-b"), 10) == []  # it was never told, and is not now
+    assert (await notifier.inbox_of(member("m-b"), 10))[0] == []  # it was never told, and is not now
     assert [e.type for e in await notifier.factory_log.since("f-2", NOW)] == ["CapClosed"]

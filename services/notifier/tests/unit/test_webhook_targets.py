@@ -218,7 +218,7 @@ async def test_the_dispatcher_counts_a_refused_target_as_a_failed_attempt(
 
     assert await production_channels.dispatch_due() == 0
 
-    [delivery] = await production_channels.delivery_log(member("m-a"), 10)
+    [delivery] = (await production_channels.delivery_log(member("m-a"), 10))[0]
     assert delivery.status == "pending" and "refused" in delivery.last_error and "10.0.0.7" in delivery.last_error
     assert (await production_channels.webhooks.get(webhook.id)).consecutive_failures == 1
     await production_channels.sender.aclose()

@@ -56,8 +56,16 @@ class MongoDeliveries:
         document.pop("delivery_id")
         await self._collection.update_one({"_id": delivery.delivery_id}, {"$set": document})
 
-    async def of_member(self, member_id: str, limit: int) -> list[Delivery]:
-        cursor = self._collection.find({"member_id": member_id}).sort("created_at", -1).limit(limit)
+    async def of_member(self, member_id: str, limit: int, after: str | None = None) -> list[Delivery]:
+        """Newest first (ties by id); ``after``: the delivery id of the previous page's last entry."""
+        query: dict = {"member_id": member_id}
+        if after is not None:
+            last = await self._collection.find_one({"_id": after, "member_id": member_id}, {"created_at": 1})
+            if last is None:
+                return []
+            query["$or"] = [{"created_at": {"$lt": last["created_at"]}},
+                            {"created_at": last["created_at"], "_id": {"$lt": after}}]
+        cursor = self._collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
         return [_delivery(document) async for document in cursor]
 
     async def digest_of(self, email: str) -> list[Delivery]:

@@ -29,12 +29,17 @@ class MongoInbox:
         await _insert_new(self._collection, [{"_id": _entry_id(entry.member_id, entry.event_id),
                                               **entry.model_dump(mode="json")} for entry in entries])
 
-    async def latest(self, member_id: str, factory_ids: list[str], limit: int) -> list[InboxEntry]:
-        cursor = (
-            self._collection.find({"member_id": member_id, "factory_id": {"$in": factory_ids}}, {"_id": 0})
-            .sort("occurred_at", -1)
-            .limit(limit)
-        )
+    async def latest(self, member_id: str, factory_ids: list[str], limit: int,
+                     after: str | None = None) -> list[InboxEntry]:
+        """Newest first (ties by event id); ``after``: the event id of the previous page's last entry."""
+        query: dict = {"member_id": member_id, "factory_id": {"$in": factory_ids}}
+        if after is not None:
+            last = await self._collection.find_one({"_id": _entry_id(member_id, after)}, {"occurred_at": 1})
+            if last is None:
+                return []
+            query["$or"] = [{"occurred_at": {"$lt": last["occurred_at"]}},
+                            {"occurred_at": last["occurred_at"], "event_id": {"$lt": after}}]
+        cursor = self._collection.find(query, {"_id": 0}).sort([("occurred_at", -1), ("event_id", -1)]).limit(limit)
         return [InboxEntry.model_validate(document) async for document in cursor]
 
     async def merge_sites(self, merged_id: str, surviving_id: str) -> None:

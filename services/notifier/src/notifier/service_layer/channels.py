@@ -181,8 +181,12 @@ class ChannelHandlers:
     async def recipients_of(self, caller: Principal) -> list[Recipient]:
         return await self.recipients.of_member(_recipient_owner(caller))
 
-    async def delivery_log(self, caller: Principal, limit: int) -> list[Delivery]:
-        return await self.deliveries.of_member(_recipient_owner(caller), limit)
+    async def delivery_log(self, caller: Principal, limit: int,
+                           after: str | None = None) -> tuple[list[Delivery], str | None]:
+        """One page of the organisation's delivery log, newest first, and the cursor of the next page (None: the last)."""
+        found = await self.deliveries.of_member(_recipient_owner(caller), limit + 1, after)
+        page = found[:limit]
+        return page, (page[-1].delivery_id if len(found) > limit else None)
 
     # fan-out (Kafka consumer)
 

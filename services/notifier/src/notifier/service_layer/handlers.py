@@ -86,9 +86,13 @@ class NotifierHandlers:
             for member_id, factory_id, envelope in todo
         ])
 
-    async def inbox_of(self, caller: Principal, limit: int) -> list[InboxEntry]:
+    async def inbox_of(self, caller: Principal, limit: int,
+                       after: str | None = None) -> tuple[list[InboxEntry], str | None]:
+        """One page of the member's inbox, newest first, and the cursor of the next page (None: the last)."""
         if not caller.is_member:
             raise PermissionDeniedError("the inbox is for members")
         # Only factories still linked: after unlinking, a member loses what it was told.
         factory_ids = await self.links.factories_of(caller.organisation_id)
-        return await self.inbox.latest(caller.organisation_id, factory_ids, limit)
+        found = await self.inbox.latest(caller.organisation_id, factory_ids, limit + 1, after)
+        page = found[:limit]
+        return page, (page[-1].event_id if len(found) > limit else None)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from notifier.domain.channels import Preference, Webhook
+from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION, NEXT_PAGE_HEADERS, tell_next_page
 from shared_audits.problems import problems
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.http import CurrentPrincipal
@@ -165,10 +166,18 @@ async def recipients(caller: CurrentPrincipal, handlers: Handlers) -> list[Recip
             for r in await handlers.recipients_of(caller)]
 
 
-@router.get("/deliveries", response_model=list[DeliveryOut])
+@router.get("/deliveries", response_model=list[DeliveryOut], responses={
+    200: {"description": "One page of the delivery log, newest first", "headers": NEXT_PAGE_HEADERS}})
 async def deliveries(
-    caller: CurrentPrincipal, handlers: Handlers, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    limit: Annotated[int, Query(ge=1, le=500, description="Deliveries per page")] = 100,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=400, description=CURSOR_DESCRIPTION)] = None,
 ) -> list[DeliveryOut]:
-    """The organisation's delivery log (webhooks and e-mail), newest first."""
-    return [DeliveryOut(**d.model_dump(exclude={"envelope", "member_id"}))
-            for d in await handlers.delivery_log(caller, limit)]
+    """The organisation's delivery log (webhooks and e-mail), newest first, a page at a time: follow
+    `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
+    log, next_cursor = await handlers.delivery_log(caller, limit, cursor)
+    tell_next_page(request, response, next_cursor, limit)
+    return [DeliveryOut(**d.model_dump(exclude={"envelope", "member_id"})) for d in log]

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
+from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION, NEXT_PAGE_HEADERS, tell_next_page
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.http import CurrentPrincipal
 
@@ -27,9 +28,18 @@ class InboxEntryOut(BaseModel):
     payload: dict
 
 
-@router.get("/inbox", response_model=list[InboxEntryOut])
+@router.get("/inbox", response_model=list[InboxEntryOut],
+            responses={200: {"description": "One page of the inbox, newest first", "headers": NEXT_PAGE_HEADERS}})
 async def inbox(
-    caller: CurrentPrincipal, handlers: Handlers, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    limit: Annotated[int, Query(ge=1, le=500, description="Entries per page")] = 100,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=128, description=CURSOR_DESCRIPTION)] = None,
 ) -> list[InboxEntryOut]:
-    """The latest events about the caller's linked factories, newest first."""
-    return [InboxEntryOut(**entry.model_dump()) for entry in await handlers.inbox_of(caller, limit)]
+    """The events about the caller's linked factories, newest first, a page at a time: follow
+    `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
+    entries, next_cursor = await handlers.inbox_of(caller, limit, cursor)
+    tell_next_page(request, response, next_cursor, limit)
+    return [InboxEntryOut(**entry.model_dump()) for entry in entries]
