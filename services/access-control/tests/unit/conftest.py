@@ -1,11 +1,15 @@
-"""The handlers of access-control wired over in-memory fakes, sharing one clock and one key store."""
+"""Fixtures of access-control's unit tests: the handlers over in-memory fakes (one clock, one key store),
+and the whole app over fakes."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import jwt
 import pytest
 
 from access_control.adapters.rules import load_accreditation_rules
+from access_control.bootstrap import Adapters, build_app
+from access_control.config import Settings
 from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
@@ -13,9 +17,10 @@ from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.tokens import TokenIssuer
 from access_control.service_layer.users import UserAccounts
-from shared_audits.testing import InMemoryAggregateStore
+from shared_audits.testing import InMemoryAggregateStore, InMemorySharedAdapters
+from shared_audits.testing.app import RunningApp, running
 
-from .fakes import Clock, InMemoryKnownFactories, InMemorySigningKeys, PlainHasher
+from .fakes import KNOWN_SITE, Clock, InMemoryKnownFactories, InMemorySigningKeys, PlainHasher
 
 TOKEN_TTL = 60
 
@@ -114,3 +119,26 @@ def decode(keys: InMemorySigningKeys, clock: Clock):
                           options={"verify_exp": False, "verify_nbf": False, "verify_iat": False})
 
     return decode
+
+
+@pytest.fixture
+def shared() -> InMemorySharedAdapters:
+    """The runtime's own adapters in memory: links, merged ids, member groups, dead letters, tokens."""
+    return InMemorySharedAdapters()
+
+
+@pytest.fixture
+def adapters(shared: InMemorySharedAdapters) -> Adapters:
+    return Adapters(
+        organisations=shared.store(), links=shared.store(), clients=shared.store(), users=shared.store(),
+        sessions=shared.store(), codes=shared.store(), signatures=shared.store(), member_groups=shared.store(),
+        known_factories=InMemoryKnownFactories({KNOWN_SITE}), signing_keys=InMemorySigningKeys(),
+        hasher=PlainHasher(), shared=shared,
+    )
+
+
+@pytest.fixture
+async def app(adapters: Adapters) -> AsyncIterator[RunningApp]:
+    """access-control in process: its routes and subscriptions over the fakes, on TestKafkaBroker."""
+    async with running(build_app(Settings(), adapters=adapters)) as service:
+        yield service

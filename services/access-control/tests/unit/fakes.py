@@ -9,6 +9,9 @@ from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_k
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
 
+# A site factory-registry announced: the app over fakes knows it from the start.
+KNOWN_SITE = "f-1"
+
 
 class PlainHasher:
     """Stands in for argon2 so the tests stay fast; the real one is used in integration."""
