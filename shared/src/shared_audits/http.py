@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -171,3 +171,21 @@ async def current_viewer(request: Request, caller: CurrentPrincipal) -> MemberVi
 
 
 CurrentViewer = Annotated[MemberViewer, Depends(current_viewer)]
+
+
+# The headers of one page of a list (document them in the route's 200 response: ``"headers": NEXT_PAGE_HEADERS``).
+NEXT_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
+             "schema": {"type": "string"}},
+    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
+                      "schema": {"type": "string"}},
+}
+
+
+def link_next_page(request: Request, response: Response, next_cursor: str | None, limit: int) -> None:
+    """Tell where the next page of a list is (``Link: <...>; rel="next"`` and ``X-Next-Cursor``); None: the last page."""
+    if next_cursor is None:
+        return
+    next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+    response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    response.headers["X-Next-Cursor"] = next_cursor

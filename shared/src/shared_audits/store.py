@@ -30,7 +30,9 @@ class AggregateStore(Protocol[A]):
     """Where a service keeps one kind of aggregate; saving one sends the events it recorded."""
 
     async def get(self, aggregate_id: str) -> A | None: ...
-    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]: ...
+    async def find(
+        self, limit: int = 500, after: str | int | None = None, order_by: str = "id", **equals: Any
+    ) -> list[A]: ...
     async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]: ...
     async def add(self, aggregate: A) -> None: ...
     async def add_many(self, aggregates: list[A]) -> list[str]: ...
@@ -74,12 +76,16 @@ class MongoAggregateStore(Generic[A]):
         document = await self.collection.find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 0})
         return self._load(document) if document else None
 
-    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]:
-        """Aggregates whose fields equal ``equals``, by id; ``after`` an id: the page that follows it."""
+    async def find(
+        self, limit: int = 500, after: str | int | None = None, order_by: str = "id", **equals: Any
+    ) -> list[A]:
+        """Aggregates whose fields equal ``equals``, in the order of ``order_by`` (the id, or a field
+        unique among them); ``after`` a value of that field: the page that follows it."""
         query: dict[str, Any] = dict(equals)
+        key = "_id" if order_by == "id" else order_by
         if after is not None:
-            query["_id"] = {"$gt": after}
-        cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort("_id", 1).limit(limit)
+            query[key] = {"$gt": after}
+        cursor = self.collection.find(query, {OUTBOX_FIELD: 0}).sort(key, 1).limit(limit)
         return [self._load(document) async for document in cursor]
 
     async def find_before(self, field: str, value: str, limit: int = 500) -> list[A]:

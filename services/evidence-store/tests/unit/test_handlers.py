@@ -102,7 +102,8 @@ async def test_a_resubmission_is_a_new_version_and_the_rejected_one_stays(handle
     )
     await evidence.note_decision(rejected, wrap(rejected, producer="cap-service"))
     second = await evidence.upload(factory_account("f-1"), "c-1", "i-1", "permit-signed.pdf", PDF)
-    versions = await evidence.evidence_of_item(member("m-a"), "c-1", "i-1")
+    versions, next_version = await evidence.evidence_of_item(member("m-a"), "c-1", "i-1")
+    assert next_version is None
     assert [(v.version_number, v.review_status, v.review_comment) for v in versions] == [
         (1, "rejected", "Unsigned"), (2, "submitted", None)
     ]

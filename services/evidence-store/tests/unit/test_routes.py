@@ -98,6 +98,24 @@ async def test_an_upload_is_stored_announced_and_listed_as_version_1(
     assert [v["evidence_id"] for v in versions.json()] == [body["evidence_id"]]
 
 
+async def test_the_versions_of_an_item_page_with_a_link_to_the_next(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    uploaded = [await stored_evidence_id(app, shared) for _ in range(3)]
+    reader = as_(shared, member(LINKED_MEMBER))
+
+    first = await app.client.get(f"/evidence/caps/{CAP_ID}/items/{ITEM_ID}/files?limit=2", headers=reader)
+    link = first.headers["Link"]
+    assert link.endswith('>; rel="next"') and first.headers["X-Next-Cursor"] == "2"
+    rest = await app.client.get(link[1:link.index(">")], headers=reader)
+
+    assert [v["version_number"] for v in first.json() + rest.json()] == [1, 2, 3]
+    assert [v["evidence_id"] for v in first.json() + rest.json()] == uploaded
+    assert "Link" not in rest.headers
+    bad_cursor = await app.client.get(f"/evidence/caps/{CAP_ID}/items/{ITEM_ID}/files?cursor=x", headers=reader)
+    assert bad_cursor.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("content", "name", "status"),
     [(PDF + b"0" * 2048, "big.pdf", 413), (EXECUTABLE, "policy.pdf", 422), (PDF, "../permit.pdf", 422),

@@ -109,11 +109,16 @@ class InMemoryAggregateStore(Generic[A]):
         item = self._items.get(aggregate_id)
         return copy.deepcopy(item) if item else None
 
-    async def find(self, limit: int = 500, after: str | None = None, **equals: Any) -> list[A]:
+    async def find(
+        self, limit: int = 500, after: str | int | None = None, order_by: str = "id", **equals: Any
+    ) -> list[A]:
+        def key(item: A) -> Any:
+            return item.id if order_by == "id" else item.state()[order_by]
+
         found = [
             copy.deepcopy(item)
-            for key, item in sorted(self._items.items())
-            if (after is None or key > after)
+            for item in sorted(self._items.values(), key=key)
+            if (after is None or key(item) > after)
             and all(item.state().get(field) == value for field, value in equals.items())
         ]
         return found[:limit]

@@ -25,6 +25,9 @@ from shared_audits.errors import (
 )
 from shared_audits.links import LinkProjection, may_see_factory
 
+# Versions of one item read at once when the next version number is worked out.
+VERSIONS_PER_READ = 500
+
 
 @dataclass(frozen=True)
 class DownloadLink:
@@ -79,8 +82,12 @@ class EvidenceHandlers:
         return file_type
 
     async def _next_version(self, cap_id: str, item_id: str) -> int:
-        versions = await self.evidence.find(limit=10_000, cap_id=cap_id, item_id=item_id)
-        return max((v.version_number for v in versions), default=0) + 1
+        """One more than the item's last version, read a page at a time in version order."""
+        last = 0
+        while page := await self.evidence.find(limit=VERSIONS_PER_READ, after=last, order_by="version_number",
+                                               cap_id=cap_id, item_id=item_id):
+            last = page[-1].version_number
+        return last + 1
 
     async def _record(
         self, evidence_id: str, factory_id: str, cap_id: str, item_id: str, filename: str, file_type: str,
@@ -216,13 +223,17 @@ class EvidenceHandlers:
             raise NotFoundError(f"evidence {evidence_id} not found")
         return evidence
 
-    async def evidence_of_item(self, caller: Principal, cap_id: str, item_id: str) -> list[Evidence]:
-        """Every version of an item's evidence, oldest first."""
+    async def evidence_of_item(
+        self, caller: Principal, cap_id: str, item_id: str, limit: int = 100, after_version: int | None = None
+    ) -> tuple[list[Evidence], int | None]:
+        """One page of an item's evidence versions, oldest first, and the version the next page follows (None: last)."""
         factory_id = await self.cap_items.factory_of(cap_id, item_id)
         if factory_id is None or not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"CAP item {cap_id}/{item_id} not found")
-        versions = await self.evidence.find(limit=10_000, cap_id=cap_id, item_id=item_id)
-        return sorted(versions, key=lambda evidence: evidence.version_number)
+        found = await self.evidence.find(limit=limit + 1, after=after_version, order_by="version_number",
+                                         cap_id=cap_id, item_id=item_id)
+        page = found[:limit]
+        return page, (page[-1].version_number if len(found) > limit else None)
 
     async def download_link(self, caller: Principal, evidence_id: str) -> DownloadLink:
         evidence = await self.evidence_for(caller, evidence_id)

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
 from evidence_store.domain.model import Evidence
 from evidence_store.entrypoints.http.schemas import DownloadOut, EvidenceOut, RequestUpload, UploadOut
 from evidence_store.domain.errors import FileTooLargeError
 from evidence_store.service_layer.handlers import EvidenceHandlers
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(tags=["evidence"])
 
@@ -68,10 +68,27 @@ async def complete_upload(upload_id: str, caller: CurrentPrincipal, handlers: Ha
     return _out(await handlers.complete_upload(caller, upload_id))
 
 
-@router.get("/caps/{cap_id}/items/{item_id}/files", response_model=list[EvidenceOut])
-async def evidence_of_item(cap_id: str, item_id: str, caller: CurrentPrincipal, handlers: Handlers) -> list[EvidenceOut]:
-    """Every evidence version of the item, oldest first; rejected versions stay."""
-    return [_out(evidence) for evidence in await handlers.evidence_of_item(caller, cap_id, item_id)]
+@router.get("/caps/{cap_id}/items/{item_id}/files", response_model=list[EvidenceOut],
+            responses={200: {"description": "One page of the item's evidence versions, oldest first",
+                             "headers": NEXT_PAGE_HEADERS}})
+async def evidence_of_item(
+    cap_id: str,
+    item_id: str,
+    request: Request,
+    response: Response,
+    caller: CurrentPrincipal,
+    handlers: Handlers,
+    limit: Annotated[int, Query(ge=1, le=100, description="Versions per page")] = 100,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,9}$",
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
+) -> list[EvidenceOut]:
+    """The item's evidence versions, oldest first, a page at a time (follow `Link: rel="next"` until it is
+    absent); rejected versions stay."""
+    versions, next_version = await handlers.evidence_of_item(
+        caller, cap_id, item_id, limit=limit, after_version=int(cursor) if cursor else None
+    )
+    link_next_page(request, response, None if next_version is None else str(next_version), limit)
+    return [_out(evidence) for evidence in versions]
 
 
 @router.get("/files/{evidence_id}", response_model=EvidenceOut)
