@@ -77,6 +77,17 @@ class PlatformClient:
             raise ApiError(response)
         return response
 
+    def _every_page(self, path: str, **params: str | int) -> list[dict]:
+        """Every entry of a paged list, following ``X-Next-Cursor`` (the ``Link: rel="next"`` cursor) to the last page."""
+        entries: list[dict] = []
+        while True:
+            response = self._request("GET", path, params=params)
+            entries.extend(response.json())
+            next_cursor = response.headers.get("X-Next-Cursor")
+            if not next_cursor:
+                return entries
+            params["cursor"] = next_cursor
+
     # access-control
     def token(self, client_id: str, client_secret: str) -> str:
         data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
@@ -186,7 +197,7 @@ class PlatformClient:
         return self._call("GET", f"/registry/factories/{factory_id}")
 
     def factories(self) -> list[dict]:
-        return self._call("GET", "/registry/factories")
+        return self._every_page("/registry/factories")
 
     def search_factories(self, **criteria: str) -> list[dict]:
         return self._call("GET", "/registry/search", params=criteria)
@@ -204,7 +215,7 @@ class PlatformClient:
         return self._call("GET", f"/registry/factories/{factory_id}/profiles/{profile_version}")
 
     def profile_history(self, factory_id: str) -> list[dict]:
-        return self._call("GET", f"/registry/factories/{factory_id}/profiles")
+        return self._every_page(f"/registry/factories/{factory_id}/profiles")
 
     def supply_chain(self, factory_id: str, direction: str) -> dict:
         """``direction`` is ``upstream`` (its subcontractors) or ``downstream`` (whom it works for)."""
@@ -244,16 +255,8 @@ class PlatformClient:
 
     # cap-service
     def caps_of_factory(self, factory_id: str, page_size: int = 100) -> list[dict]:
-        """Every CAP of the factory, following the pages (``X-Next-Cursor``) to the last."""
-        caps: list[dict] = []
-        params: dict[str, str | int] = {"factory_id": factory_id, "limit": page_size}
-        while True:
-            response = self._request("GET", "/caps/caps", params=params)
-            caps.extend(response.json())
-            next_cursor = response.headers.get("X-Next-Cursor")
-            if not next_cursor:
-                return caps
-            params["cursor"] = next_cursor
+        """Every CAP of the factory, following the pages to the last."""
+        return self._every_page("/caps/caps", factory_id=factory_id, limit=page_size)
 
     def cap(self, cap_id: str) -> dict:
         return self._call("GET", f"/caps/caps/{cap_id}")
