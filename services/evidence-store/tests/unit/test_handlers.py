@@ -178,3 +178,16 @@ async def test_an_abandoned_presigned_upload_is_deleted_after_its_window(
     assert isinstance(event, EvidenceRejectedOnUpload)
     with pytest.raises(ConflictError):
         await evidence.complete_upload(factory_account("f-1"), upload_id)
+
+
+async def test_the_clean_up_reads_every_pending_upload_a_page_at_a_time(
+    handlers: EvidenceHandlers, bucket: FakeBucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("evidence_store.service_layer.handlers.UPLOADS_PER_READ", 2)
+    evidence = handlers
+    upload_ids = [await declare(evidence, PDF) for _ in range(5)]
+    session = await evidence.uploads.get(upload_ids[0])
+    evidence.clock = lambda: session.expires_at + timedelta(seconds=1)
+
+    assert await evidence.expire_abandoned_uploads() == 5
+    assert {(await evidence.uploads.get(upload_id)).status for upload_id in upload_ids} == {"rejected"}

@@ -27,6 +27,8 @@ from shared_audits.links import LinkProjection, may_see_factory
 
 # Versions of one item read at once when the next version number is worked out.
 VERSIONS_PER_READ = 500
+# Pending uploads the clean-up job reads at once.
+UPLOADS_PER_READ = 500
 
 
 @dataclass(frozen=True)
@@ -194,16 +196,20 @@ class EvidenceHandlers:
         """The scheduled clean-up: presigned uploads never completed in time are refused and their object deleted."""
         now = self.clock()
         expired = 0
-        for session in await self.uploads.find(limit=1_000, status=UploadStatus.PENDING.value):
-            if session.expires_at >= now:
-                continue
-            await self.objects.remove(session.object_key)  # removing an absent key is not an error
-            session.reject("the upload was not completed before its URL expired")
-            try:
-                await self.uploads.save(session)
-            except ConflictError:
-                continue  # completed or expired by another request meanwhile
-            expired += 1
+        after: str | None = None
+        # Every pending upload, a page at a time in id order (a run read only the first 1,000 before).
+        while page := await self.uploads.find(limit=UPLOADS_PER_READ, after=after, status=UploadStatus.PENDING.value):
+            after = page[-1].id
+            for session in page:
+                if session.expires_at >= now:
+                    continue
+                await self.objects.remove(session.object_key)  # removing an absent key is not an error
+                session.reject("the upload was not completed before its URL expired")
+                try:
+                    await self.uploads.save(session)
+                except ConflictError:
+                    continue  # completed or expired by another request meanwhile
+                expired += 1
         return expired
 
     async def note_decision(self, decision: CapItemAccepted | CapItemRejected, envelope: EventEnvelope) -> None:
