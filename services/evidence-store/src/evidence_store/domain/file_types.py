@@ -10,6 +10,8 @@ import puremagic
 
 from shared_audits.errors import InvalidRequestError
 
+from evidence_store.domain.errors import FileTooLargeError
+
 MIME_BY_TYPE = {
     "pdf": "application/pdf",
     "jpeg": "image/jpeg",
@@ -42,6 +44,23 @@ def detect_type(head: bytes, whole: bytes | None = None) -> str | None:
             if part in names and "[Content_Types].xml" in names:
                 return name
     return None
+
+
+def accepted_type(content: bytes, declared: str | None, allowed_types: list[str], max_bytes: int) -> str:
+    """The type of content acceptable as evidence, told by its bytes; raises with the reason otherwise.
+
+    Not empty, at most ``max_bytes``, one of ``allowed_types``, and what the caller declared (if anything).
+    """
+    if len(content) > max_bytes:
+        raise FileTooLargeError(f"the limit is {max_bytes} bytes")
+    if not content:
+        raise InvalidRequestError("the file is empty")
+    file_type = detect_type(content[:4096], content)
+    if file_type not in allowed_types:
+        raise InvalidRequestError(f"file content is not one of: {', '.join(allowed_types)}")
+    if declared is not None and declared != file_type:
+        raise InvalidRequestError(f"the file was declared as {declared} but its content is {file_type}")
+    return file_type
 
 
 def declared_type(content_type: str | None) -> str | None:

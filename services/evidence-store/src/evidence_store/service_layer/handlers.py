@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from evidence_store.domain.file_types import MIME_BY_TYPE, checked_filename, declared_type, detect_type
+from evidence_store.domain.file_types import MIME_BY_TYPE, accepted_type, checked_filename, declared_type
 from evidence_store.domain.model import Evidence, ReviewStatus
 from evidence_store.domain.errors import FileTooLargeError, IntegrityError, UploadRefusedError
 from evidence_store.domain.upload import UploadSession, UploadStatus
@@ -70,19 +70,6 @@ class EvidenceHandlers:
             raise NotFoundError(f"CAP item {cap_id}/{item_id} not found")
         return factory_id
 
-    def _check_content(self, content: bytes, declared: str | None) -> str:
-        """The detected type of acceptable content; raises with the reason otherwise."""
-        if len(content) > self.max_upload_bytes:
-            raise FileTooLargeError(f"the limit is {self.max_upload_bytes} bytes")
-        if not content:
-            raise InvalidRequestError("the file is empty")
-        file_type = detect_type(content[:4096], content)
-        if file_type not in self.allowed_types:
-            raise InvalidRequestError(f"file content is not one of: {', '.join(self.allowed_types)}")
-        if declared is not None and declared != file_type:
-            raise InvalidRequestError(f"the file was declared as {declared} but its content is {file_type}")
-        return file_type
-
     async def _next_version(self, cap_id: str, item_id: str) -> int:
         """One more than the item's last version, read a page at a time in version order."""
         last = 0
@@ -114,7 +101,7 @@ class EvidenceHandlers:
         """A streamed upload: every check runs before anything is stored."""
         factory_id = await self._factory_uploading(caller, cap_id, item_id)
         name = checked_filename(filename)
-        file_type = self._check_content(content, declared_type(content_type))
+        file_type = accepted_type(content, declared_type(content_type), self.allowed_types, self.max_upload_bytes)
         sha256 = hashlib.sha256(content).hexdigest()
         object_key = new_object_key(factory_id)
         await self.objects.put(object_key, content, MIME_BY_TYPE[file_type], sha256)
@@ -179,7 +166,7 @@ class EvidenceHandlers:
             return f"the object is {size} bytes but {session.declared_size} were declared (truncated or altered)"
         content = await self.objects.read(session.object_key, self.max_upload_bytes)
         try:
-            self._check_content(content, session.declared_type)
+            accepted_type(content, session.declared_type, self.allowed_types, self.max_upload_bytes)
         except DomainError as error:
             return error.detail
         if hashlib.sha256(content).hexdigest() != session.declared_sha256:
