@@ -297,12 +297,12 @@ async def test_the_factory_learns_of_an_unannounced_audit_only_with_its_report(
     unannounced = await audits.mandate_audit(member("m-a"), "f-1", "ac-1", AuditType.INITIAL, AuditScope.SOCIAL,
                                              Announcement.UNANNOUNCED, None)
     site = factory_account("f-1")
-    assert [a.id for a in await audits.audits_of_factory(site, "f-1")] == [announced.id]
+    assert [a.id for a in (await audits.audits_of_factory(site, "f-1")).audits] == [announced.id]
     with pytest.raises(NotFoundError):
         await audits.audit_for(site, unannounced.id)
     # The members and the audit company see it all along.
-    assert len(await audits.audits_of_factory(member("m-b"), "f-1")) == 2
+    assert len((await audits.audits_of_factory(member("m-b"), "f-1")).audits) == 2
     await audits.answer_mandate(audit_company("ac-1"), unannounced.id, accept=True, reason=None)
     await audits.submit_report(audit_company("ac-1"), unannounced.id, submission())
     assert (await audits.audit_for(site, unannounced.id)).report is not None
-    assert {a.id for a in await audits.audits_of_factory(site, "f-1")} == {announced.id, unannounced.id}
+    assert {a.id for a in (await audits.audits_of_factory(site, "f-1")).audits} == {announced.id, unannounced.id}

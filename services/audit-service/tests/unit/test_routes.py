@@ -127,6 +127,19 @@ async def test_an_audit_company_pages_through_its_mandates_by_the_next_link(app,
     assert sorted(mandate["audit_id"] for mandate in first.json() + following.json()) == sorted([first_id, second_id])
 
 
+async def test_a_member_pages_through_a_sites_audits_by_the_next_link(app, shared) -> None:
+    mandated = sorted([await mandated_audit_id(app, shared) for _ in range(3)])
+    linked = Caller(app, shared, member("m-a"))
+
+    first = await linked.get("/audits", factory_id="f-1", limit=2)
+    following = await app.client.get(first.headers["Link"].split(";")[0].strip("<>"),
+                                     headers=shared.token_verifier.headers(member("m-a")))
+
+    assert [audit["audit_id"] for audit in first.json()] == mandated[:2]
+    assert first.headers["X-Next-Cursor"] == mandated[1] and "Link" not in following.headers
+    assert [audit["audit_id"] for audit in following.json()] == mandated[2:]
+
+
 async def test_a_window_without_its_end_is_refused_with_a_problem(app, shared) -> None:
     answer = await Caller(app, shared, member("m-a")).post("/audits", {**MANDATE, "window_ends_on": None})
 

@@ -43,6 +43,12 @@ class ReportImport:
     rejected: list[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    audits: list[Audit]
+    next_after: str | None  # the id to read on from; None on the last page
+
+
 def _chapter_titles(rules: RuleBook) -> dict[str, str]:
     return {chapter.id: chapter.title for chapter in rules.questionnaire.chapters}
 
@@ -171,13 +177,18 @@ class AuditHandlers:
     async def audit_for(self, caller: Principal, audit_id: str) -> Audit:
         return await self._visible_audit(caller, audit_id)
 
-    async def audits_of_factory(self, caller: Principal, factory_id: str) -> list[Audit]:
-        if caller.is_audit_company:
-            return await self.audits.find(factory_id=factory_id, audit_company_id=caller.organisation_id)
-        if not await may_see_factory(caller, factory_id, self.links):
+    async def audits_of_factory(self, caller: Principal, factory_id: str, limit: int = SCAN_PAGE,
+                                after: str | None = None) -> AuditPage:
+        """A site's audits a caller may read, by id, a page at a time (``after``: the last id of the previous page)."""
+        mine = {"audit_company_id": caller.organisation_id} if caller.is_audit_company else {}
+        if not mine and not await may_see_factory(caller, factory_id, self.links):
             raise NotFoundError(f"factory {factory_id} not found")
-        audits = await self.audits.find(factory_id=factory_id)
-        return [audit for audit in audits if audit.visible_to_factory()] if caller.is_factory else audits
+        found = await self.audits.find(limit=limit + 1, after=after, factory_id=factory_id, **mine)
+        page = found[:limit]
+        next_after = page[-1].id if len(found) > limit else None
+        if caller.is_factory:
+            page = [audit for audit in page if audit.visible_to_factory()]
+        return AuditPage(page, next_after)
 
     async def risk_by_country(self, caller: Principal) -> list[RiskCell]:
         """Shared among members: every published full audit, small cells suppressed."""

@@ -131,12 +131,37 @@ async def mandate_audit(body: MandateAudit, caller: CurrentPrincipal, viewer: Cu
     return _out(audit, caller, viewer)
 
 
-@router.get("/audits", response_model=list[AuditOut])
+@router.get(
+    "/audits", response_model=list[AuditOut],
+    responses={
+        200: {"description": "One page of the site's audits the caller may read, by id", "headers": NEXT_PAGE_HEADERS},
+        **problems({
+            401: "No valid bearer token",
+            404: "No such site, or one the caller may not see (the same answer)",
+            422: "A bad factory_id, limit or cursor (one entry per field in `errors`)",
+        }),
+    },
+)
 async def audits_of_factory(
+    request: Request,
+    response: Response,
     caller: CurrentPrincipal, viewer: CurrentViewer, handlers: Handlers,
     factory_id: Annotated[str, Query(min_length=1, max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=500, description="Audits per page")] = 500,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=64,
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
 ) -> list[AuditOut]:
-    return [_out(audit, caller, viewer) for audit in await handlers.audits_of_factory(caller, factory_id)]
+    """A site's audits, a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
+    page = await handlers.audits_of_factory(caller, factory_id, limit=limit, after=cursor)
+    _link_next(request, response, page.next_after, limit)
+    return [_out(audit, caller, viewer) for audit in page.audits]
+
+
+def _link_next(request: Request, response: Response, next_cursor: str | None, limit: int) -> None:
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = next_cursor
 
 
 @router.get(
@@ -165,10 +190,7 @@ async def mandates_of_company(
     Follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent.
     """
     page = await mandates.mandates_of(caller, status, limit=limit, cursor=cursor)
-    if page.next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=page.next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-        response.headers["X-Next-Cursor"] = page.next_cursor
+    _link_next(request, response, page.next_cursor, limit)
     return _mandates_out(page)
 
 
