@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_service.service_layer.ports import MergeableProjection, ReassignableStore
+from audit_service.service_layer.ports import MergeableProjection
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged
+from shared_audits.store import ReassignableStore
 
 
 @dataclass

@@ -22,7 +22,7 @@ from shared_audits.contracts.events import (
     FactoryRegistered,
 )
 from shared_audits.rule_versions import RuleSetVersionStore
-from shared_audits.store import AggregateStore, ReassignableStore
+from shared_audits.store import AggregateStore
 
 # audits (handlers.py) and the published rule set versions (rule_books.py)
 
@@ -114,6 +114,6 @@ class MergeableProjection(Protocol):
 
 __all__ = [
     "AuditCompanies", "AuditCompanyProjection", "AuditStore", "MandateListing", "MergeableProjection",
-    "PictureChange", "PictureMerge", "Readiness", "ReadinessProjection", "ReassignableStore", "RiskPictures",
+    "PictureChange", "PictureMerge", "Readiness", "ReadinessProjection", "RiskPictures",
     "RiskReadModel", "RuleSetVersionStore", "SiteNameProjection", "Sites", "WorkingCalendars",
 ]
