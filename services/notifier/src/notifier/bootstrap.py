@@ -49,6 +49,7 @@ from notifier.service_layer.ports import (
 )
 
 PREFIX = "/notifier"
+# Every event of these topics is fanned out to the members linked to its factory.
 SOURCE_TOPICS = [topics.ACCESS, topics.REGISTRY, topics.AUDIT, topics.CAP, topics.EVIDENCE]
 
 
@@ -78,8 +79,8 @@ def build_app(
     span_processors: list[SpanProcessor] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
-    runtime = build_runtime(settings, produced_topics=[topics.NOTIFIER], consumed_topics=SOURCE_TOPICS,
-                            span_processors=span_processors, shared=adapters.shared if adapters else None)
+    runtime = build_runtime(settings, produced_topics=[topics.NOTIFIER], span_processors=span_processors,
+                            shared=adapters.shared if adapters else None)
     adapters = adapters or _real_adapters(runtime, settings)
     channels = ChannelHandlers(
         webhooks=adapters.webhooks,
@@ -110,7 +111,7 @@ def build_app(
         member_groups=runtime.member_groups,
     )
 
-    # Subscriptions (the topics consumed follow from them, beside every source topic). First the projections
+    # Subscriptions (the topics consumed follow from them: every event of the source topics). First the projections
     # every service keeps: FactoryLinked/FactoryUnlinked (who hears of a site), the member groups, FactoriesMerged.
     runtime.follow_links_groups_and_merges()
     # Who hears of a link change depends on the links just before it: those go one at a time.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from notifier.bootstrap import Adapters
 from notifier.domain.channels import Preference, Recipient
-from shared_audits.contracts import topics
+from shared_audits.contracts import topics, wrap
 from shared_audits.contracts.enums import LinkRelationship
 from shared_audits.contracts.events import (
     AuditCompanyAccreditationChanged,
@@ -106,7 +107,27 @@ async def test_an_audit_companys_accreditation_is_queued_for_its_own_recipients(
     assert [d.target for d in adapters.deliveries.items.values()] == ["desk@ac-1.example"]
 
 
-async def test_a_bad_payload_goes_to_the_dead_letters(app: RunningApp, shared: InMemorySharedAdapters) -> None:
+async def test_a_bad_payload_goes_to_the_dead_letters_and_the_next_event_is_handled(
+    app: RunningApp, shared: InMemorySharedAdapters, adapters: Adapters
+) -> None:
+    await app.publish(linked("m-1"), producer="access-control")
     for topic in (topics.ACCESS, topics.CAP):
         await app.publish_raw(topic.name, b'{"not": "an envelope"}')
+    await app.publish(CapClosed(cap_id="c-1", factory_id="f-1", closed_at=NOW), producer="cap-service")
+
     assert [raw for raw, _ in shared.dead_letters.parked] == [b'{"not": "an envelope"}'] * 2
+    assert [envelope.type for envelope in adapters.feeds.topics["m-1"]] == ["FactoryLinked", "CapClosed"]
+
+
+async def test_a_payload_with_a_field_this_release_does_not_know_is_handled(
+    app: RunningApp, shared: InMemorySharedAdapters, adapters: Adapters
+) -> None:
+    await app.publish(linked("m-1"), producer="access-control")
+    envelope = json.loads(wrap(CapClosed(cap_id="c-1", factory_id="f-1", closed_at=NOW),
+                               producer="cap-service").model_dump_json())
+    envelope["payload"]["closing_note"] = "All items verified"  # added by a newer cap-service
+
+    await app.publish_raw(topics.CAP.name, json.dumps(envelope).encode(), key="f-1")
+
+    assert shared.dead_letters.parked == []
+    assert [envelope.type for envelope in adapters.feeds.topics["m-1"]] == ["FactoryLinked", "CapClosed"]
