@@ -239,7 +239,7 @@ class PlatformClient:
         return self._call("GET", f"/audits/audits/{audit_id}")
 
     def audits_of_factory(self, factory_id: str) -> list[dict]:
-        return self._call("GET", "/audits/audits", params={"factory_id": factory_id})
+        return self._every_page("/audits/audits", factory_id=factory_id)
 
     def questionnaire(self) -> dict:
         return self._call("GET", "/audits/questionnaire")
