@@ -1,26 +1,38 @@
 """The unit tests' world: cap-service's handlers over in-memory fakes, one report and its CAP.
 
-Members m-a and m-b are linked to factory f-1; the report has a critical item (deadline
-2026-03-31) and a minor one (2026-05-30).
+Members m-a and m-b are linked to factory f-1 (m-z to none); the report has a critical item
+(deadline 2026-03-31) and a minor one (2026-05-30). ``app`` is the whole service in process:
+build_app over these fakes, its broker in FastStream's TestKafkaBroker.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from cap_service.adapters.record_keys import verify_signature
 from cap_service.adapters.rules import load_deadline_rules
+from cap_service.bootstrap import Adapters, build_app
+from cap_service.config import Settings
 from cap_service.domain.model import Cap
 from cap_service.service_layer.handlers import CapHandlers
 from cap_service.service_layer.record import CapRecords
 from shared_audits.contracts import wrap
 from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
-from shared_audits.testing import InMemoryAggregateStore, InMemoryLinkProjection
+from shared_audits.testing import (
+    InMemoryAggregateStore,
+    InMemoryLinkProjection,
+    InMemorySharedAdapters,
+    RunningApp,
+    running,
+)
 
 from .fakes import InMemoryChainHeads, InMemoryCheckpointStore, InMemoryRecordKeys
 
+LINKED_MEMBERS = ("m-a", "m-b")
+OTHER_MEMBER = "m-z"
 REPORT = AuditReportPublished(
     audit_id="a-1",
     factory_id="f-1",
@@ -68,7 +80,7 @@ async def open_caps(caps: CapHandlers, audit_ids: list[str]) -> None:
 def caps() -> CapHandlers:
     return CapHandlers(
         caps=InMemoryAggregateStore(),
-        links=InMemoryLinkProjection({("m-a", "f-1"), ("m-b", "f-1")}),
+        links=InMemoryLinkProjection({(member_id, "f-1") for member_id in LINKED_MEMBERS}),
         deadline_rules=load_deadline_rules(),
     )
 
@@ -79,3 +91,25 @@ async def records(caps: CapHandlers) -> CapRecords:
     await keys.ensure_key(RECORD_NOW)
     return CapRecords(caps=caps.caps, heads=InMemoryChainHeads(caps.caps), checkpoints=InMemoryCheckpointStore(),
                       keys=keys, links=caps.links, verify_signature=verify_signature, clock=lambda: RECORD_NOW)
+
+
+@pytest.fixture
+def shared() -> InMemorySharedAdapters:
+    """The runtime's own adapters in memory, with the links of the world."""
+    shared = InMemorySharedAdapters()
+    shared.links.links |= {(member_id, "f-1") for member_id in LINKED_MEMBERS}
+    return shared
+
+
+@pytest.fixture
+def adapters(shared: InMemorySharedAdapters) -> Adapters:
+    caps = shared.store()
+    return Adapters(caps=caps, rule_set_versions=shared.store(), chain_heads=InMemoryChainHeads(caps),
+                    checkpoints=InMemoryCheckpointStore(), record_keys=InMemoryRecordKeys(), shared=shared)
+
+
+@pytest.fixture
+async def app(adapters: Adapters) -> AsyncIterator[RunningApp]:
+    """cap-service in process: its routes, subscriptions and jobs over the fakes, on TestKafkaBroker."""
+    async with running(build_app(Settings(), adapters=adapters)) as service:
+        yield service
