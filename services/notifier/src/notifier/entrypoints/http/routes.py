@@ -1,12 +1,11 @@
 """HTTP routes of notifier."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
 
 from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION, NEXT_PAGE_HEADERS, tell_next_page
+from notifier.entrypoints.http.schemas import InboxEntryOut
 from notifier.service_layer.handlers import NotifierHandlers
 from shared_audits.http import CurrentPrincipal
 
@@ -18,14 +17,6 @@ def _handlers(request: Request) -> NotifierHandlers:
 
 
 Handlers = Annotated[NotifierHandlers, Depends(_handlers)]
-
-
-class InboxEntryOut(BaseModel):
-    event_id: str
-    event_type: str
-    factory_id: str
-    occurred_at: datetime
-    payload: dict
 
 
 @router.get("/inbox", response_model=list[InboxEntryOut],
