@@ -142,3 +142,20 @@ async def test_the_operator_gets_a_token_signed_by_the_published_key(app: Runnin
     wrong = await app.client.post("/access/token", data={"grant_type": "client_credentials",
                                                          "client_id": "operator", "client_secret": "wrong"})
     assert (wrong.status_code, wrong.headers["content-type"]) == (401, PROBLEM)
+
+
+async def test_a_sites_link_requests_answer_a_page_at_a_time_with_a_link_to_the_next(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    site = await register(app, shared, "Sunrise Garments", OrganisationKind.FACTORY, KNOWN_SITE)
+    for name in ("Brand A", "Brand B", "Brand C"):
+        brand = await register(app, shared, name, OrganisationKind.MEMBER)
+        asked = await call(app, shared, brand, "POST", "/links", json={"factory_id": KNOWN_SITE,
+                                                                      "relationship": "supplier"})
+        assert asked.status_code == 202, asked.text
+    first = await call(app, shared, site, "GET", "/link-requests", params={"limit": 2})
+    assert len(first.json()) == 2 and first.headers["X-Next-Cursor"]
+    next_page = first.headers["Link"].split(">")[0].lstrip("<")
+    rest = await app.client.get(next_page, headers=shared.token_verifier.headers(site))
+    names = [request["member_name"] for request in [*first.json(), *rest.json()]]
+    assert sorted(names) == ["Brand A", "Brand B", "Brand C"] and "Link" not in rest.headers

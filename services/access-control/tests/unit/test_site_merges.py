@@ -119,7 +119,7 @@ async def test_a_pending_request_to_the_merged_site_waits_for_the_survivors_answ
     await merge(access, merges)
     await merge(access, merges)  # replayed: nothing more
 
-    (waiting,) = await links.link_requests(factory_account("f-keep"))
+    (waiting,) = (await links.link_requests(factory_account("f-keep")))[0]
     assert (waiting.link.member_id, waiting.link.status) == ("m-1", "requested")
     assert [type(e).__name__ for e in links.links.published] == [
         "LinkRequested", "LinkRequestWithdrawn", "LinkRequestWithdrawn"]

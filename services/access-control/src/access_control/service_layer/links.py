@@ -20,8 +20,8 @@ from shared_audits.auth import Principal
 from shared_audits.contracts.enums import ClientScope, LinkParty, LinkRelationship
 from shared_audits.errors import NotFoundError, PermissionDeniedError
 
-# Pending requests of one site, or of the whole platform for the operator, listed at once.
-REQUESTS_LISTED = 500
+# The most a page of a site's requests or links holds (the operator's page of every site's requests too).
+PAGE_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -99,19 +99,25 @@ class MemberFactoryLinks:
 
     # the factory's side, or the operator's on its behalf
 
-    async def link_requests(self, caller: Principal, factory_id: str | None = None) -> list[LinkRequestView]:
-        """Pending requests to the caller's site (the operator: every site's, or ``factory_id``'s)."""
+    async def link_requests(
+        self, caller: Principal, factory_id: str | None = None, limit: int = PAGE_LIMIT, after: str | None = None
+    ) -> tuple[list[LinkRequestView], str | None]:
+        """A page of the pending requests to the caller's site (the operator: every site's, or ``factory_id``'s),
+        in link id order after ``after``; and the cursor of the next page (None: the last)."""
         if _answering_party(caller, ClientScope.LINKS_READ) == LinkParty.FACTORY:
             factory_id = caller.factory_id
         equals = {"status": LinkStatus.REQUESTED.value, **({"factory_id": factory_id} if factory_id else {})}
-        return await self._with_names(await self.links.find(limit=REQUESTS_LISTED, **equals))
+        return await self._page(await self.links.find(limit=limit + 1, after=after, **equals), limit)
 
-    async def factory_links(self, caller: Principal) -> list[LinkRequestView]:
-        """The members linked to the factory's own site, by name (the factory sees who its customers are)."""
+    async def factory_links(
+        self, caller: Principal, limit: int = PAGE_LIMIT, after: str | None = None
+    ) -> tuple[list[LinkRequestView], str | None]:
+        """A page of the members linked to the factory's own site, by name (the factory sees who its customers
+        are); and the cursor of the next page."""
         if _answering_party(caller, ClientScope.LINKS_READ) != LinkParty.FACTORY:
             raise PermissionDeniedError("only a factory lists the members linked to its site")
-        return await self._with_names(await self.links.find(limit=REQUESTS_LISTED, factory_id=caller.factory_id,
-                                                            active=True))
+        found = await self.links.find(limit=limit + 1, after=after, factory_id=caller.factory_id, active=True)
+        return await self._page(found, limit)
 
     async def accept(self, caller: Principal, request_id: str, reason: str | None,
                      message: str | None) -> LinkRequestView:
@@ -146,6 +152,10 @@ class MemberFactoryLinks:
         if link is None or (caller.is_factory and link.factory_id != caller.factory_id):
             raise NotFoundError("no link request with this id")
         return link
+
+    async def _page(self, found: list[MemberFactoryLink], limit: int) -> tuple[list[LinkRequestView], str | None]:
+        page = found[:limit]
+        return await self._with_names(page), (page[-1].id if len(found) > limit else None)
 
     async def _with_names(self, links: list[MemberFactoryLink]) -> list[LinkRequestView]:
         members: list[Organisation | None] = list(await asyncio.gather(

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from access_control.domain.links import MemberFactoryLink
 from access_control.entrypoints.http.deps import Links
@@ -14,8 +14,8 @@ from access_control.entrypoints.http.schemas import (
     LinkOut,
     LinkRequestOut,
 )
-from access_control.service_layer.links import LinkRequestView
-from shared_audits.http import CurrentPrincipal
+from access_control.service_layer.links import PAGE_LIMIT, LinkRequestView
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 from shared_audits.problems import problems
 
 router = APIRouter(tags=["links"])
@@ -29,6 +29,9 @@ ANSWERING = {**UNAUTHENTICATED,
              409: "The request was already answered or withdrawn",
              422: "The operator gave no reason; a bad body"}
 FACTORY_ONLY = {**UNAUTHENTICATED, 403: "Not an admin of a factory"}
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT, description="Entries per page")]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=200,
+                                     description="From the previous page's `X-Next-Cursor`")]
 REQUESTED = {
     200: {"model": LinkOut, "description": "The link was active: its relationship changed at once"},
     202: {"description": "The request waits for the factory (`status` requested); asking again while it "
@@ -100,19 +103,24 @@ async def link_history(factory_id: str, caller: CurrentPrincipal, links: Links) 
 
 
 @router.get("/link-requests", response_model=list[LinkRequestOut],
-            responses=problems({**UNAUTHENTICATED, 403: "Neither an admin of a factory nor the operator",
-                                422: "A bad factory_id"}))
+            responses={200: {"description": "One page, in link order", "headers": NEXT_PAGE_HEADERS},
+                       **problems({**UNAUTHENTICATED, 403: "Neither an admin of a factory nor the operator",
+                                   422: "A bad factory_id, limit or cursor"})})
 async def link_requests(
-    caller: CurrentPrincipal, links: Links,
+    request: Request, response: Response, caller: CurrentPrincipal, links: Links,
     factory_id: Annotated[str | None, Query(min_length=1, max_length=64,
                                             description="Operator: the requests to this site only")] = None,
+    limit: Limit = PAGE_LIMIT, cursor: Cursor = None,
 ) -> list[LinkRequestOut]:
-    """The pending link requests to the factory's own site, with the requesting member's name.
+    """The pending link requests to the factory's own site, with the requesting member's name,
+    a page at a time: follow `Link: rel="next"` until it is absent.
 
     The operator sees every site's pending requests (`factory_id` narrows), to answer for a
     factory that cannot.
     """
-    return [_request_out(view) for view in await links.link_requests(caller, factory_id)]
+    page, next_cursor = await links.link_requests(caller, factory_id, limit=limit, after=cursor)
+    link_next_page(request, response, next_cursor, limit)
+    return [_request_out(view) for view in page]
 
 
 @router.post("/link-requests/{request_id}/accept", response_model=LinkRequestOut, responses=problems(ANSWERING))
@@ -138,10 +146,17 @@ async def decline(request_id: str, caller: CurrentPrincipal, links: Links,
     return _request_out(await links.decline(caller, request_id, body.reason, body.message))
 
 
-@router.get("/factory-links", response_model=list[FactoryLinkOut], responses=problems(FACTORY_ONLY))
-async def factory_links(caller: CurrentPrincipal, links: Links) -> list[FactoryLinkOut]:
-    """The members linked to the factory's own site, by name."""
-    return [_factory_link_out(view) for view in await links.factory_links(caller)]
+@router.get("/factory-links", response_model=list[FactoryLinkOut],
+            responses={200: {"description": "One page, in link order", "headers": NEXT_PAGE_HEADERS},
+                       **problems({**FACTORY_ONLY, 422: "A bad limit or cursor"})})
+async def factory_links(
+    request: Request, response: Response, caller: CurrentPrincipal, links: Links,
+    limit: Limit = PAGE_LIMIT, cursor: Cursor = None,
+) -> list[FactoryLinkOut]:
+    """The members linked to the factory's own site, by name, a page at a time (`Link: rel="next"`)."""
+    page, next_cursor = await links.factory_links(caller, limit=limit, after=cursor)
+    link_next_page(request, response, next_cursor, limit)
+    return [_factory_link_out(view) for view in page]
 
 
 @router.delete("/factory-links/{member_id}", response_model=LinkOut,

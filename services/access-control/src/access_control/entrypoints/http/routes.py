@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from shared_audits.contracts.enums import OrganisationKind
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 from access_control.domain.accreditation import AccreditationRules
 from access_control.domain.model import Organisation
@@ -80,14 +80,6 @@ async def register_organisation(
     )
 
 
-NEXT_PAGE_HEADERS = {
-    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
-             "schema": {"type": "string"}},
-    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
-                      "schema": {"type": "string"}},
-}
-
-
 @router.get(
     "/organisations", response_model=list[OrganisationSummaryOut], tags=["organisations"],
     responses={
@@ -116,10 +108,7 @@ async def organisations(
     it can mandate now (on trial or accredited, not suspended), to choose one for an audit.
     """
     page, next_cursor = await handlers.directory(caller, kind, limit=limit, after=cursor)
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-        response.headers["X-Next-Cursor"] = next_cursor
+    link_next_page(request, response, next_cursor, limit)
     return [
         OrganisationSummaryOut(organisation_id=organisation.id, name=organisation.name, kind=organisation.kind,
                                factory_id=organisation.factory_id,
