@@ -1,4 +1,7 @@
-"""In-memory fakes of cap-service's ports (service_layer/ports.py), for the unit tests.
+"""In-memory fakes of cap-service's ports (service_layer/ports.py), and the unit tests' world.
+
+The world: members m-a and m-b are linked to factory f-1 (m-z to none); REPORT has a critical
+item (deadline 2026-03-31) and a minor one (2026-05-30).
 
 Each keeps the contract of its real adapter in adapters/; tools/cli/tests/test_record_verification.py
 makes records with them too, so the CLI's reader is held to the service's writer.
@@ -7,13 +10,65 @@ makes records with them too, so the CLI's reader is held to the service's writer
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cap_service.adapters.record_keys import RecordSigningKey
 from cap_service.domain.checkpoints import ChainHead, CheckpointProof, SignedCheckpoint
 from cap_service.domain.model import Cap
+from cap_service.service_layer.handlers import CapHandlers
+from shared_audits.contracts import wrap
+from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.testing import InMemoryAggregateStore
+
+# ---------------------------------------------------------------- the world
+
+LINKED_MEMBERS = ("m-a", "m-b")
+OTHER_MEMBER = "m-z"
+REPORT = AuditReportPublished(
+    audit_id="a-1",
+    factory_id="f-1",
+    audit_type="initial",
+    compliance_percentage=60,
+    letter="C",
+    rule_set_version="2026.1",
+    published_at=datetime(2026, 3, 1, tzinfo=UTC),
+    findings=[
+        {"finding_id": "n-1", "chapter": "9", "severity": "critical", "description": "Exit locked", "recommended_action": "Unlock"},
+        {"finding_id": "n-2", "chapter": "7", "severity": "minor", "description": "Overtime log", "recommended_action": "Keep log"},
+    ],
+)
+RECORD_NOW = datetime(2026, 4, 2, 9, tzinfo=UTC)  # the record's clock: after the report, before the deadlines move
+
+
+def stored(cap: Cap, item_index: int, evidence_id: str) -> EvidenceStored:
+    return EvidenceStored(
+        evidence_id=evidence_id, factory_id="f-1", cap_id=cap.id, item_id=cap.items[item_index].item_id,
+        filename="e.pdf", content_type="application/pdf", size_bytes=10, sha256="0" * 64,
+    )
+
+
+def follow_up(findings: list[dict], follows: str | None = None) -> AuditReportPublished:
+    return AuditReportPublished(
+        audit_id="a-2", factory_id="f-1", audit_type="follow_up", compliance_percentage=80, letter="B",
+        rule_set_version="2026.1", published_at=datetime(2026, 9, 1, tzinfo=UTC), findings=findings,
+        follows_audit_id=follows,
+    )
+
+
+async def open_cap(caps: CapHandlers) -> Cap:
+    await caps.open_cap(REPORT, wrap(REPORT, producer="audit-service"))
+    return await caps.caps.get(Cap.id_for_audit("a-1"))
+
+
+async def open_caps(caps: CapHandlers, audit_ids: list[str]) -> None:
+    """One CAP per audit id, each from the same findings as REPORT."""
+    for audit_id in audit_ids:
+        report = REPORT.model_copy(update={"audit_id": audit_id})
+        await caps.open_cap(report, wrap(report, producer="audit-service"))
+
+
+# ---------------------------------------------------------------- the fakes
 
 
 class InMemoryChainHeads:

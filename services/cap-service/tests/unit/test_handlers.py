@@ -21,7 +21,7 @@ from shared_audits.contracts.events import (
 from shared_audits.errors import ConflictError, InvalidEventError, InvalidRequestError, NotFoundError
 from shared_audits.testing import factory_account, member, operator
 
-from .conftest import REPORT, follow_up, open_cap, open_caps, stored
+from .fakes import REPORT, follow_up, open_cap, open_caps, stored
 
 
 async def test_a_report_opens_one_cap_with_deadlines_by_severity_however_often_it_arrives(caps: CapHandlers) -> None:

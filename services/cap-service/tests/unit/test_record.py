@@ -25,8 +25,8 @@ from shared_audits.contracts import wrap
 from shared_audits.errors import NotFoundError, PermissionDeniedError
 from shared_audits.testing import audit_company, factory_account, member, operator
 
-from .conftest import RECORD_NOW as NOW
-from .conftest import REPORT, follow_up, open_cap, stored
+from .fakes import RECORD_NOW as NOW
+from .fakes import REPORT, follow_up, open_cap, stored
 
 
 async def a_decided_cap(caps: CapHandlers) -> Cap:

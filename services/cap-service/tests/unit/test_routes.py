@@ -18,7 +18,7 @@ from shared_audits.testing import (
     operator,
 )
 
-from .conftest import OTHER_MEMBER, REPORT, stored
+from .fakes import OTHER_MEMBER, REPORT, stored
 
 CAP_ID = Cap.id_for_audit(REPORT.audit_id)
 

@@ -6,7 +6,7 @@ from shared_audits.contracts import wrap
 from shared_audits.contracts.events import FactoriesMerged
 from shared_audits.testing import factory_account, member
 
-from .conftest import open_cap, stored
+from .fakes import open_cap, stored
 
 MERGE = FactoriesMerged(factory_id="f-keep", merged_factory_id="f-1")
 

@@ -20,7 +20,7 @@ from shared_audits.contracts.events import (
 from shared_audits.contracts.topics import AUDIT
 from shared_audits.testing import InMemorySharedAdapters, RunningApp, member
 
-from .conftest import OTHER_MEMBER, REPORT, stored
+from .fakes import OTHER_MEMBER, REPORT, stored
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 CAP_ID = Cap.id_for_audit(REPORT.audit_id)
