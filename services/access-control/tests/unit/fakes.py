@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from access_control.adapters.signing_keys import NoSigningKeyError, SigningKey
+from access_control.domain.known_factories import KnownFactory
 from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_key
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
@@ -47,17 +48,22 @@ class Clock:
 
 
 class InMemoryKnownFactories:
+    """The sites announced (``factory_ids``) and the merged ones (``merged``: merged id -> surviving id)."""
+
     def __init__(self, factory_ids: set[str] | None = None) -> None:
         self.factory_ids = set(factory_ids or ())
+        self.merged: dict[str, str] = {}
 
-    async def exists(self, factory_id: str) -> bool:
-        return factory_id in self.factory_ids
+    async def get(self, factory_id: str) -> KnownFactory | None:
+        if factory_id not in self.factory_ids and factory_id not in self.merged:
+            return None
+        return KnownFactory(factory_id, self.merged.get(factory_id))
 
     async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
         self.factory_ids.add(event.factory_id)
 
     async def apply_merged(self, event: FactoriesMerged, envelope: EventEnvelope) -> None:
-        self.factory_ids.discard(event.merged_factory_id)
+        self.merged[event.merged_factory_id] = event.factory_id
 
 
 class InMemorySigningKeys:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from access_control.domain.known_factories import KnownFactory
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
 
@@ -12,10 +13,9 @@ class MongoKnownFactories:
     def __init__(self, collection: AsyncCollection) -> None:
         self._collection = collection
 
-    async def exists(self, factory_id: str) -> bool:
-        """A registered site that was not merged into another (a merged id takes no new links)."""
+    async def get(self, factory_id: str) -> KnownFactory | None:
         document = await self._collection.find_one({"_id": factory_id}, {"merged_into": 1})
-        return document is not None and not document.get("merged_into")
+        return KnownFactory(factory_id, document.get("merged_into") or None) if document else None
 
     async def apply_registered(self, event: FactoryRegistered, envelope: EventEnvelope) -> None:
         await self._collection.update_one(

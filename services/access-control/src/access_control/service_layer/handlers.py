@@ -43,7 +43,8 @@ class AccessControl:
         self, caller: Principal, name: str, kind: OrganisationKind, factory_id: str | None
     ) -> RegisteredOrganisation:
         require_operator(caller, "registers organisations")
-        if factory_id and not await self.known_factories.exists(factory_id):
+        site = await self.known_factories.get(factory_id) if factory_id else None
+        if factory_id and (site is None or not site.takes_links):
             raise NotFoundError(f"factory {factory_id} is not registered")
         secret = self.hasher.new_secret()
         organisation = Organisation.register(

@@ -52,7 +52,8 @@ class MemberFactoryLinks:
         """
         member_id = _member(caller, "links factories")
         require_scope(caller, ClientScope.LINKS_WRITE)
-        if not await self.known_factories.exists(factory_id):
+        site = await self.known_factories.get(factory_id)
+        if site is None or not site.takes_links:
             raise NotFoundError(f"factory {factory_id} not found")
         link = await self.links.get(MemberFactoryLink.id_for(member_id, factory_id))
         if link is None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from access_control.domain.clients import ApiClient
+from access_control.domain.known_factories import KnownFactory
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
 from access_control.domain.links import MemberFactoryLink
 from access_control.domain.member_groups import MemberGroup
@@ -35,7 +36,7 @@ SiteRecords = ReassignableStore  # the records a merge of two sites re-points (m
 
 
 class KnownFactories(Protocol):
-    async def exists(self, factory_id: str) -> bool: ...
+    async def get(self, factory_id: str) -> KnownFactory | None: ...
 
 
 class KnownFactoryProjection(KnownFactories, Protocol):
