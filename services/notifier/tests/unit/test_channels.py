@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.domain.channels import backoff
+from notifier.domain.channels import Channel, Delivery, DeliveryStatus, backoff
 from notifier.domain.signing import SIGNATURE_HEADER
 from notifier.service_layer.channels import ChannelHandlers
 from shared_audits.contracts.events import CapClosed, CriticalFindingRaised, WebhookDeliveryFailed
@@ -96,3 +96,19 @@ async def test_only_members_register_webhooks(channels: ChannelHandlers) -> None
 
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff(n, 2, 10).total_seconds() for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
+
+
+def test_a_failed_delivery_is_retried_after_its_backoff_then_given_up_and_an_invitation_loses_its_token() -> None:
+    now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    delivery = Delivery(delivery_id="email:lin@site.example:e-1", channel=Channel.EMAIL, member_id="org-1",
+                        factory_id=None, target="lin@site.example", event_id="e-1", event_type="UserInvited",
+                        envelope={"payload": {"acceptance_token": "one-time"}}, status=DeliveryStatus.PENDING,
+                        attempts=1, next_attempt_at=now, created_at=now)
+    delivery.failed("ConnectionError: refused", now, max_attempts=2, backoff_seconds=1, backoff_cap_seconds=60)
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.PENDING, now + timedelta(seconds=1))
+    assert delivery.envelope["payload"]["acceptance_token"] == "one-time"  # needed for the next attempt
+
+    delivery.attempts = 2
+    delivery.failed("ConnectionError: refused", now, max_attempts=2, backoff_seconds=1, backoff_cap_seconds=60)
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "ConnectionError: refused")
+    assert delivery.envelope["payload"]["acceptance_token"] == "(sent)"

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from shared_audits.aggregate import Aggregate
-from shared_audits.contracts.events import WebhookDeliveryFailed
+from shared_audits.contracts.events import UserInvited, WebhookDeliveryFailed
 
 from notifier.domain.errors import WebhookTargetRefusedError, WebhookUrlRefused
 
@@ -213,6 +213,33 @@ class Delivery(BaseModel):
     def id_for(channel: Channel, target: str, event_id: str) -> str:
         """One delivery per channel, target and event, however often the event arrives."""
         return f"{channel.value}:{target}:{event_id}"
+
+    def sent(self, now: datetime) -> None:
+        self.status = DeliveryStatus.DELIVERED
+        self.delivered_at = now
+        self.last_error = None
+        self._strike_token()
+
+    def failed(self, error: str, now: datetime, max_attempts: int, backoff_seconds: float,
+               backoff_cap_seconds: float) -> None:
+        """A failed attempt: tried again after an exponential backoff, given up after the last attempt."""
+        self.last_error = error[:500]
+        if self.attempts >= max_attempts:
+            self.status = DeliveryStatus.FAILED
+            self._strike_token()
+        else:
+            self.next_attempt_at = now + backoff(self.attempts, backoff_seconds, backoff_cap_seconds)
+
+    def undeliverable(self, reason: str, status: DeliveryStatus) -> None:
+        """No point in retrying (its webhook was disabled, or deleted): failed, or dropped, for good."""
+        self.status = status
+        self.last_error = reason
+        self._strike_token()
+
+    def _strike_token(self) -> None:
+        # An invitation's one-time token leaves the delivery log once the e-mail is sent (or given up on).
+        if self.event_type == UserInvited.TYPE:
+            self.envelope = {**self.envelope, "payload": {**self.envelope["payload"], "acceptance_token": "(sent)"}}
 
 
 def backoff(attempts: int, base_seconds: float, cap_seconds: float) -> timedelta:

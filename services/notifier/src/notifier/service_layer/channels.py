@@ -20,7 +20,6 @@ from notifier.domain.channels import (
     SigningSecret,
     Webhook,
     WebhookStatus,
-    backoff,
 )
 from notifier.domain.audit_company_mail import audit_company_of
 from notifier.domain.factory_mail import TrackedDeadline, deadline_near, factory_copy
@@ -79,11 +78,6 @@ def _recipient_owner(caller: Principal) -> str:
     if (caller.is_factory and caller.factory_id is not None) or caller.is_audit_company:
         return caller.organisation_id
     return _member(caller)
-
-
-def _without_token(envelope: dict) -> dict:
-    # An invitation's one-time token leaves the delivery log once the e-mail is sent (or given up on).
-    return {**envelope, "payload": {**envelope["payload"], "acceptance_token": "(sent)"}}
 
 
 @dataclass
@@ -339,25 +333,15 @@ class ChannelHandlers:
                     subject, body = self.emails.for_delivery(delivery)
                     await self.mailer.send(delivery.target, subject, body)
             except _Undeliverable as error:
-                delivery.status = error.status
-                delivery.last_error = str(error)
+                delivery.undeliverable(str(error), error.status)
             except Exception as error:  # noqa: BLE001 - any failure of the far end is retried, then logged
-                delivery.last_error = f"{type(error).__name__}: {error}"[:500]
-                if delivery.attempts >= self.policy.max_attempts:
-                    delivery.status = DeliveryStatus.FAILED
-                else:
-                    delivery.next_attempt_at = self.clock() + backoff(
-                        delivery.attempts, self.policy.backoff_seconds, self.policy.backoff_cap_seconds
-                    )
+                delivery.failed(f"{type(error).__name__}: {error}", self.clock(), self.policy.max_attempts,
+                                self.policy.backoff_seconds, self.policy.backoff_cap_seconds)
                 if delivery.channel == Channel.WEBHOOK:
                     await self._webhook_failed(delivery)
             else:
-                delivery.status = DeliveryStatus.DELIVERED
-                delivery.delivered_at = self.clock()
-                delivery.last_error = None
+                delivery.sent(self.clock())
                 sent += 1
-            if delivery.event_type == UserInvited.TYPE and delivery.status != DeliveryStatus.PENDING:
-                delivery.envelope = _without_token(delivery.envelope)
             await self.deliveries.update(delivery)
         return sent
 
@@ -418,8 +402,7 @@ class ChannelHandlers:
                     "What happened at your factories since the last digest:\n\n" + "\n".join(lines) + "\n",
                 )
                 for delivery in waiting:
-                    delivery.status = DeliveryStatus.DELIVERED
-                    delivery.delivered_at = now
+                    delivery.sent(now)
                     await self.deliveries.update(delivery)
                 sent += 1
             await self.recipients.digest_sent(recipient, today)
