@@ -51,6 +51,7 @@ class InMemoryOutbox:
         self.sent: list[EventEnvelope] = []
         self.backlog: dict[str, int] = {}
         self._wake = asyncio.Event()
+        self._publishing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def publish_through(self, broker: KafkaBroker) -> None:
@@ -61,17 +62,21 @@ class InMemoryOutbox:
         self._wake.set()
 
     async def flush(self) -> int:
-        """Publish every entry handed over so far, in order; returns how many."""
-        entries, self.pending = self.pending, []
-        for entry in entries:
-            envelope = EventEnvelope.model_validate(entry["envelope"])
-            if self.broker is not None:
-                await self.broker.publish(
-                    envelope.model_dump_json().encode(), entry["topic"], key=envelope.key.encode(),
-                    headers={"content-type": "application/json", "event-type": envelope.type},
-                )
-            self.sent.append(envelope)
-        return len(entries)
+        """Publish every entry handed over so far, in order; returns how many.
+
+        On return, what the background pass was publishing has gone too (one pass at a time).
+        """
+        async with self._publishing:
+            entries, self.pending = self.pending, []
+            for entry in entries:
+                envelope = EventEnvelope.model_validate(entry["envelope"])
+                if self.broker is not None:
+                    await self.broker.publish(
+                        envelope.model_dump_json().encode(), entry["topic"], key=envelope.key.encode(),
+                        headers={"content-type": "application/json", "event-type": envelope.type},
+                    )
+                self.sent.append(envelope)
+            return len(entries)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="in-memory-outbox")
