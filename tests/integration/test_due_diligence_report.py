@@ -213,8 +213,8 @@ def test_the_pdf_renders_its_first_page_not_blank(world: World, portal: httpx.Cl
     pdf = portal.get("/member/due-diligence.pdf" + query(world))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed: python3 deploy/local/stack.py browser")
+    # make test installs poppler-utils with the browser (python3 deploy/local/stack.py browser).
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) is missing: python3 deploy/local/stack.py browser"
     (tmp_path / "report.pdf").write_bytes(pdf.content)
     subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-gray", "-singlefile",
                     str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True, timeout=60)
