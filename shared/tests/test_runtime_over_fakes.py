@@ -4,6 +4,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+import pytest
 from fastapi import APIRouter
 
 from shared_audits.aggregate import Aggregate
@@ -14,7 +16,13 @@ from shared_audits.http import CurrentPrincipal
 from shared_audits.links import may_see_factory
 from shared_audits.runtime import build_runtime, create_app
 from shared_audits.settings import ServiceSettings
-from shared_audits.testing import InMemorySharedAdapters, factory_account, member, running
+from shared_audits.testing import (
+    InMemorySharedAdapters,
+    assert_answered_as_unknown,
+    factory_account,
+    member,
+    running,
+)
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -108,3 +116,19 @@ def test_no_service_ships_the_test_support() -> None:
         if re.search(r"^\s*(from|import) shared_audits\.testing\b", path.read_text(encoding="utf-8"), re.M)
     ]
     assert offenders == []
+
+
+def test_a_hidden_resource_must_be_answered_exactly_as_an_unknown_id() -> None:
+    def answer(path: str, status: int, **body: object) -> httpx.Response:
+        return httpx.Response(status, json={"type": "urn:shared-audits:problem:not-found", "title": "Not found",
+                                            "status": status, **body},
+                              headers={"content-type": "application/problem+json"},
+                              request=httpx.Request("GET", f"http://testserver{path}"))
+
+    unknown = answer("/x/e-unknown", 404, detail="evidence e-unknown not found")
+    assert_answered_as_unknown(answer("/x/e-1", 404, detail="evidence e-1 not found"), unknown, {"e-1": "e-unknown"})
+    for told in (answer("/x/e-1", 403, detail="evidence e-1 not found"),
+                 answer("/x/e-1", 404, detail="evidence e-1 of f-1 not found"),
+                 answer("/x/e-1", 404, detail="evidence e-1 not found", factory_id="f-1")):
+        with pytest.raises(AssertionError):
+            assert_answered_as_unknown(told, unknown, {"e-1": "e-unknown"})

@@ -8,7 +8,8 @@
   gathers them for ``build_runtime(..., shared=...)``: an app built on them starts no MongoDB,
   no relay against it, and its broker can be wrapped in FastStream's ``TestKafkaBroker``;
 - ``running(app)``: such an app started in the test's event loop on ``TestKafkaBroker``, with an
-  httpx client and ``publish(event)`` to its subscribers (``shared_audits.testing.app``).
+  httpx client and ``publish(event)`` to its subscribers; ``assert_answered_as_unknown`` checks
+  that a hidden resource is answered as an unknown id (``shared_audits.testing.app``).
 
 docs/service-template.md shows how a service's tests use them.
 """
@@ -25,7 +26,7 @@ from shared_audits.testing.fakes import (
     InMemorySharedAdapters,
 )
 from shared_audits.testing.principals import audit_company, factory_account, member, operator
-from shared_audits.testing.app import RunningApp, running
+from shared_audits.testing.app import RunningApp, assert_answered_as_unknown, running
 
 __all__ = [
     "FakeTokenVerifier",
@@ -38,6 +39,7 @@ __all__ = [
     "InMemoryProcessedEvents",
     "InMemorySharedAdapters",
     "RunningApp",
+    "assert_answered_as_unknown",
     "audit_company",
     "factory_account",
     "member",

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from shared_audits.contracts.envelope import EventPayload, wrap
+from shared_audits.http import PROBLEM_MEDIA_TYPE
 from shared_audits.runtime import ServiceRuntime
 
 
@@ -47,3 +48,20 @@ async def running(app: FastAPI) -> AsyncIterator[RunningApp]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield RunningApp(client, broker, runtime)
+
+
+def assert_answered_as_unknown(hidden: httpx.Response, unknown: httpx.Response, asked: dict[str, str]) -> None:
+    """The answer about something the caller may not see is the answer about an id that does not exist.
+
+    Both are 404 problems with the same body, but for the ids each request named: ``asked`` maps
+    each id of the hidden request to the one the unknown request named in its place.
+    """
+    where = f"{hidden.request.method} {hidden.request.url.path}"
+    assert hidden.status_code == unknown.status_code == 404, f"{where}: {hidden.status_code}, {unknown.status_code}"
+    assert hidden.headers["content-type"] == unknown.headers["content-type"] == PROBLEM_MEDIA_TYPE, where
+    hidden_body, unknown_body = hidden.json(), unknown.json()
+    detail, unknown_detail = hidden_body.pop("detail"), unknown_body.pop("detail")
+    assert hidden_body == unknown_body, f"{where}: {hidden_body} != {unknown_body}"
+    for real, stand_in in asked.items():
+        detail = detail.replace(real, stand_in)
+    assert detail == unknown_detail, f"{where}: {detail!r} != {unknown_detail!r}"
