@@ -2,6 +2,7 @@
 
 import pytest
 
+from access_control.service_layer import code_of_conduct
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
 from access_control.service_layer.handlers import AccessControl
 from shared_audits.auth import Principal
@@ -27,6 +28,16 @@ async def test_the_newest_published_version_is_current(codes: CodeOfConductHandl
     assert [type(e) for e in codes.codes.published] == [CodeOfConductPublished, CodeOfConductPublished]
     with pytest.raises(ConflictError):
         await codes.publish(operator(), "2026.1", "Changed", "A version is never rewritten.")
+
+
+async def test_the_current_version_is_found_past_the_first_page_of_versions(
+    codes: CodeOfConductHandlers, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(code_of_conduct, "VERSIONS_READ", 2)
+    for version in ("2024.1", "2025.1", "2026.1"):
+        await codes.publish(operator(), version, "Code of Conduct", f"Version {version}.")
+        clock.advance(days=1)
+    assert (await codes.current()).id == "2026.1"
 
 
 async def test_only_the_operator_publishes(codes: CodeOfConductHandlers) -> None:

@@ -27,6 +27,11 @@ class CodeOfConduct(Aggregate):
                                            published_at=now))
         return code
 
+    @staticmethod
+    def current_of(codes: list[CodeOfConduct]) -> CodeOfConduct | None:
+        """The newest published version is the current one (None before the first)."""
+        return max(codes, key=lambda code: code.published_at, default=None)
+
 
 class CodeOfConductSignature(Aggregate):
     """An organisation's signed commitment to one version: who signed, and when."""

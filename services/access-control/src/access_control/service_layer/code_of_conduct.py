@@ -12,6 +12,9 @@ from access_control.service_layer.ports import CodeOfConductStore, OrganisationS
 from shared_audits.auth import Principal
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
 
+# Versions read a page at a time to find the current one (every version counts, never only the first page).
+VERSIONS_READ = 200
+
 
 @dataclass
 class CodeOfConductHandlers:
@@ -29,10 +32,18 @@ class CodeOfConductHandlers:
         return code
 
     async def current(self) -> CodeOfConduct:
-        codes: list[CodeOfConduct] = await self.codes.find()
-        if not codes:
+        current = CodeOfConduct.current_of(await self._every_version())
+        if current is None:
             raise NotFoundError("no Code of Conduct has been published")
-        return max(codes, key=lambda code: code.published_at)
+        return current
+
+    async def _every_version(self) -> list[CodeOfConduct]:
+        codes: list[CodeOfConduct] = []
+        while page := await self.codes.find(limit=VERSIONS_READ, after=codes[-1].id if codes else None):
+            codes += page
+            if len(page) < VERSIONS_READ:
+                break
+        return codes
 
     async def sign(self, caller: Principal, code_version: str) -> CodeOfConductSignature:
         """An organisation's admin signs the current version, in the organisation's name."""
