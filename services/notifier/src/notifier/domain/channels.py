@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from shared_audits.aggregate import Aggregate
+from shared_audits.auth import Principal
 from shared_audits.contracts.events import UserInvited, WebhookDeliveryFailed
+from shared_audits.errors import PermissionDeniedError
 
 from notifier.domain.errors import WebhookTargetRefusedError, WebhookUrlRefused
 
@@ -72,6 +74,20 @@ def _mode(emailed: bool, preference: Preference) -> DeliveryStatus | None:
     return DeliveryStatus.PENDING if preference == Preference.IMMEDIATE else DeliveryStatus.DIGEST
 
 
+def webhook_owner(caller: Principal) -> str:
+    """The member whose webhooks (and recipients, and delivery log) a caller works with: members only."""
+    if not caller.is_member:
+        raise PermissionDeniedError("webhooks, recipients and the delivery log are for members")
+    return caller.organisation_id
+
+
+def recipient_owner(caller: Principal) -> str:
+    """The organisation registering e-mail recipients: a member, a factory or an audit company."""
+    if (caller.is_factory and caller.factory_id is not None) or caller.is_audit_company:
+        return caller.organisation_id
+    return webhook_owner(caller)
+
+
 class Recipient(BaseModel):
     """A person a member, a factory or an audit company registered to receive e-mail (access-control tells
     no user's address)."""
@@ -85,6 +101,16 @@ class Recipient(BaseModel):
     audit_company_id: str | None = None
     language: str = "en"
     last_digest_on: str | None = None  # ISO date of the last daily digest sent
+
+    @classmethod
+    def register(cls, caller: Principal, email: str, preference: Preference, language: str,
+                 now: datetime) -> Recipient:
+        """A member's recipient hears of its linked factories; a factory's (the site of the caller's token),
+        of its own site; an audit company's, of its mandates and accreditation (see the rules)."""
+        return cls(member_id=recipient_owner(caller), email=email.lower(), preference=preference,
+                   language=language, updated_at=now,
+                   factory_id=caller.factory_id if caller.is_factory else None,
+                   audit_company_id=caller.organisation_id if caller.is_audit_company else None)
 
 
 class WebhookStatus(StrEnum):

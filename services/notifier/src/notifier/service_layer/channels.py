@@ -20,6 +20,8 @@ from notifier.domain.channels import (
     SigningSecret,
     Webhook,
     WebhookStatus,
+    recipient_owner,
+    webhook_owner,
 )
 from notifier.domain.audit_company_mail import audit_company_of
 from notifier.domain.factory_mail import TrackedDeadline, deadline_near, factory_copy
@@ -46,7 +48,7 @@ from shared_audits.contracts.events import (
     CapOpened,
     UserInvited,
 )
-from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError
+from shared_audits.errors import ConflictError, NotFoundError
 
 def new_webhook_secret() -> str:
     """A fresh signing secret: 256 random bits, 43 URL-safe characters."""
@@ -65,19 +67,6 @@ class DeliveryPolicy:
     secret_grace: timedelta = timedelta(hours=24)
     lease_seconds: float = 60.0
     batch: int = 50
-
-
-def _member(caller: Principal) -> str:
-    if not caller.is_member:
-        raise PermissionDeniedError("webhooks, recipients and the delivery log are for members")
-    return caller.organisation_id
-
-
-def _recipient_owner(caller: Principal) -> str:
-    """The organisation registering e-mail recipients: a member, a factory or an audit company."""
-    if (caller.is_factory and caller.factory_id is not None) or caller.is_audit_company:
-        return caller.organisation_id
-    return _member(caller)
 
 
 @dataclass
@@ -105,7 +94,7 @@ class ChannelHandlers:
 
         The secret is stored sealed; the delivery check of the address is repeated at every connection.
         """
-        member_id = _member(caller)
+        member_id = webhook_owner(caller)
         refusal = await self.targets.refusal(url)
         webhook_id, now = str(uuid.uuid4()), self.clock()
         sealed = SigningSecret(sealed=self.sealing.seal(webhook_id, secret), created_at=now)
@@ -115,7 +104,7 @@ class ChannelHandlers:
         return webhook
 
     async def webhooks_of(self, caller: Principal) -> list[Webhook]:
-        return [webhook for webhook in await self.webhooks.find(member_id=_member(caller)) if not webhook.deleted]
+        return [webhook for webhook in await self.webhooks.find(member_id=webhook_owner(caller)) if not webhook.deleted]
 
     async def enable_webhook(self, caller: Principal, webhook_id: str) -> Webhook:
         return await self._change_own_webhook(caller, webhook_id, lambda webhook: webhook.enable())
@@ -146,7 +135,7 @@ class ChannelHandlers:
         The dispatcher saves webhooks too (counting failures): a change that meets one
         of its writes is read again and re-applied, instead of failing the member's request.
         """
-        member_id = _member(caller)
+        member_id = webhook_owner(caller)
         attempts_left = 3
         while True:
             attempts_left -= 1
@@ -165,20 +154,17 @@ class ChannelHandlers:
                                  language: str = "en") -> Recipient:
         """A member's recipient hears of its linked factories; a factory's, of its own site; an audit
         company's, of its mandates and accreditation (see the rules)."""
-        recipient = Recipient(member_id=_recipient_owner(caller), email=email.lower(), preference=preference,
-                              language=language, updated_at=self.clock(),
-                              factory_id=caller.factory_id if caller.is_factory else None,
-                              audit_company_id=caller.organisation_id if caller.is_audit_company else None)
+        recipient = Recipient.register(caller, email, preference, language, self.clock())
         await self.recipients.put(recipient)
         return recipient
 
     async def recipients_of(self, caller: Principal) -> list[Recipient]:
-        return await self.recipients.of_member(_recipient_owner(caller))
+        return await self.recipients.of_member(recipient_owner(caller))
 
     async def delivery_log(self, caller: Principal, limit: int,
                            after: str | None = None) -> tuple[list[Delivery], str | None]:
         """One page of the organisation's delivery log, newest first, and the cursor of the next page (None: the last)."""
-        found = await self.deliveries.of_member(_recipient_owner(caller), limit + 1, after)
+        found = await self.deliveries.of_member(recipient_owner(caller), limit + 1, after)
         page = found[:limit]
         return page, (page[-1].delivery_id if len(found) > limit else None)
 
