@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -139,3 +140,15 @@ async def test_the_inbox_and_the_delivery_log_answer_a_page_at_a_time_with_a_lin
             next_page = page.headers["Link"].split(">")[0].lstrip("<")
             page = await app.client.get(next_page, headers=shared.token_verifier.headers(member("m-1")))
         assert seen == [entry[key] for entry in everything], path  # each once, newest first
+
+
+async def test_a_members_machine_client_reads_with_feed_read_and_registers_no_webhook(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    reader = replace(member("m-1"), scopes=frozenset({"feed:read"}))
+    other = replace(member("m-1"), scopes=frozenset({"evidence:read"}))
+    assert (await call(app, shared, reader, "GET", "/inbox")).status_code == 200
+    refused = await call(app, shared, other, "GET", "/inbox")
+    assert refused.status_code == 403 and "feed:read" in refused.json()["detail"]
+    assert (await call(app, shared, reader, "POST", "/webhooks",
+                       json={"url": HOOK, "secret": SECRET})).status_code == 403  # notifier offers no write scope
