@@ -159,3 +159,20 @@ async def test_a_sites_link_requests_answer_a_page_at_a_time_with_a_link_to_the_
     rest = await app.client.get(next_page, headers=shared.token_verifier.headers(site))
     names = [request["member_name"] for request in [*first.json(), *rest.json()]]
     assert sorted(names) == ["Brand A", "Brand B", "Brand C"] and "Link" not in rest.headers
+
+
+async def test_an_organisations_users_answer_a_page_at_a_time_with_a_link_to_the_next(
+    app: RunningApp, shared: InMemorySharedAdapters
+) -> None:
+    brand = await register(app, shared, "Brand A", OrganisationKind.MEMBER)
+    for name in ("ana", "ben", "cy"):
+        invited = await call(app, shared, brand, "POST", "/users/invitations",
+                             json={"organisation_id": brand.organisation_id, "email": f"{name}@brand.example",
+                                   "roles": ["user"]})
+        assert invited.status_code == 201, invited.text
+    first = await call(app, shared, brand, "GET", "/users", params={"limit": 2})
+    assert len(first.json()) == 2 and first.headers["X-Next-Cursor"]
+    rest = await app.client.get(first.headers["Link"].split(">")[0].lstrip("<"),
+                                headers=shared.token_verifier.headers(brand))
+    emails = sorted(user["email"] for user in [*first.json(), *rest.json()])
+    assert emails == ["ana@brand.example", "ben@brand.example", "cy@brand.example"] and "Link" not in rest.headers

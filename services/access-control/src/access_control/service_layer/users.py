@@ -20,6 +20,8 @@ from shared_audits.contracts.enums import UserRole
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
 
 LOGIN_REFUSED = "unknown user or wrong password"
+# The most users a page of an organisation's users holds.
+USERS_PAGE = 500
 
 
 @dataclass
@@ -115,13 +117,18 @@ class UserAccounts:
         session.revoke("signed out", self.clock())
         await self.sessions.save(session)
 
-    async def users_of(self, caller: Principal, organisation_id: str | None) -> list[User]:
+    async def users_of(
+        self, caller: Principal, organisation_id: str | None, limit: int = USERS_PAGE, after: str | None = None
+    ) -> tuple[list[User], str | None]:
+        """A page of an organisation's users in id order after ``after``, and the cursor of the next page."""
         organisation_id = organisation_id or caller.organisation_id
         if not may_administer(caller, organisation_id):
             if caller.organisation_id != organisation_id:
                 raise NotFoundError("organisation not found")
             raise PermissionDeniedError("only an admin of the organisation lists its users")
-        return await self.users.find(organisation_id=organisation_id)
+        found = await self.users.find(limit=limit + 1, after=after, organisation_id=organisation_id)
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
 
     async def disable(self, caller: Principal, user_id: str) -> User:
         """Disable a user: no login, no refresh; every open session is revoked."""

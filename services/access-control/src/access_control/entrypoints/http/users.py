@@ -1,6 +1,8 @@
 """HTTP routes of users and their sessions: translate only."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from access_control.domain.users import User
 from access_control.entrypoints.http.deps import Users
@@ -13,7 +15,8 @@ from access_control.entrypoints.http.schemas import (
     UserOut,
 )
 from access_control.service_layer.tokens import IssuedToken
-from shared_audits.http import CurrentPrincipal
+from access_control.service_layer.users import USERS_PAGE
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 from shared_audits.problems import problems
 
 router = APIRouter(tags=["users"])
@@ -46,9 +49,19 @@ async def accept_invitation(body: AcceptInvitation, users: Users) -> UserOut:
     return _user_out(await users.accept_invitation(body.token, body.password))
 
 
-@router.get("/users", response_model=list[UserOut])
-async def list_users(caller: CurrentPrincipal, users: Users, organisation_id: str | None = None) -> list[UserOut]:
-    return [_user_out(user) for user in await users.users_of(caller, organisation_id)]
+@router.get("/users", response_model=list[UserOut],
+            responses={200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS}})
+async def list_users(
+    request: Request, response: Response, caller: CurrentPrincipal, users: Users,
+    organisation_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=USERS_PAGE, description="Users per page")] = USERS_PAGE,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=64,
+                                        description="From the previous page's `X-Next-Cursor`")] = None,
+) -> list[UserOut]:
+    """The organisation's users (the operator: any organisation's), a page at a time: follow `Link: rel="next"`."""
+    page, next_cursor = await users.users_of(caller, organisation_id, limit=limit, after=cursor)
+    link_next_page(request, response, next_cursor, limit)
+    return [_user_out(user) for user in page]
 
 
 @router.delete("/users/{user_id}", response_model=UserOut)
