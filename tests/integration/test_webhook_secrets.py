@@ -160,8 +160,14 @@ def test_a_deleted_webhook_is_gone_and_its_waiting_deliveries_are_dropped(
     assert deleted.status_code == 204 and deleted.content == b""
     assert webhook_id not in [w["webhook_id"] for w in cast.member_a.webhooks()]
 
+    dropped, disabled = ("dropped", "the webhook was deleted"), ("failed", "the webhook is disabled")
+
     def all_dropped() -> None:
-        assert {(d["status"], d["last_error"]) for d in its_deliveries()} == {("dropped", "the webhook was deleted")}
+        outcomes = {(d["status"], d["last_error"]) for d in its_deliveries()}
+        # On a loaded machine the failing receiver may have had the webhook disabled (failures in a row) a
+        # moment before the delete; a delivery tried in that moment failed for that reason instead.
+        was_disabled = notifier_webhooks.find_one({"_id": webhook_id}).get("disabled_at") is not None
+        assert outcomes == {dropped} or (was_disabled and outcomes <= {dropped, disabled}), outcomes
 
     eventually(all_dropped)
     tried = len(failing_receiver.requests)
