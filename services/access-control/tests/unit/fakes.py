@@ -1,14 +1,20 @@
-"""In-memory fakes of access-control's ports (service_layer/ports.py) for the unit tests, and a clock moved by hand."""
+"""In-memory fakes of access-control's ports (service_layer/ports.py) for the unit tests, a clock moved by hand,
+and calls to the app built on fakes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from access_control.adapters.signing_keys import NoSigningKeyError, SigningKey
 from access_control.domain.known_factories import KnownFactory
 from access_control.domain.signing_keys import KeyLifecycle, rotation, signing_key
+from shared_audits.auth import Principal
+from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import FactoriesMerged, FactoryRegistered
+from shared_audits.testing import InMemorySharedAdapters, factory_account, member, operator
+from shared_audits.testing.app import RunningApp
 
 # A site factory-registry announced: the app over fakes knows it from the start.
 KNOWN_SITE = "f-1"
@@ -98,3 +104,24 @@ class InMemorySigningKeys:
 
     async def jwks(self, now: datetime) -> dict[str, list[dict[str, str]]]:
         return {"keys": [self.keys[r.kid].public_jwk() for r in self.records if r.published(now)]}
+
+
+# Calls to the app over fakes (test_routes.py, test_subscribers.py)
+
+
+async def call(app: RunningApp, shared: InMemorySharedAdapters, caller: Principal, method: str, path: str,
+               **kwargs):
+    return await app.client.request(method, f"/access{path}", headers=shared.token_verifier.headers(caller),
+                                    **kwargs)
+
+
+async def register(app: RunningApp, shared: InMemorySharedAdapters, name: str, kind: OrganisationKind,
+                   factory_id: str | None = None) -> Principal:
+    """A member or factory organisation registered by the operator, and its admin as a caller."""
+    answer = await call(app, shared, operator(), "POST", "/organisations",
+                        json={"name": name, "kind": kind, "factory_id": factory_id})
+    assert answer.status_code == 201, answer.text
+    organisation_id = answer.json()["organisation_id"]
+    if kind == OrganisationKind.FACTORY:
+        return replace(factory_account(str(factory_id)), organisation_id=organisation_id)
+    return member(organisation_id)

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import jwt
-from shared_audits.auth import Principal
 from shared_audits.contracts.enums import OrganisationKind
-from shared_audits.testing import InMemorySharedAdapters, factory_account, member, operator
+from shared_audits.testing import InMemorySharedAdapters, operator
 from shared_audits.testing.app import RunningApp
 
-from .fakes import KNOWN_SITE
+from .fakes import KNOWN_SITE, call, register
 
 PROBLEM = "application/problem+json"
-
-
-async def call(app: RunningApp, shared: InMemorySharedAdapters, caller: Principal, method: str, path: str,
-               **kwargs):
-    return await app.client.request(method, f"/access{path}", headers=shared.token_verifier.headers(caller),
-                                    **kwargs)
-
-
-async def register(app: RunningApp, shared: InMemorySharedAdapters, name: str, kind: OrganisationKind,
-                   factory_id: str | None = None) -> Principal:
-    """A member or factory organisation registered by the operator, and its admin as a caller."""
-    answer = await call(app, shared, operator(), "POST", "/organisations",
-                        json={"name": name, "kind": kind, "factory_id": factory_id})
-    assert answer.status_code == 201, answer.text
-    organisation_id = answer.json()["organisation_id"]
-    if kind == OrganisationKind.FACTORY:
-        return replace(factory_account(str(factory_id)), organisation_id=organisation_id)
-    return member(organisation_id)
 
 
 def factory_scoped_reads(factory_id: str, organisation_id: str) -> list[str]:

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from shared_audits.auth import Principal
 from shared_audits.contracts import wrap
 from shared_audits.contracts.enums import OrganisationKind
 from shared_audits.contracts.events import (
@@ -24,23 +23,9 @@ from shared_audits.contracts.topics import REGISTRY
 from shared_audits.testing import InMemorySharedAdapters, factory_account, member, operator
 from shared_audits.testing.app import RunningApp
 
-from .fakes import KNOWN_SITE
+from .fakes import KNOWN_SITE, call, register
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
-
-
-async def call(app: RunningApp, shared: InMemorySharedAdapters, caller: Principal, method: str, path: str,
-               **kwargs):
-    return await app.client.request(method, f"/access{path}", headers=shared.token_verifier.headers(caller),
-                                    **kwargs)
-
-
-async def registered(app: RunningApp, shared: InMemorySharedAdapters, name: str, kind: OrganisationKind,
-                     factory_id: str | None = None) -> str:
-    answer = await call(app, shared, operator(), "POST", "/organisations",
-                        json={"name": name, "kind": kind, "factory_id": factory_id})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["organisation_id"]
 
 
 async def ask_to_link(app: RunningApp, shared: InMemorySharedAdapters, member_id: str, factory_id: str):
@@ -51,7 +36,7 @@ async def ask_to_link(app: RunningApp, shared: InMemorySharedAdapters, member_id
 async def test_a_site_factory_registry_registers_takes_link_requests(
     app: RunningApp, shared: InMemorySharedAdapters
 ) -> None:
-    brand = await registered(app, shared, "Brand A", OrganisationKind.MEMBER)
+    brand = (await register(app, shared, "Brand A", OrganisationKind.MEMBER)).organisation_id
     assert (await ask_to_link(app, shared, brand, "f-new")).status_code == 404
 
     await app.publish(FactoryRegistered(factory_id="f-new", name="New Knits", country="BD"),
@@ -63,7 +48,7 @@ async def test_a_site_factory_registry_registers_takes_link_requests(
 async def test_an_audit_mandated_counts_its_member_towards_the_companys_accreditation(
     app: RunningApp, shared: InMemorySharedAdapters
 ) -> None:
-    company = await registered(app, shared, "Audits Ltd", OrganisationKind.AUDIT_COMPANY)
+    company = (await register(app, shared, "Audits Ltd", OrganisationKind.AUDIT_COMPANY)).organisation_id
 
     for member_id in ("m-1", "m-2", "m-1"):
         await app.publish(AuditMandated(audit_id=str(uuid.uuid4()), factory_id=KNOWN_SITE, member_id=member_id,
@@ -78,8 +63,8 @@ async def test_a_merge_moves_the_links_to_the_surviving_site_and_the_merged_id_t
     app: RunningApp, shared: InMemorySharedAdapters
 ) -> None:
     await app.publish(FactoryRegistered(factory_id="f-keep", name="Keep", country="BD"), producer="factory-registry")
-    site_organisation = await registered(app, shared, "Gone", OrganisationKind.FACTORY, KNOWN_SITE)
-    brand = await registered(app, shared, "Brand A", OrganisationKind.MEMBER)
+    site_organisation = (await register(app, shared, "Gone", OrganisationKind.FACTORY, KNOWN_SITE)).organisation_id
+    brand = (await register(app, shared, "Brand A", OrganisationKind.MEMBER)).organisation_id
     request_id = (await ask_to_link(app, shared, brand, KNOWN_SITE)).json()["request_id"]
     site = replace(factory_account(KNOWN_SITE), organisation_id=site_organisation)
     assert (await call(app, shared, site, "POST", f"/link-requests/{request_id}/accept")).status_code == 200
@@ -114,8 +99,8 @@ async def test_links_and_member_groups_feed_the_projections_every_service_keeps(
 async def test_an_accepted_request_reaches_the_link_projection_through_the_relay(
     app: RunningApp, shared: InMemorySharedAdapters
 ) -> None:
-    site_organisation = await registered(app, shared, "Sunrise", OrganisationKind.FACTORY, KNOWN_SITE)
-    brand = await registered(app, shared, "Brand A", OrganisationKind.MEMBER)
+    site_organisation = (await register(app, shared, "Sunrise", OrganisationKind.FACTORY, KNOWN_SITE)).organisation_id
+    brand = (await register(app, shared, "Brand A", OrganisationKind.MEMBER)).organisation_id
     request_id = (await ask_to_link(app, shared, brand, KNOWN_SITE)).json()["request_id"]
     site = replace(factory_account(KNOWN_SITE), organisation_id=site_organisation)
     await call(app, shared, site, "POST", f"/link-requests/{request_id}/accept")
@@ -142,6 +127,6 @@ async def test_a_bad_payload_is_a_dead_letter_and_the_next_event_is_handled(
 
     await app.publish(FactoryRegistered(factory_id="f-next", name="Next", country="BD"),
                       producer="factory-registry")
-    brand = await registered(app, shared, "Brand A", OrganisationKind.MEMBER)
+    brand = (await register(app, shared, "Brand A", OrganisationKind.MEMBER)).organisation_id
     assert (await ask_to_link(app, shared, brand, "f-next")).status_code == 202
     assert (await ask_to_link(app, shared, brand, "f-bad")).status_code == 404
