@@ -79,7 +79,7 @@ async def test_signatures_are_seen_by_their_organisation_and_the_operator_only(
 ) -> None:
     await codes.publish(operator(), "2026.1", "Code", "Text.")
     await codes.sign(site_admin, "2026.1")
-    assert len(await codes.signatures_of(site_admin, None)) == 1
-    assert len(await codes.signatures_of(operator(), site_admin.organisation_id)) == 1
+    assert len((await codes.signatures_of(site_admin, None))[0]) == 1
+    assert len((await codes.signatures_of(operator(), site_admin.organisation_id))[0]) == 1
     with pytest.raises(NotFoundError):
         await codes.signatures_of(member("m-1"), site_admin.organisation_id)

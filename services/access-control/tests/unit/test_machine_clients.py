@@ -46,7 +46,7 @@ async def test_a_revoked_client_gets_no_new_token(
     await machine_clients.revoke(member(brand_id), created.client.id)
     with pytest.raises(UnauthenticatedError):
         await access.issue_token(created.client.id, created.client_secret)
-    assert (await machine_clients.clients_of(member(brand_id)))[0].revoked_at is not None
+    assert (await machine_clients.clients_of(member(brand_id)))[0][0].revoked_at is not None
 
 
 async def test_another_organisation_cannot_see_or_revoke_a_client(
@@ -57,7 +57,7 @@ async def test_another_organisation_cannot_see_or_revoke_a_client(
         await machine_clients.revoke(member("m-other"), created.client.id)
     with pytest.raises(NotFoundError):
         await machine_clients.revoke(member(brand_id), "client-unknown")
-    assert await machine_clients.clients_of(member("m-other")) == []
+    assert await machine_clients.clients_of(member("m-other")) == ([], None)
 
 
 async def test_a_plain_user_creates_no_client(machine_clients: MachineClients, brand_id: str) -> None:

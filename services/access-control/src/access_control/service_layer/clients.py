@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from access_control.domain.clients import ApiClient
+from access_control.service_layer.paging import PAGE_LIMIT, page_of
 from access_control.service_layer.permissions import may_administer
 from access_control.service_layer.ports import ClientStore, Hasher
 from shared_audits.auth import Principal
@@ -38,10 +39,13 @@ class MachineClients:
         await self.clients.add(client)
         return CreatedClient(client, secret)
 
-    async def clients_of(self, caller: Principal) -> list[ApiClient]:
+    async def clients_of(
+        self, caller: Principal, limit: int = PAGE_LIMIT, after: str | None = None
+    ) -> tuple[list[ApiClient], str | None]:
+        """A page of the organisation's machine clients, and the cursor of the next page."""
         if not may_administer(caller, caller.organisation_id):
             raise PermissionDeniedError("only an admin of the organisation lists its clients")
-        return await self.clients.find(organisation_id=caller.organisation_id)
+        return await page_of(self.clients, limit, after, organisation_id=caller.organisation_id)
 
     async def revoke(self, caller: Principal, client_id: str) -> ApiClient:
         """A revoked client gets no new token; tokens it holds expire within their short lifetime."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
+from access_control.service_layer.paging import PAGE_LIMIT, page_of
 from access_control.service_layer.permissions import may_administer, require_operator
 from access_control.service_layer.ports import CodeOfConductStore, OrganisationStore, SignatureStore
 from shared_audits.auth import Principal
@@ -62,8 +63,11 @@ class CodeOfConductHandlers:
         await self.signatures.add(signature)
         return signature
 
-    async def signatures_of(self, caller: Principal, organisation_id: str | None) -> list[CodeOfConductSignature]:
+    async def signatures_of(
+        self, caller: Principal, organisation_id: str | None, limit: int = PAGE_LIMIT, after: str | None = None
+    ) -> tuple[list[CodeOfConductSignature], str | None]:
+        """A page of an organisation's signatures, and the cursor of the next page."""
         organisation_id = organisation_id or caller.organisation_id
         if not (caller.is_operator or caller.organisation_id == organisation_id):
             raise NotFoundError("organisation not found")
-        return await self.signatures.find(organisation_id=organisation_id)
+        return await page_of(self.signatures, limit, after, organisation_id=organisation_id)

@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 
 from access_control.domain.links import LinkStatus, MemberFactoryLink
 from access_control.domain.model import Organisation
+from access_control.service_layer.paging import PAGE_LIMIT, page_of
 from access_control.service_layer.permissions import is_unscoped, require_scope
 from access_control.service_layer.ports import KnownFactories, LinkStore, OrganisationStore
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import ClientScope, LinkParty, LinkRelationship
 from shared_audits.errors import NotFoundError, PermissionDeniedError
 
-# The most a page of a site's requests or links holds (the operator's page of every site's requests too).
-PAGE_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ class MemberFactoryLinks:
         if _answering_party(caller, ClientScope.LINKS_READ) == LinkParty.FACTORY:
             factory_id = caller.factory_id
         equals = {"status": LinkStatus.REQUESTED.value, **({"factory_id": factory_id} if factory_id else {})}
-        return await self._page(await self.links.find(limit=limit + 1, after=after, **equals), limit)
+        return await self._with_names_on(await page_of(self.links, limit, after, **equals))
 
     async def factory_links(
         self, caller: Principal, limit: int = PAGE_LIMIT, after: str | None = None
@@ -117,8 +116,8 @@ class MemberFactoryLinks:
         are); and the cursor of the next page."""
         if _answering_party(caller, ClientScope.LINKS_READ) != LinkParty.FACTORY:
             raise PermissionDeniedError("only a factory lists the members linked to its site")
-        found = await self.links.find(limit=limit + 1, after=after, factory_id=caller.factory_id, active=True)
-        return await self._page(found, limit)
+        return await self._with_names_on(await page_of(self.links, limit, after, factory_id=caller.factory_id,
+                                                       active=True))
 
     async def accept(self, caller: Principal, request_id: str, reason: str | None,
                      message: str | None) -> LinkRequestView:
@@ -154,9 +153,11 @@ class MemberFactoryLinks:
             raise NotFoundError("no link request with this id")
         return link
 
-    async def _page(self, found: list[MemberFactoryLink], limit: int) -> tuple[list[LinkRequestView], str | None]:
-        page = found[:limit]
-        return await self._with_names(page), (page[-1].id if len(found) > limit else None)
+    async def _with_names_on(
+        self, page: tuple[list[MemberFactoryLink], str | None]
+    ) -> tuple[list[LinkRequestView], str | None]:
+        links, next_cursor = page
+        return await self._with_names(links), next_cursor
 
     async def _with_names(self, links: list[MemberFactoryLink]) -> list[LinkRequestView]:
         members: list[Organisation | None] = list(await asyncio.gather(

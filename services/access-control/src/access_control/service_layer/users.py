@@ -12,6 +12,7 @@ from access_control.domain.model import Organisation
 from access_control.domain.errors import InvitationInvalid, RefreshTokenReused
 from access_control.domain.sessions import REFUSED, RefreshSession, token_digest
 from access_control.domain.users import User, UserStatus
+from access_control.service_layer.paging import PAGE_LIMIT, page_of
 from access_control.service_layer.permissions import may_administer
 from access_control.service_layer.ports import Hasher, OrganisationStore, SessionStore, UserStore
 from access_control.service_layer.tokens import IssuedToken, TokenIssuer
@@ -20,8 +21,6 @@ from shared_audits.contracts.enums import UserRole
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
 
 LOGIN_REFUSED = "unknown user or wrong password"
-# The most users a page of an organisation's users holds.
-USERS_PAGE = 500
 
 
 @dataclass
@@ -118,7 +117,7 @@ class UserAccounts:
         await self.sessions.save(session)
 
     async def users_of(
-        self, caller: Principal, organisation_id: str | None, limit: int = USERS_PAGE, after: str | None = None
+        self, caller: Principal, organisation_id: str | None, limit: int = PAGE_LIMIT, after: str | None = None
     ) -> tuple[list[User], str | None]:
         """A page of an organisation's users in id order after ``after``, and the cursor of the next page."""
         organisation_id = organisation_id or caller.organisation_id
@@ -126,9 +125,7 @@ class UserAccounts:
             if caller.organisation_id != organisation_id:
                 raise NotFoundError("organisation not found")
             raise PermissionDeniedError("only an admin of the organisation lists its users")
-        found = await self.users.find(limit=limit + 1, after=after, organisation_id=organisation_id)
-        page = found[:limit]
-        return page, (page[-1].id if len(found) > limit else None)
+        return await page_of(self.users, limit, after, organisation_id=organisation_id)
 
     async def disable(self, caller: Principal, user_id: str) -> User:
         """Disable a user: no login, no refresh; every open session is revoked."""

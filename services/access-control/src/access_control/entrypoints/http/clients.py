@@ -1,11 +1,12 @@
 """HTTP routes of machine clients: translate only."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from access_control.domain.clients import ApiClient
-from access_control.entrypoints.http.deps import Clients
+from access_control.entrypoints.http.deps import Clients, Cursor, PageLimit
+from access_control.service_layer.paging import PAGE_LIMIT
 from access_control.entrypoints.http.schemas import ClientOut, CreateClient, CreatedClientOut
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(tags=["clients"])
 
@@ -22,9 +23,15 @@ async def create_client(body: CreateClient, caller: CurrentPrincipal, clients: C
     return CreatedClientOut(**_client_out(created.client), client_secret=created.client_secret)
 
 
-@router.get("/clients", response_model=list[ClientOut])
-async def list_clients(caller: CurrentPrincipal, clients: Clients) -> list[ClientOut]:
-    return [ClientOut(**_client_out(client)) for client in await clients.clients_of(caller)]
+@router.get("/clients", response_model=list[ClientOut], responses={200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS}})
+async def list_clients(
+    request: Request, response: Response, caller: CurrentPrincipal, clients: Clients,
+    limit: PageLimit = PAGE_LIMIT, cursor: Cursor = None,
+) -> list[ClientOut]:
+    """The organisation's machine clients, a page at a time: follow `Link: rel="next"` until it is absent."""
+    page, next_cursor = await clients.clients_of(caller, limit=limit, after=cursor)
+    link_next_page(request, response, next_cursor, limit)
+    return [ClientOut(**_client_out(client)) for client in page]
 
 
 @router.delete("/clients/{client_id}", response_model=ClientOut)

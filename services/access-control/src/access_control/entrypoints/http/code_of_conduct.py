@@ -1,16 +1,17 @@
 """HTTP routes of the Code of Conduct: translate only."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from access_control.domain.code_of_conduct import CodeOfConduct, CodeOfConductSignature
-from access_control.entrypoints.http.deps import Codes
+from access_control.entrypoints.http.deps import Codes, Cursor, PageLimit
 from access_control.entrypoints.http.schemas import (
     CodeOfConductOut,
     PublishCodeOfConduct,
     SignatureOut,
     SignCodeOfConduct,
 )
-from shared_audits.http import CurrentPrincipal
+from access_control.service_layer.paging import PAGE_LIMIT
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(prefix="/code-of-conduct", tags=["code of conduct"])
 
@@ -41,8 +42,12 @@ async def sign(body: SignCodeOfConduct, caller: CurrentPrincipal, codes: Codes) 
     return _signature_out(await codes.sign(caller, body.code_version))
 
 
-@router.get("/signatures", response_model=list[SignatureOut])
+@router.get("/signatures", response_model=list[SignatureOut], responses={200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS}})
 async def signatures(
-    caller: CurrentPrincipal, codes: Codes, organisation_id: str | None = None
+    request: Request, response: Response, caller: CurrentPrincipal, codes: Codes,
+    organisation_id: str | None = None, limit: PageLimit = PAGE_LIMIT, cursor: Cursor = None,
 ) -> list[SignatureOut]:
-    return [_signature_out(signature) for signature in await codes.signatures_of(caller, organisation_id)]
+    """The organisation's signatures (the operator: any organisation's), a page at a time (`Link: rel="next"`)."""
+    page, next_cursor = await codes.signatures_of(caller, organisation_id, limit=limit, after=cursor)
+    link_next_page(request, response, next_cursor, limit)
+    return [_signature_out(signature) for signature in page]

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from access_control.service_layer.clients import MachineClients
 from access_control.service_layer.code_of_conduct import CodeOfConductHandlers
@@ -10,6 +10,7 @@ from access_control.service_layer.handlers import AccessControl
 from access_control.service_layer.keys import KeyRotation
 from access_control.service_layer.links import MemberFactoryLinks
 from access_control.service_layer.member_groups import MemberGroupHandlers
+from access_control.service_layer.paging import PAGE_LIMIT
 from access_control.service_layer.users import UserAccounts
 
 
@@ -48,3 +49,8 @@ Clients = Annotated[MachineClients, Depends(_machine_clients)]
 Codes = Annotated[CodeOfConductHandlers, Depends(_code_of_conduct)]
 Keys = Annotated[KeyRotation, Depends(_key_rotation)]
 Groups = Annotated[MemberGroupHandlers, Depends(_member_groups)]
+
+# The query parameters of a paged list (the next page's headers: shared_audits.http.link_next_page).
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_LIMIT, description="Entries per page")]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=200,
+                                     description="From the previous page's `X-Next-Cursor`")]

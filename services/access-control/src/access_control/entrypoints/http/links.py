@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from access_control.domain.links import MemberFactoryLink
-from access_control.entrypoints.http.deps import Links
+from access_control.entrypoints.http.deps import Cursor, Links, PageLimit
 from access_control.entrypoints.http.schemas import (
     AnswerLinkRequest,
     FactoryLinkOut,
@@ -14,7 +14,8 @@ from access_control.entrypoints.http.schemas import (
     LinkOut,
     LinkRequestOut,
 )
-from access_control.service_layer.links import PAGE_LIMIT, LinkRequestView
+from access_control.service_layer.links import LinkRequestView
+from access_control.service_layer.paging import PAGE_LIMIT
 from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 from shared_audits.problems import problems
 
@@ -29,9 +30,6 @@ ANSWERING = {**UNAUTHENTICATED,
              409: "The request was already answered or withdrawn",
              422: "The operator gave no reason; a bad body"}
 FACTORY_ONLY = {**UNAUTHENTICATED, 403: "Not an admin of a factory"}
-Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT, description="Entries per page")]
-Cursor = Annotated[str | None, Query(min_length=1, max_length=200,
-                                     description="From the previous page's `X-Next-Cursor`")]
 REQUESTED = {
     200: {"model": LinkOut, "description": "The link was active: its relationship changed at once"},
     202: {"description": "The request waits for the factory (`status` requested); asking again while it "
@@ -110,7 +108,7 @@ async def link_requests(
     request: Request, response: Response, caller: CurrentPrincipal, links: Links,
     factory_id: Annotated[str | None, Query(min_length=1, max_length=64,
                                             description="Operator: the requests to this site only")] = None,
-    limit: Limit = PAGE_LIMIT, cursor: Cursor = None,
+    limit: PageLimit = PAGE_LIMIT, cursor: Cursor = None,
 ) -> list[LinkRequestOut]:
     """The pending link requests to the factory's own site, with the requesting member's name,
     a page at a time: follow `Link: rel="next"` until it is absent.
@@ -151,7 +149,7 @@ async def decline(request_id: str, caller: CurrentPrincipal, links: Links,
                        **problems({**FACTORY_ONLY, 422: "A bad limit or cursor"})})
 async def factory_links(
     request: Request, response: Response, caller: CurrentPrincipal, links: Links,
-    limit: Limit = PAGE_LIMIT, cursor: Cursor = None,
+    limit: PageLimit = PAGE_LIMIT, cursor: Cursor = None,
 ) -> list[FactoryLinkOut]:
     """The members linked to the factory's own site, by name, a page at a time (`Link: rel="next"`)."""
     page, next_cursor = await links.factory_links(caller, limit=limit, after=cursor)

@@ -1,11 +1,9 @@
 """HTTP routes of users and their sessions: translate only."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from access_control.domain.users import User
-from access_control.entrypoints.http.deps import Users
+from access_control.entrypoints.http.deps import Cursor, PageLimit, Users
 from access_control.entrypoints.http.schemas import (
     AcceptInvitation,
     InviteUser,
@@ -15,7 +13,7 @@ from access_control.entrypoints.http.schemas import (
     UserOut,
 )
 from access_control.service_layer.tokens import IssuedToken
-from access_control.service_layer.users import USERS_PAGE
+from access_control.service_layer.paging import PAGE_LIMIT
 from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 from shared_audits.problems import problems
 
@@ -49,14 +47,11 @@ async def accept_invitation(body: AcceptInvitation, users: Users) -> UserOut:
     return _user_out(await users.accept_invitation(body.token, body.password))
 
 
-@router.get("/users", response_model=list[UserOut],
-            responses={200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS}})
+@router.get("/users", response_model=list[UserOut], responses={200: {"description": "One page, in id order", "headers": NEXT_PAGE_HEADERS}})
 async def list_users(
     request: Request, response: Response, caller: CurrentPrincipal, users: Users,
     organisation_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=USERS_PAGE, description="Users per page")] = USERS_PAGE,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=64,
-                                        description="From the previous page's `X-Next-Cursor`")] = None,
+    limit: PageLimit = PAGE_LIMIT, cursor: Cursor = None,
 ) -> list[UserOut]:
     """The organisation's users (the operator: any organisation's), a page at a time: follow `Link: rel="next"`."""
     page, next_cursor = await users.users_of(caller, organisation_id, limit=limit, after=cursor)
