@@ -31,7 +31,7 @@ from audit_service.service_layer.mandates import MandatePage, MandateQueries
 from shared_audits.auth import Principal
 from shared_audits.contracts.enums import AuditType
 from shared_audits.errors import InvalidRequestError
-from shared_audits.http import CurrentPrincipal, CurrentViewer
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, CurrentViewer, link_next_page
 from shared_audits.member_groups import MemberViewer
 
 router = APIRouter(tags=["audits"])
@@ -49,14 +49,6 @@ def _mandate_queries(request: Request) -> MandateQueries:
 
 
 Mandates = Annotated[MandateQueries, Depends(_mandate_queries)]
-
-NEXT_PAGE_HEADERS = {
-    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
-             "schema": {"type": "string"}},
-    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
-                      "schema": {"type": "string"}},
-}
-
 
 def _report_out(view: ReportView | None) -> ReportOut | None:
     if view is None:
@@ -153,15 +145,8 @@ async def audits_of_factory(
 ) -> list[AuditOut]:
     """A site's audits, a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
     page = await handlers.audits_of_factory(caller, factory_id, limit=limit, after=cursor)
-    _link_next(request, response, page.next_after, limit)
+    link_next_page(request, response, page.next_after, limit)
     return [_out(audit, caller, viewer) for audit in page.audits]
-
-
-def _link_next(request: Request, response: Response, next_cursor: str | None, limit: int) -> None:
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-        response.headers["X-Next-Cursor"] = next_cursor
 
 
 @router.get(
@@ -190,7 +175,7 @@ async def mandates_of_company(
     Follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent.
     """
     page = await mandates.mandates_of(caller, status, limit=limit, cursor=cursor)
-    _link_next(request, response, page.next_cursor, limit)
+    link_next_page(request, response, page.next_cursor, limit)
     return _mandates_out(page)
 
 

@@ -18,7 +18,7 @@ from cap_service.entrypoints.http.schemas import (
     WritePlan,
 )
 from cap_service.service_layer.handlers import CapHandlers
-from shared_audits.http import CurrentPrincipal, CurrentViewer
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, CurrentViewer, link_next_page
 from shared_audits.member_groups import MemberViewer
 
 router = APIRouter(tags=["caps"])
@@ -56,14 +56,6 @@ def _out(cap: Cap, viewer: MemberViewer) -> CapOut:
     )
 
 
-NEXT_PAGE_HEADERS = {
-    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
-             "schema": {"type": "string"}},
-    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
-                      "schema": {"type": "string"}},
-}
-
-
 @router.get("/caps", response_model=list[CapOut],
             responses={200: {"description": "One page of the factory's CAPs, in id order", "headers": NEXT_PAGE_HEADERS}})
 async def caps_of_factory(
@@ -79,10 +71,7 @@ async def caps_of_factory(
 ) -> list[CapOut]:
     """A factory's CAPs, a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
     caps, next_cursor = await handlers.caps_of_factory(caller, factory_id, limit=limit, after=cursor)
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-        response.headers["X-Next-Cursor"] = next_cursor
+    link_next_page(request, response, next_cursor, limit)
     return [_out(cap, viewer) for cap in caps]
 
 

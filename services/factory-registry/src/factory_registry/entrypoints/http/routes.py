@@ -34,7 +34,7 @@ from factory_registry.entrypoints.http.schemas import (
     SupplyChainOut,
 )
 from factory_registry.service_layer.handlers import FactoryRegistry, ImportRecord, SupplyChainLink
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(tags=["factories"])
 
@@ -71,20 +71,7 @@ def _profile_out(profile: FactoryProfile) -> ProfileOut:
     )
 
 
-NEXT_PAGE_HEADERS = {
-    "Link": {"description": 'The next page, when there is one: `<...&cursor=...>; rel="next"` (RFC 8288).',
-             "schema": {"type": "string"}},
-    "X-Next-Cursor": {"description": "The `cursor` of the next page; absent on the last page.",
-                      "schema": {"type": "string"}},
-}
 Cursor = Annotated[str | None, Query(min_length=1, max_length=128, description="From the previous page's `X-Next-Cursor`")]
-
-
-def _next_page(request: Request, response: Response, next_cursor: str | None, limit: int) -> None:
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-        response.headers["X-Next-Cursor"] = next_cursor
 
 
 def _chain_out(factory_id: str, direction: str, chain: list[SupplyChainLink]) -> SupplyChainOut:
@@ -136,7 +123,7 @@ async def list_factories(
     """The sites the caller may see (the operator: all; a member: its linked sites; a factory: itself),
     a page at a time: follow `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
     factories, next_cursor = await handlers.visible_factories(caller, limit=limit, after=cursor)
-    _next_page(request, response, next_cursor, limit)
+    link_next_page(request, response, next_cursor, limit)
     return [_out(factory) for factory in factories]
 
 
@@ -234,7 +221,7 @@ async def profile_history(
     (or `X-Next-Cursor`) until it is absent."""
     profiles, next_version = await handlers.profile_history(caller, factory_id, limit=limit,
                                                             after_version=int(cursor or 0))
-    _next_page(request, response, str(next_version) if next_version is not None else None, limit)
+    link_next_page(request, response, str(next_version) if next_version is not None else None, limit)
     return [
         ProfileVersionOut(profile_version=p.profile_version, submitted_at=p.submitted_at, completeness=p.completeness)
         for p in profiles

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from notifier.domain.channels import Webhook
-from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION, NEXT_PAGE_HEADERS, tell_next_page
+from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION
 from notifier.entrypoints.http.schemas import (
     DeliveryOut,
     RecipientOut,
@@ -17,7 +17,7 @@ from notifier.entrypoints.http.schemas import (
 )
 from shared_audits.problems import problems
 from notifier.service_layer.channels import ChannelHandlers
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(tags=["channels"])
 
@@ -127,5 +127,5 @@ async def deliveries(
     """The organisation's delivery log (webhooks and e-mail), newest first, a page at a time: follow
     `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
     log, next_cursor = await handlers.delivery_log(caller, limit, cursor)
-    tell_next_page(request, response, next_cursor, limit)
+    link_next_page(request, response, next_cursor, limit)
     return [DeliveryOut(**d.model_dump(exclude={"envelope", "member_id"})) for d in log]

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION, NEXT_PAGE_HEADERS, tell_next_page
+from notifier.entrypoints.http.paging import CURSOR_DESCRIPTION
 from notifier.entrypoints.http.schemas import InboxEntryOut
 from notifier.service_layer.handlers import NotifierHandlers
-from shared_audits.http import CurrentPrincipal
+from shared_audits.http import NEXT_PAGE_HEADERS, CurrentPrincipal, link_next_page
 
 router = APIRouter(tags=["inbox"])
 
@@ -32,5 +32,5 @@ async def inbox(
     """The events about the caller's linked factories, newest first, a page at a time: follow
     `Link: rel="next"` (or `X-Next-Cursor`) until it is absent."""
     entries, next_cursor = await handlers.inbox_of(caller, limit, cursor)
-    tell_next_page(request, response, next_cursor, limit)
+    link_next_page(request, response, next_cursor, limit)
     return [InboxEntryOut(**entry.model_dump()) for entry in entries]
