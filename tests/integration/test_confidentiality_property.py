@@ -64,6 +64,9 @@ from tests.integration.confidentiality_world import (
 )
 from tests.integration.stack import Stack
 
+# serial: compares the platform-wide risk view between members, which reports published by tests running
+# beside it would change (runs after the parallel part of make test).
+pytestmark = pytest.mark.serial
 EXAMPLES = int(os.environ.get("CONFIDENTIALITY_EXAMPLES", "8"))  # random worlds, plus one explicit world
 POOL_SITES = 3
 MEMBERS = 3

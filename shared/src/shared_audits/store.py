@@ -14,6 +14,9 @@ holds the in-memory one of the unit tests.
 
 from __future__ import annotations
 
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -38,6 +41,31 @@ class AggregateStore(Protocol[A]):
     async def add_many(self, aggregates: list[A]) -> list[str]: ...
     async def save(self, aggregate: A) -> None: ...
     async def reassign(self, field: str, old: str, new: str) -> int: ...
+
+
+# A command that reads, changes and saves one aggregate tries again on a fresh read this many times
+# when another write (an event handler, another instance) landed in between, after a short random pause.
+CHANGE_ATTEMPTS = 12
+CHANGE_PAUSE_SECONDS = 0.02
+
+
+async def saved_on_a_fresh_read(store: AggregateStore[A], change: Callable[[], Awaitable[A]],
+                                attempts: int = CHANGE_ATTEMPTS) -> A:
+    """Run ``change`` (read an aggregate and change it) and save the result; on a version conflict, again.
+
+    For commands whose outcome does not depend on which version the caller saw (a decision, an
+    operator's action): the conflict only means an event handler or another instance wrote first.
+    """
+    for attempt in range(1, attempts + 1):
+        aggregate = await change()
+        try:
+            await store.save(aggregate)
+            return aggregate
+        except ConflictError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(random.uniform(0, CHANGE_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
+    raise AssertionError("unreachable")
 
 
 class ReassignableStore(Protocol):

@@ -19,6 +19,7 @@ from shared_audits.contracts.enums import AccreditationStatus, ClientScope, Orga
 from shared_audits.contracts.envelope import EventEnvelope
 from shared_audits.contracts.events import AuditMandated
 from shared_audits.errors import ConflictError, NotFoundError, PermissionDeniedError, UnauthenticatedError
+from shared_audits.store import saved_on_a_fresh_read
 
 
 @dataclass(frozen=True)
@@ -160,12 +161,14 @@ class AccessControl:
         self, caller: Principal, organisation_id: str, status: AccreditationStatus, reason: str
     ) -> Organisation:
         require_operator(caller, "decides accreditation")
-        organisation = await self.organisations.get(organisation_id)
-        if organisation is None:
-            raise NotFoundError("no audit company with this id")
-        organisation.decide_accreditation(status, reason, caller.subject, self.accreditation_rules, self.clock())
-        await self.organisations.save(organisation)
-        return organisation
+
+        async def decide() -> Organisation:
+            organisation = await self._audit_company(organisation_id)
+            organisation.decide_accreditation(status, reason, caller.subject, self.accreditation_rules, self.clock())
+            return organisation
+
+        # A mandate counted for the company in the same moment must not refuse the operator's decision.
+        return await saved_on_a_fresh_read(self.organisations, decide)
 
     async def restate_accreditations(self, caller: Principal, batch: int = 50) -> tuple[int, datetime]:
         """Publish every audit company's current accreditation again; returns how many were told, and when.
@@ -200,12 +203,19 @@ class AccessControl:
         """The operator lets an audit company's trial begin on another day: tests and demos, development only."""
         if not (self.clock_override_allowed and caller.is_operator):
             raise NotFoundError("not found")
+
+        async def move() -> Organisation:
+            organisation = await self._audit_company(organisation_id)
+            organisation.move_trial_start(started_at, f"trial start moved to {started_at.date()} (development)",
+                                          self.accreditation_rules, self.clock())
+            return organisation
+
+        return await saved_on_a_fresh_read(self.organisations, move)
+
+    async def _audit_company(self, organisation_id: str) -> Organisation:
         organisation = await self.organisations.get(organisation_id)
         if organisation is None:
             raise NotFoundError("no audit company with this id")
-        organisation.move_trial_start(started_at, f"trial start moved to {started_at.date()} (development)",
-                                      self.accreditation_rules, self.clock())
-        await self.organisations.save(organisation)
         return organisation
 
     async def count_mandate(self, event: AuditMandated, envelope: EventEnvelope) -> None:

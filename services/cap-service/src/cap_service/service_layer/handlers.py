@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,11 +15,8 @@ from shared_audits.contracts.events import AuditReportPublished, EvidenceStored
 from shared_audits.errors import ConflictError, InvalidEventError, NotFoundError, PermissionDeniedError
 from shared_audits.links import LinkProjection, may_see_factory
 from shared_audits.rule_versions import VersionedRuleSets
+from shared_audits.store import saved_on_a_fresh_read
 
-# Reads and writes a change tries before a CAP changing that fast is reported as a conflict, and
-# the longest random pause between two tries (writers that collided spread out).
-CHANGE_ATTEMPTS = 12
-CHANGE_PAUSE_SECONDS = 0.02
 # CAPs read at once by the overdue scan and by a follow-up looking for a factory's open CAPs (both read every page).
 OVERDUE_SCAN_PAGE = 500
 FOLLOW_UP_PAGE = 500
@@ -199,16 +194,7 @@ class CapHandlers:
 
     async def _change(self, change: Callable[[], Awaitable[Cap]]) -> Cap:
         """Read, change and save a CAP; when another write landed in between, again on a fresh read."""
-        for attempt in range(1, CHANGE_ATTEMPTS + 1):
-            cap = await change()
-            try:
-                await self.caps.save(cap)
-                return cap
-            except ConflictError:
-                if attempt == CHANGE_ATTEMPTS:
-                    raise
-                await asyncio.sleep(random.uniform(0, CHANGE_PAUSE_SECONDS))  # noqa: S311 - jitter, not a secret
-        raise AssertionError("unreachable")
+        return await saved_on_a_fresh_read(self.caps, change)
 
     async def cap_for(self, caller: Principal, cap_id: str) -> Cap:
         cap = await self.caps.get(cap_id)
