@@ -16,6 +16,9 @@ from shared_audits.outbox import OutboxRelay
 from shared_audits.store import MongoAggregateStore
 from tests.integration.stack import Stack
 
+# Needs SecantusDB and Kafka (the stack fixture starts them): an integration test, as its neighbours are.
+pytestmark = pytest.mark.integration
+
 
 class Counter(Aggregate):
     value: int = 0
